@@ -1,0 +1,248 @@
+//! Reading files: finding the workspace, reading bounded UTF-8 text, parsing
+//! YAML with budgets, and turning parser errors into findings.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use super::located::Loc;
+use super::source::FileId;
+use crate::validate::Finding;
+use crate::validate::rules::{SYNTAX, UNKNOWN_FIELD};
+
+/// The file that marks a workspace root.
+pub const CONFIG_FILE: &str = "postcal.yaml";
+
+/// Calendar files larger than this are refused rather than read: a calendar
+/// this big is almost certainly a mistake, and it bounds memory.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Walk up from `start` to the first directory holding `postcal.yaml`.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+}
+
+/// Why a file could not be read as text; the finding goes at line 1 (or at the
+/// first invalid byte).
+pub fn read_text(path: &Path) -> Result<String, (Loc, String, String)> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        (
+            Loc::UNKNOWN,
+            format!("cannot read the file: {e}"),
+            "check that it exists and is readable".to_owned(),
+        )
+    })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            (
+                Loc::UNKNOWN,
+                format!("cannot read the file: {e}"),
+                "check that it is a regular, readable file".to_owned(),
+            )
+        })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err((
+            Loc::UNKNOWN,
+            format!(
+                "the file is larger than {} MiB",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            "split the calendar into smaller files (one per month, say)".to_owned(),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        let loc = Loc {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+            offset: valid.len(),
+            len: 0,
+        };
+        (
+            loc,
+            "the file is not valid UTF-8".to_owned(),
+            "save it as UTF-8 text; binary files do not belong in the calendars folder".to_owned(),
+        )
+    })
+}
+
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        with_snippet: false,
+        budget: serde_saphyr::budget! {
+            max_depth: 48,
+            max_events: 4_000_000,
+            max_nodes: 2_000_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_documents: 1,
+        },
+    }
+}
+
+/// Parse `text` as `T`, or say where and why it is not.
+pub fn parse_yaml<T: DeserializeOwned>(text: &str, file: FileId) -> Result<T, Finding> {
+    serde_saphyr::from_str_with_options(text, options()).map_err(|e| yaml_finding(&e, text, file))
+}
+
+fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId) -> Finding {
+    let loc = err
+        .location()
+        .map(Loc::from_saphyr)
+        .map(|loc| with_offset(loc, text))
+        .unwrap_or(Loc {
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 0,
+        });
+    let full = err.without_snippet().to_string();
+    let message = strip_location_suffix(&full).to_owned();
+    if let Some((field, expected)) = parse_unknown(&message, "unknown field `") {
+        let mut finding =
+            Finding::error(UNKNOWN_FIELD, file, loc, format!("unknown key `{field}`"));
+        let help = match did_you_mean(&field, &expected) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("expected one of: {}", expected.join(", ")),
+        };
+        finding.help = Some(help);
+        return finding;
+    }
+    if let Some((variant, expected)) = parse_unknown(&message, "unknown variant `") {
+        let mut finding = Finding::error(
+            UNKNOWN_FIELD,
+            file,
+            loc,
+            format!("unknown value `{variant}`"),
+        );
+        let help = match did_you_mean(&variant, &expected) {
+            Some(best) => format!(
+                "did you mean `{best}`? (expected one of: {})",
+                expected.join(", ")
+            ),
+            None => format!("expected one of: {}", expected.join(", ")),
+        };
+        finding.help = Some(help);
+        return finding;
+    }
+    let help = if message.contains("budget") || message.contains("limit") {
+        "simplify the file: deep nesting and many aliases are refused to keep postcal fast and safe"
+    } else if message.starts_with("missing field") {
+        "add the missing key"
+    } else if message.contains("null") {
+        "give the key a value, or remove it"
+    } else {
+        "check the YAML syntax and the type of this value (see `postcal schema`)"
+    };
+    Finding::error(SYNTAX, file, loc, message).with_help(help)
+}
+
+/// serde-saphyr locations carry byte offsets for string input; fill them in
+/// from line and column when they are missing.
+fn with_offset(mut loc: Loc, text: &str) -> Loc {
+    if loc.offset == 0 && loc.line > 1 {
+        let line_start = text
+            .split_inclusive('\n')
+            .take(loc.line as usize - 1)
+            .map(str::len)
+            .sum::<usize>();
+        let col: usize = text[line_start.min(text.len())..]
+            .chars()
+            .take(loc.column.saturating_sub(1) as usize)
+            .map(char::len_utf8)
+            .sum();
+        loc.offset = (line_start + col).min(text.len());
+    }
+    loc
+}
+
+fn strip_location_suffix(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(idx) if message[idx..].contains(", column ") => &message[..idx],
+        _ => message,
+    }
+}
+
+/// Parse serde's "unknown field `x`, expected one of `a`, `b`" (the quoting varies).
+fn parse_unknown(message: &str, prefix: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix(prefix)?;
+    let (name, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split_once("expected ")
+        .map(|(_, list)| {
+            list.trim_start_matches("one of ")
+                .trim_start_matches("a ")
+                .split(',')
+                .map(|s| s.trim().trim_matches('`').to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((name.to_owned(), expected))
+}
+
+/// The closest candidate to `word`, when one is close enough to be a typo.
+pub fn did_you_mean<'a, S: AsRef<str>>(word: &str, candidates: &'a [S]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c.as_ref()), c.as_ref()))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Every `*.yaml` / `*.yml` under `dir`, sorted by path; symlinked folders
+/// are not followed.
+pub fn calendar_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_gets_a_suggestion() {
+        let (field, expected) = parse_unknown(
+            "unknown field `txet`, expected one of id, at, text, n",
+            "unknown field `",
+        )
+        .unwrap();
+        assert_eq!(field, "txet");
+        assert_eq!(did_you_mean(&field, &expected), Some("text"));
+    }
+
+    #[test]
+    fn location_suffix_is_removed() {
+        assert_eq!(
+            strip_location_suffix("invalid u32 at line 4, column 8"),
+            "invalid u32"
+        );
+        assert_eq!(strip_location_suffix("plain"), "plain");
+    }
+}

@@ -1,0 +1,151 @@
+//! The calendar: workspace discovery, YAML loading with source positions,
+//! configuration and posts.
+
+mod config;
+mod load;
+mod located;
+mod model;
+pub mod raw;
+mod resolve;
+mod source;
+
+use std::path::{Path, PathBuf};
+
+pub use config::{is_valid_name, secret_ref};
+pub use load::{CONFIG_FILE, MAX_FILE_BYTES, did_you_mean, find_root};
+pub use located::{Loc, Located};
+pub use model::{Blackout, Channel, Config, Post, PublishSettings, SecretRef, Status, Workspace};
+pub use source::{FileId, SourceFile, Sources};
+
+use crate::validate::Finding;
+use crate::validate::rules::SYNTAX;
+
+/// Why a workspace could not be loaded at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("no postcal.yaml in {} or any folder above it", start.display())]
+    NotFound { start: PathBuf },
+    #[error("postcal.yaml cannot be used")]
+    Unusable {
+        sources: Sources,
+        findings: Vec<Finding>,
+    },
+}
+
+impl LoadError {
+    pub fn help(&self) -> Option<&'static str> {
+        match self {
+            LoadError::NotFound { .. } => Some(
+                "run postcal inside a workspace, pass --workspace DIR, or create one with `postcal init`",
+            ),
+            LoadError::Unusable { .. } => None,
+        }
+    }
+}
+
+/// Load the workspace at `root`: postcal.yaml and every calendar file.
+/// Problems in calendars become findings; an unusable postcal.yaml is an error.
+pub fn load(root: &Path) -> Result<Workspace, LoadError> {
+    let mut sources = Sources::default();
+    let mut findings = Vec::new();
+    let config_path = root.join(CONFIG_FILE);
+    if !config_path.is_file() {
+        return Err(LoadError::NotFound {
+            start: root.to_path_buf(),
+        });
+    }
+    let raw = read_and_parse::<raw::RawConfig>(&config_path, CONFIG_FILE.to_owned(), &mut sources);
+    let config_file = raw.0;
+    let raw = match raw.1 {
+        Ok(raw) => raw,
+        Err(finding) => {
+            return Err(LoadError::Unusable {
+                sources,
+                findings: vec![finding],
+            });
+        }
+    };
+    let config = match config::resolve(raw, config_file, &mut findings) {
+        Ok(config) => config,
+        Err(finding) => {
+            findings.insert(0, finding);
+            return Err(LoadError::Unusable { sources, findings });
+        }
+    };
+    let cal_dir = root.join(&config.calendars);
+    if !cal_dir.is_dir() {
+        let finding = Finding::error(
+            SYNTAX,
+            config_file,
+            Loc {
+                line: 1,
+                column: 1,
+                offset: 0,
+                len: 0,
+            },
+            format!("the calendars folder `{}` does not exist", config.calendars),
+        )
+        .with_help("create it, or point `calendars:` at the folder holding your calendar files");
+        return Err(LoadError::Unusable {
+            sources,
+            findings: vec![finding],
+        });
+    }
+    let mut posts = Vec::new();
+    for path in load::calendar_files(&cal_dir) {
+        let rel = relative(root, &path);
+        let (file, parsed) = read_and_parse::<raw::RawCalendar>(&path, rel, &mut sources);
+        match parsed {
+            Ok(cal) => resolve::posts_of(cal, file, &config, &mut posts, &mut findings),
+            Err(finding) => findings.push(finding),
+        }
+    }
+    Ok(Workspace {
+        root: root.to_path_buf(),
+        sources,
+        config,
+        posts,
+        findings,
+    })
+}
+
+fn read_and_parse<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    rel: String,
+    sources: &mut Sources,
+) -> (FileId, Result<T, Finding>) {
+    match load::read_text(path) {
+        Ok(text) => {
+            let file = sources.add(rel, String::new());
+            let parsed = load::parse_yaml::<T>(&text, file);
+            sources.set_text(file, text);
+            (file, parsed)
+        }
+        Err((loc, message, help)) => {
+            let file = sources.add(rel, String::new());
+            let loc = if loc.is_known() {
+                loc
+            } else {
+                Loc {
+                    line: 1,
+                    column: 1,
+                    offset: 0,
+                    len: 0,
+                }
+            };
+            (
+                file,
+                Err(Finding::error(SYNTAX, file, loc, message).with_help(help)),
+            )
+        }
+    }
+}
+
+/// `path` relative to `root`, with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

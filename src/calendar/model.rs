@@ -1,0 +1,183 @@
+//! The workspace as postcal understands it: resolved configuration and posts.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::located::{Loc, Located};
+use super::raw::{RawChatId, RawMedia, RawVariant};
+use super::source::{FileId, Sources};
+use crate::platform::Platform;
+use crate::validate::Finding;
+use crate::validate::rules::RuleSettings;
+
+/// A post's workflow state.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Draft,
+    Review,
+    Approved,
+    Cancelled,
+    Retracted,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Draft,
+        Status::Review,
+        Status::Approved,
+        Status::Cancelled,
+        Status::Retracted,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Review => "review",
+            Status::Approved => "approved",
+            Status::Cancelled => "cancelled",
+            Status::Retracted => "retracted",
+        }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.name() == s)
+            .ok_or_else(|| format!("unknown status `{s}` (expected draft, review, approved, cancelled or retracted)"))
+    }
+}
+
+/// A credential as written: a reference resolved at publish time, never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretRef {
+    Env(String),
+    File(String),
+}
+
+/// One configured channel.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub name: String,
+    pub platform: Platform,
+    pub loc: Loc,
+    /// The endpoint override (`instance`, `service`, `api_base` or `url`), if any.
+    pub endpoint: Option<String>,
+    /// Credential references by field name (`token`, `app_password`, `webhook`, `secret`, `url`).
+    pub secrets: IndexMap<&'static str, SecretRef>,
+    pub handle: Option<String>,
+    pub chat_id: Option<RawChatId>,
+    pub max_chars: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Blackout {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub reason: Option<String>,
+    /// `None`: every channel.
+    pub channels: Option<Vec<String>>,
+    pub loc: Loc,
+}
+
+impl Blackout {
+    pub fn covers(&self, at: DateTime<Utc>, channel: &str) -> bool {
+        self.from <= at
+            && at <= self.to
+            && self
+                .channels
+                .as_ref()
+                .is_none_or(|chs| chs.iter().any(|c| c == channel))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishSettings {
+    pub catch_up: Duration,
+    pub require_approval: bool,
+    pub freeze: bool,
+    pub max_wait: Duration,
+}
+
+impl Default for PublishSettings {
+    fn default() -> Self {
+        PublishSettings {
+            catch_up: Duration::hours(2),
+            require_approval: true,
+            freeze: false,
+            max_wait: Duration::seconds(60),
+        }
+    }
+}
+
+/// `postcal.yaml`, resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub file: FileId,
+    pub timezone: Tz,
+    pub calendars: String,
+    pub channels: IndexMap<String, Channel>,
+    pub publish: PublishSettings,
+    pub blackouts: Vec<Blackout>,
+    pub utm: Vec<(String, String)>,
+    pub rules: RuleSettings,
+}
+
+/// One post, with defaults merged and its time resolved.
+#[derive(Debug, Clone)]
+pub struct Post {
+    pub id: Located<String>,
+    pub file: FileId,
+    /// Where the post starts (its `- ` item).
+    pub loc: Loc,
+    /// `None` when `at` is missing or invalid (a finding says why).
+    pub at: Option<DateTime<Utc>>,
+    pub at_loc: Loc,
+    /// The zone its wall time was read in.
+    pub zone: Tz,
+    pub status: Status,
+    pub status_loc: Loc,
+    pub text: Option<Located<String>>,
+    pub channels: Vec<Located<String>>,
+    pub variants: Vec<(Located<String>, RawVariant)>,
+    pub media: Vec<RawMedia>,
+    pub thread: Vec<Located<String>>,
+    pub cw: Option<Located<String>>,
+    pub language: Option<Located<String>>,
+    pub catch_up: Option<Duration>,
+    pub campaign: Option<String>,
+    pub owner: Option<String>,
+    pub approved_by: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+}
+
+/// Everything loaded from a workspace, with the findings met on the way.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: std::path::PathBuf,
+    pub sources: Sources,
+    pub config: Config,
+    pub posts: Vec<Post>,
+    pub findings: Vec<Finding>,
+}

@@ -1,0 +1,340 @@
+//! The files as written: serde structures for `postcal.yaml` and calendar files.
+//!
+//! Every value a finding may point at is [`Located`]. Unknown keys are errors
+//! (`deny_unknown_fields`); the loader turns serde's message into a "did you
+//! mean" hint. These types also generate the JSON Schema (`postcal schema`).
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::located::Located;
+use super::model::Status;
+use crate::platform::Platform;
+
+/// `postcal.yaml`: the workspace configuration.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "postcal workspace (postcal.yaml)")]
+pub struct RawConfig {
+    /// IANA timezone name, the default for calendar times (e.g. `Europe/Madrid`).
+    pub timezone: Located<String>,
+    /// Folder scanned recursively for `*.yaml` / `*.yml` calendar files (default `calendars`).
+    #[serde(default)]
+    pub calendars: Option<Located<String>>,
+    /// Where posts go: a name you choose mapped to an account on a platform.
+    #[serde(default)]
+    pub channels: IndexMap<Located<String>, Located<RawChannel>>,
+    /// Publishing behaviour.
+    #[serde(default)]
+    pub publish: Option<RawPublish>,
+    /// Windows in which nothing is published.
+    #[serde(default)]
+    pub blackouts: Vec<Located<RawBlackout>>,
+    /// Link decoration applied at render time.
+    #[serde(default)]
+    pub links: Option<RawLinks>,
+    /// Lint rules: `off | warn | error`, or a map with `level` and the rule's options.
+    #[serde(default)]
+    pub rules: IndexMap<Located<String>, Located<RawRuleSetting>>,
+}
+
+/// One channel. Which fields apply depends on `platform`; credential fields
+/// (`token`, `app_password`, `webhook`, `secret`) take `env:NAME` or `file:PATH` only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawChannel {
+    pub platform: Located<Platform>,
+    /// Mastodon: server URL, e.g. `https://mastodon.social`.
+    #[serde(default)]
+    pub instance: Option<Located<String>>,
+    /// Mastodon access token or Telegram bot token (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub token: Option<Located<String>>,
+    /// Mastodon or webhook: the character limit (Mastodon default 500).
+    #[serde(default)]
+    pub max_chars: Option<Located<u32>>,
+    /// Bluesky handle, e.g. `acme.bsky.social`.
+    #[serde(default)]
+    pub handle: Option<Located<String>>,
+    /// Bluesky app password (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub app_password: Option<Located<String>>,
+    /// Bluesky PDS URL (default `https://bsky.social`).
+    #[serde(default)]
+    pub service: Option<Located<String>>,
+    /// Discord or Slack webhook URL (`env:NAME` or `file:PATH`: the URL carries a token).
+    #[serde(default)]
+    pub webhook: Option<Located<String>>,
+    /// Telegram chat: a number or `@channelname`.
+    #[serde(default)]
+    pub chat_id: Option<Located<RawChatId>>,
+    /// Telegram Bot API base URL (default `https://api.telegram.org`).
+    #[serde(default)]
+    pub api_base: Option<Located<String>>,
+    /// Generic webhook endpoint (literal URL or `env:NAME`).
+    #[serde(default)]
+    pub url: Option<Located<String>>,
+    /// Generic webhook signing secret (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub secret: Option<Located<String>>,
+}
+
+/// A Telegram chat id: a number, or `@channelname`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawChatId {
+    Number(i64),
+    Name(String),
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPublish {
+    /// How late a due post may still go out, e.g. `2h` (default 2h).
+    #[serde(default)]
+    pub catch_up: Option<Located<String>>,
+    /// Only `status: approved` is published (default true).
+    #[serde(default)]
+    pub require_approval: Option<bool>,
+    /// Crisis switch: nothing is published while true.
+    #[serde(default)]
+    pub freeze: Option<bool>,
+    /// Longest `Retry-After` wait honoured within one run (default 60s).
+    #[serde(default)]
+    pub max_wait: Option<Located<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBlackout {
+    /// Start, inclusive: `YYYY-MM-DD HH:MM` in the workspace zone, a date, or RFC 3339.
+    pub from: Located<String>,
+    /// End, inclusive: a date alone covers the whole day.
+    pub to: Located<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Channels it applies to; all channels when absent.
+    #[serde(default)]
+    pub channels: Option<Vec<Located<String>>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLinks {
+    /// Query parameters appended to every http(s) link; placeholders
+    /// `{platform}` `{channel}` `{campaign}` `{post}`.
+    #[serde(default)]
+    pub utm: IndexMap<String, Located<String>>,
+}
+
+/// A rule's setting: a level alone, or a map with `level` and options.
+#[derive(Debug, Default)]
+pub struct RawRuleSetting {
+    pub level: Option<Located<RawLevel>>,
+    pub options: RawRuleOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawLevel {
+    Off,
+    Warn,
+    Error,
+}
+
+/// Options a rule may take; each rule accepts only its own.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRuleOptions {
+    #[serde(default)]
+    pub max: Option<Located<u32>>,
+    #[serde(default)]
+    pub minutes: Option<Located<u32>>,
+    #[serde(default)]
+    pub days: Option<Located<u32>>,
+    #[serde(default)]
+    pub phrases: Option<Located<Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRuleMap {
+    #[serde(default)]
+    level: Option<Located<RawLevel>>,
+    #[serde(default)]
+    max: Option<Located<u32>>,
+    #[serde(default)]
+    minutes: Option<Located<u32>>,
+    #[serde(default)]
+    days: Option<Located<u32>>,
+    #[serde(default)]
+    phrases: Option<Located<Vec<String>>>,
+}
+
+impl<'de> Deserialize<'de> for RawRuleSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawRuleSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`off`, `warn`, `error`, or a map with `level` and options")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let level = RawLevel::deserialize(serde::de::value::StrDeserializer::<E>::new(v))?;
+                Ok(RawRuleSetting {
+                    level: Some(Located::new(level, Default::default())),
+                    options: RawRuleOptions::default(),
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let m = RawRuleMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawRuleSetting {
+                    level: m.level,
+                    options: RawRuleOptions {
+                        max: m.max,
+                        minutes: m.minutes,
+                        days: m.days,
+                        phrases: m.phrases,
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl JsonSchema for RawRuleSetting {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RuleSetting".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let level = generator.subschema_for::<RawLevel>();
+        let options = generator.subschema_for::<RawRuleOptions>();
+        schemars::json_schema!({
+            "oneOf": [
+                level,
+                {
+                    "allOf": [options],
+                    "type": "object",
+                    "properties": { "level": level }
+                }
+            ]
+        })
+    }
+}
+
+/// A calendar file.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "postcal calendar file")]
+pub struct RawCalendar {
+    /// IANA timezone for the times in this file; overrides the workspace default.
+    #[serde(default)]
+    pub timezone: Option<Located<String>>,
+    /// Default campaign for the posts below (used by `{campaign}` in UTM parameters).
+    #[serde(default)]
+    pub campaign: Option<Located<String>>,
+    /// Merged into every post below; a post's own value wins.
+    #[serde(default)]
+    pub defaults: Option<RawDefaults>,
+    #[serde(default)]
+    pub posts: Vec<Located<RawPost>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    #[serde(default)]
+    pub channels: Option<Located<Vec<Located<String>>>>,
+    #[serde(default)]
+    pub status: Option<Located<Status>>,
+    #[serde(default)]
+    pub language: Option<Located<String>>,
+    #[serde(default)]
+    pub catch_up: Option<Located<String>>,
+    #[serde(default)]
+    pub cw: Option<Located<String>>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// One post. `id` and `at` are required.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPost {
+    /// Unique in the workspace: `[a-z0-9][a-z0-9._-]*`.
+    #[serde(default)]
+    #[schemars(required)]
+    pub id: Option<Located<String>>,
+    /// Wall time in the file's timezone (`2026-11-27 09:00`) or RFC 3339 with an offset.
+    #[serde(default)]
+    #[schemars(required)]
+    pub at: Option<Located<String>>,
+    /// draft (default) | review | approved | cancelled | retracted
+    #[serde(default)]
+    pub status: Option<Located<Status>>,
+    #[serde(default)]
+    pub text: Option<Located<String>>,
+    /// Channel names from postcal.yaml.
+    #[serde(default)]
+    pub channels: Option<Located<Vec<Located<String>>>>,
+    /// Overrides by channel name or platform name.
+    #[serde(default)]
+    pub variants: IndexMap<Located<String>, Located<RawVariant>>,
+    #[serde(default)]
+    pub media: Option<Vec<RawMedia>>,
+    /// Follow-ups, posted as replies in order.
+    #[serde(default)]
+    pub thread: Option<Vec<Located<String>>>,
+    /// Content warning (Mastodon `spoiler_text`).
+    #[serde(default)]
+    pub cw: Option<Located<String>>,
+    /// ISO 639-1 language code.
+    #[serde(default)]
+    pub language: Option<Located<String>>,
+    /// How late this post may still go out, e.g. `30m`.
+    #[serde(default)]
+    pub catch_up: Option<Located<String>>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// Internal notes, never published.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Per-channel or per-platform overrides of a post.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    #[serde(default)]
+    pub text: Option<Located<String>>,
+    #[serde(default)]
+    pub thread: Option<Vec<Located<String>>>,
+    #[serde(default)]
+    pub media: Option<Vec<RawMedia>>,
+    #[serde(default)]
+    pub cw: Option<Located<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMedia {
+    /// Path relative to the workspace root; must stay inside it.
+    pub file: Located<String>,
+    /// Alt text describing the image.
+    #[serde(default)]
+    pub alt: Option<Located<String>>,
+}

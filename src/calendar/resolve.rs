@@ -1,0 +1,176 @@
+//! Calendar files, from raw YAML to [`Post`]s: defaults merged, zones applied,
+//! times resolved.
+
+use chrono_tz::Tz;
+
+use super::located::Located;
+use super::model::{Config, Post, Status};
+use super::raw::{RawCalendar, RawDefaults, RawPost};
+use super::source::FileId;
+use crate::schedule::{parse_at, parse_duration};
+use crate::validate::Finding;
+use crate::validate::rules::{CONFIG, INVALID_TIME, MISSING_FIELD};
+
+/// The posts of one calendar file, appended to `posts`.
+pub fn posts_of(
+    cal: RawCalendar,
+    file: FileId,
+    config: &Config,
+    posts: &mut Vec<Post>,
+    findings: &mut Vec<Finding>,
+) {
+    let zone = match &cal.timezone {
+        Some(name) => match crate::schedule::parse_zone(&name.value) {
+            Ok(tz) => tz,
+            Err(_) => {
+                findings.push(super::config::unknown_zone(name, file));
+                // Times in this file cannot be read in the intended zone; they
+                // are left unresolved rather than guessed.
+                return skip_times(cal, file, config, posts, findings);
+            }
+        },
+        None => config.timezone,
+    };
+    let campaign = cal.campaign.as_ref().map(|c| c.value.clone());
+    let defaults = cal.defaults.unwrap_or_default();
+    for raw in cal.posts {
+        if let Some(post) =
+            resolve_post(raw, file, Some(zone), campaign.clone(), &defaults, findings)
+        {
+            posts.push(post);
+        }
+    }
+}
+
+fn skip_times(
+    cal: RawCalendar,
+    file: FileId,
+    config: &Config,
+    posts: &mut Vec<Post>,
+    findings: &mut Vec<Finding>,
+) {
+    let campaign = cal.campaign.as_ref().map(|c| c.value.clone());
+    let defaults = cal.defaults.unwrap_or_default();
+    for raw in cal.posts {
+        if let Some(mut post) = resolve_post(raw, file, None, campaign.clone(), &defaults, findings)
+        {
+            post.zone = config.timezone;
+            posts.push(post);
+        }
+    }
+}
+
+fn resolve_post(
+    raw: Located<RawPost>,
+    file: FileId,
+    zone: Option<Tz>,
+    campaign: Option<String>,
+    defaults: &RawDefaults,
+    findings: &mut Vec<Finding>,
+) -> Option<Post> {
+    let loc = raw.loc;
+    let p = raw.value;
+    let Some(id) = p.id else {
+        findings.push(
+            Finding::error(MISSING_FIELD, file, loc, "post has no `id`")
+                .with_help("add `id: a-short-name` (lowercase letters, digits, `.`, `_`, `-`)"),
+        );
+        return None;
+    };
+    let (at, at_loc) = match (&p.at, zone) {
+        (None, _) => {
+            findings.push(
+                Finding::error(
+                    MISSING_FIELD,
+                    file,
+                    loc,
+                    format!("post `{}` has no `at`", id.value),
+                )
+                .with_help("add `at: YYYY-MM-DD HH:MM` (wall time in the file's timezone)"),
+            );
+            (None, loc)
+        }
+        (Some(at), None) => (None, at.loc),
+        (Some(at), Some(zone)) => match parse_at(&at.value, zone) {
+            Ok(t) => (Some(t), at.loc),
+            Err(e) => {
+                findings.push(
+                    Finding::error(INVALID_TIME, file, at.loc, e.to_string()).with_help(e.help()),
+                );
+                (None, at.loc)
+            }
+        },
+    };
+    let status = p.status.as_ref().or(defaults.status.as_ref());
+    let channels = p.channels.as_ref().or(defaults.channels.as_ref());
+    let channels = match channels {
+        Some(list) => {
+            if list.value.is_empty() {
+                findings.push(
+                    Finding::error(
+                        MISSING_FIELD,
+                        file,
+                        list.loc,
+                        format!("post `{}` goes to no channel", id.value),
+                    )
+                    .with_help("list at least one channel from postcal.yaml"),
+                );
+            }
+            list.value.clone()
+        }
+        None => {
+            findings.push(
+                Finding::error(
+                    MISSING_FIELD,
+                    file,
+                    loc,
+                    format!("post `{}` has no `channels`", id.value),
+                )
+                .with_help(
+                    "add `channels: [...]` to the post, or to `defaults:` at the top of the file",
+                ),
+            );
+            Vec::new()
+        }
+    };
+    let catch_up_raw = p.catch_up.as_ref().or(defaults.catch_up.as_ref());
+    let catch_up = catch_up_raw.and_then(|c| match parse_duration(&c.value) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            findings.push(
+                Finding::error(
+                    CONFIG,
+                    file,
+                    c.loc,
+                    format!("`{}` is not a duration: {e}", c.value),
+                )
+                .with_help("write e.g. `30m` or `2h`"),
+            );
+            None
+        }
+    });
+    let zone = zone.unwrap_or(chrono_tz::UTC);
+    Some(Post {
+        id,
+        file,
+        loc,
+        at,
+        at_loc,
+        zone,
+        status: status.map_or(Status::Draft, |s| s.value),
+        status_loc: status.map_or(loc, |s| s.loc),
+        text: p.text,
+        channels,
+        variants: p.variants.into_iter().map(|(k, v)| (k, v.value)).collect(),
+        media: p.media.unwrap_or_default(),
+        thread: p.thread.unwrap_or_default(),
+        cw: p.cw.or_else(|| defaults.cw.clone()),
+        language: p.language.or_else(|| defaults.language.clone()),
+        catch_up,
+        campaign,
+        owner: p.owner.or_else(|| defaults.owner.clone()),
+        approved_by: p.approved_by.or_else(|| defaults.approved_by.clone()),
+        tags: p.tags.or_else(|| defaults.tags.clone()).unwrap_or_default(),
+        notes: p.notes,
+    })
+}

@@ -1,0 +1,194 @@
+//! The command line: argument parsing, dispatch, and the one place that turns
+//! outcomes and errors into output and exit codes.
+
+mod completions;
+mod preview;
+mod printer;
+mod rules;
+mod schema;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use printer::Printer;
+
+use crate::calendar::{self, LoadError, Workspace};
+use crate::output::diagnostics;
+
+/// Keep a team's social-media calendar as code: plan posts in YAML, review
+/// them in pull requests, validate in CI, publish from cron.
+#[derive(Debug, Parser)]
+#[command(
+    name = "postcal",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// The workspace folder (holding postcal.yaml); default: found by walking up from here.
+    #[arg(long, global = true, env = "POSTCAL_WORKSPACE", value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Pretend it is this moment (RFC 3339, e.g. 2026-12-01T08:00:00+01:00).
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// When to use colour (NO_COLOR is honoured with `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print only what matters: errors and requested data.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more about what is happening (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check postcal.yaml and every calendar file.
+    Validate(validate::ValidateArgs),
+    /// Show upcoming deliveries exactly as they will be posted.
+    Preview(preview::PreviewArgs),
+    /// Print the JSON Schema for postcal.yaml or calendar files.
+    Schema(schema::SchemaArgs),
+    /// List the rules `validate` checks.
+    Rules(rules::RulesArgs),
+    /// Print shell completions.
+    Completions(completions::CompletionsArgs),
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}; write RFC 3339 with an offset, e.g. 2026-12-01T08:00:00+01:00"))
+}
+
+/// How a command ended, when it ran to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing wrong.
+    Success,
+    /// Validation errors, or a failed delivery: exit 1.
+    Failure,
+}
+
+/// Why a command could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Usage or configuration: nothing was attempted (exit 2).
+    #[error("{message}")]
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The problem was already shown in the requested format; exit with this code.
+    #[error("already reported")]
+    Reported(u8),
+    /// Writing output failed (other than a closed pipe).
+    #[error("cannot write output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The environment a command runs in: the clock and the terminal, decided once.
+pub struct Env {
+    pub now: DateTime<Utc>,
+    pub printer: Printer,
+    pub workspace: Option<PathBuf>,
+    pub cwd: PathBuf,
+}
+
+impl Env {
+    /// Find and load the workspace.
+    pub fn load(&self) -> Result<Workspace, CliError> {
+        let root = match &self.workspace {
+            Some(dir) => dir.clone(),
+            None => calendar::find_root(&self.cwd).ok_or_else(|| LoadError::NotFound {
+                start: self.cwd.clone(),
+            })?,
+        };
+        Ok(calendar::load(&root)?)
+    }
+}
+
+/// Parse the process arguments, run, and exit.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The one place that reads the real clock and the environment.
+    #[allow(clippy::disallowed_methods)]
+    let now = cli.global.now.unwrap_or_else(Utc::now);
+    #[allow(clippy::disallowed_methods)]
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let printer = Printer::new(
+        cli.global.color,
+        no_color,
+        cli.global.quiet,
+        cli.global.verbose,
+    );
+    let env = Env {
+        now,
+        printer,
+        workspace: cli.global.workspace.clone(),
+        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    match run(cli.command, &env) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failure) => ExitCode::from(1),
+        Err(CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e, &env.printer);
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+/// Dispatch one subcommand.
+pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
+    match command {
+        Command::Validate(args) => validate::run(args, env),
+        Command::Preview(args) => preview::run(args, env),
+        Command::Schema(args) => schema::run(args, env),
+        Command::Rules(args) => rules::run(args, env),
+        Command::Completions(args) => completions::run(args, env),
+    }
+}
+
+fn exit_code(e: &CliError) -> u8 {
+    match e {
+        CliError::Usage { .. } | CliError::Load(_) => 2,
+        CliError::Io(_) => 1,
+        CliError::Reported(code) => *code,
+    }
+}
+
+fn report(e: &CliError, printer: &Printer) {
+    match e {
+        CliError::Load(LoadError::Unusable { sources, findings }) => {
+            printer.err(&diagnostics::human(findings, sources, printer.color_err()));
+            printer.error_line("postcal.yaml cannot be used; nothing was checked", None);
+        }
+        CliError::Load(err) => printer.error_line(&err.to_string(), err.help()),
+        CliError::Usage { message, help } => printer.error_line(message, help.as_deref()),
+        CliError::Io(_) => printer.error_line(&e.to_string(), None),
+        CliError::Reported(_) => {}
+    }
+}

@@ -1,0 +1,145 @@
+//! `postcal preview`
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use clap::ValueEnum;
+
+use super::{CliError, Env, Outcome};
+use crate::calendar::Status;
+use crate::delivery;
+use crate::output::preview;
+use crate::schedule::{WrittenTime, parse_written, resolve_wall};
+use crate::validate::Severity;
+
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// Start of the window: a date (start of that day, workspace zone) or RFC 3339. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// End of the window: a date (included) or RFC 3339 (excluded).
+    #[arg(long, value_name = "TIME", conflicts_with = "days")]
+    pub to: Option<String>,
+    /// Length of the window in days from --from.
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    pub days: u32,
+    /// Only these channels (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Vec<String>,
+    /// Only posts of this campaign.
+    #[arg(long, value_name = "NAME")]
+    pub campaign: Option<String>,
+    /// Only these statuses (repeatable); default: all but cancelled.
+    #[arg(long, value_name = "STATUS", value_parser = clap::value_parser!(Status))]
+    pub status: Vec<Status>,
+    /// How to show the deliveries.
+    #[arg(long, value_enum, default_value_t = PreviewFormat::Table)]
+    pub format: PreviewFormat,
+}
+
+impl clap::builder::ValueParserFactory for Status {
+    type Parser = clap::builder::PossibleValuesParser;
+    fn value_parser() -> Self::Parser {
+        clap::builder::PossibleValuesParser::new(Status::ALL.map(|s| s.name()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PreviewFormat {
+    Table,
+    Agenda,
+    Month,
+    Json,
+    Markdown,
+}
+
+/// A window bound: a date means the start of that day (or, for the end, the
+/// start of the next day, so the date is included).
+fn bound(input: &str, zone: Tz, end: bool) -> Result<DateTime<Utc>, CliError> {
+    let usage = |message: String, help: String| CliError::Usage {
+        message,
+        help: Some(help),
+    };
+    match parse_written(input) {
+        Ok(WrittenTime::Instant(t)) => Ok(t.with_timezone(&Utc)),
+        Ok(WrittenTime::Wall(w)) => {
+            resolve_wall(w, zone).map_err(|e| usage(e.to_string(), e.help()))
+        }
+        Ok(WrittenTime::Date(d)) => {
+            let day = if end {
+                d.succ_opt().unwrap_or(NaiveDate::MAX)
+            } else {
+                d
+            };
+            // Midnight can fall in a gap in a few zones; the first instant of the day then is 01:00.
+            let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+            resolve_wall(midnight, zone)
+                .or_else(|_| resolve_wall(midnight + Duration::hours(1), zone))
+                .map_err(|e| usage(e.to_string(), e.help()))
+        }
+        Err(e) => Err(usage(
+            format!("`{input}`: {e}"),
+            "use a date (2026-12-01) or RFC 3339 (2026-12-01T09:00:00+01:00)".to_owned(),
+        )),
+    }
+}
+
+pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
+    let ws = env.load()?;
+    let zone = ws.config.timezone;
+    let from = match &args.from {
+        Some(s) => bound(s, zone, false)?,
+        None => env.now,
+    };
+    let to = match &args.to {
+        Some(s) => bound(s, zone, true)?,
+        None => from + Duration::days(i64::from(args.days)),
+    };
+    for name in &args.channel {
+        if !ws.config.channels.contains_key(name) {
+            return Err(CliError::Usage {
+                message: format!("unknown channel `{name}`"),
+                help: Some(format!(
+                    "channels are: {}",
+                    ws.config
+                        .channels
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            });
+        }
+    }
+    let statuses: Vec<Status> = if args.status.is_empty() {
+        Status::ALL
+            .into_iter()
+            .filter(|s| *s != Status::Cancelled)
+            .collect()
+    } else {
+        args.status.clone()
+    };
+    let deliveries: Vec<_> = delivery::all(&ws)
+        .into_iter()
+        .filter(|d| d.at >= from && d.at < to)
+        .filter(|d| statuses.contains(&d.post.status))
+        .filter(|d| args.channel.is_empty() || args.channel.contains(&d.channel.name))
+        .filter(|d| args.campaign.is_none() || d.post.campaign == args.campaign)
+        .collect();
+    let text = match args.format {
+        PreviewFormat::Table => preview::table(&deliveries, zone),
+        PreviewFormat::Agenda => preview::agenda(&deliveries, zone),
+        PreviewFormat::Month => preview::month(&deliveries, zone, from, to),
+        PreviewFormat::Json => preview::json(&deliveries, zone),
+        PreviewFormat::Markdown => preview::markdown(&deliveries, zone),
+    };
+    env.printer.out(&text)?;
+    let errors = ws
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        env.printer.note(&format!("warning: {errors} problem(s) in the calendar keep some posts out of this preview; run `postcal validate`"));
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,71 @@
+//! The one printer: data to stdout, diagnostics and logs to stderr, colour
+//! and quietness decided once.
+
+use std::io::{IsTerminal, Write};
+
+use super::ColorChoice;
+
+pub struct Printer {
+    color_out: bool,
+    color_err: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Printer {
+    pub fn new(choice: ColorChoice, no_color: bool, quiet: bool, verbose: u8) -> Printer {
+        let decide = |tty: bool| match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        Printer {
+            color_out: decide(std::io::stdout().is_terminal()),
+            color_err: decide(std::io::stderr().is_terminal()),
+            quiet,
+            verbose,
+        }
+    }
+
+    pub fn color_out(&self) -> bool {
+        self.color_out
+    }
+
+    pub fn color_err(&self) -> bool {
+        self.color_err
+    }
+
+    /// Write data to stdout. A closed pipe (`postcal preview | head`) surfaces
+    /// as `BrokenPipe`, which `main` turns into a quiet exit.
+    pub fn out(&self, text: &str) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()
+    }
+
+    /// Write diagnostics to stderr; failures to write there are ignored.
+    pub fn err(&self, text: &str) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// A status line on stderr, unless quiet.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            self.err(&format!("{text}\n"));
+        }
+    }
+
+    /// `error: message` and an optional `hint:` line on stderr.
+    pub fn error_line(&self, message: &str, help: Option<&str>) {
+        let (red, bold, reset) = if self.color_err {
+            ("\x1b[1;31m", "\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "", "")
+        };
+        let mut s = format!("{red}error{reset}{bold}: {message}{reset}\n");
+        if let Some(help) = help {
+            s.push_str(&format!("  hint: {help}\n"));
+        }
+        self.err(&s);
+    }
+}

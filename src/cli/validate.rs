@@ -1,0 +1,92 @@
+//! `postcal validate`
+
+use clap::ValueEnum;
+
+use super::{CliError, Env, Outcome};
+use crate::calendar::LoadError;
+use crate::output::diagnostics;
+use crate::validate::{self, Tally};
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Output format: human text with snippets, JSON, or GitHub Actions annotations.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
+    pub format: ValidateFormat,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Human,
+    Json,
+    Github,
+}
+
+pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
+    let ws = match env.load() {
+        Ok(ws) => ws,
+        Err(CliError::Load(LoadError::Unusable { sources, findings })) => {
+            emit(&args, env, &findings, &sources, None)?;
+            return Err(CliError::Reported(2));
+        }
+        Err(e) => return Err(e),
+    };
+    let published = crate::ledger::published(&ws.root);
+    let mut findings = validate::validate(&ws, env.now, &published);
+    if args.strict {
+        validate::make_strict(&mut findings);
+    }
+    let files = ws.sources.len();
+    emit(
+        &args,
+        env,
+        &findings,
+        &ws.sources,
+        Some((files, ws.posts.len())),
+    )?;
+    Ok(if Tally::of(&findings).errors > 0 {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+fn emit(
+    args: &ValidateArgs,
+    env: &Env,
+    findings: &[validate::Finding],
+    sources: &crate::calendar::Sources,
+    counts: Option<(usize, usize)>,
+) -> Result<(), CliError> {
+    let p = &env.printer;
+    let tally = Tally::of(findings);
+    match args.format {
+        ValidateFormat::Json => p.out(&diagnostics::json(findings, sources))?,
+        ValidateFormat::Github => {
+            p.out(&diagnostics::github(findings, sources))?;
+            if let Some((files, posts)) = counts {
+                p.note(&diagnostics::summary(tally, files, posts));
+            }
+        }
+        ValidateFormat::Human => {
+            let shown: Vec<_> = if p.quiet {
+                findings
+                    .iter()
+                    .filter(|f| f.severity == validate::Severity::Error)
+                    .cloned()
+                    .collect()
+            } else {
+                findings.to_vec()
+            };
+            p.out(&diagnostics::human(&shown, sources, p.color_out()))?;
+            if let Some((files, posts)) = counts
+                && (!p.quiet || tally.errors > 0)
+            {
+                p.out(&format!("{}\n", diagnostics::summary(tally, files, posts)))?;
+            }
+        }
+    }
+    Ok(())
+}

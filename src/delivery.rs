@@ -1,0 +1,205 @@
+//! Deliveries: a post on one channel, rendered exactly as it will be posted
+//! (variant chosen, UTM parameters appended, each thread part on its own) and
+//! measured against the platform's limit.
+
+use chrono::{DateTime, Utc};
+
+use crate::calendar::raw::RawMedia;
+use crate::calendar::{Channel, Config, Loc, Post, Workspace};
+use crate::platform::{Length, count_text, http_links};
+
+/// One part of a delivery: the main text (part 0) or a thread follow-up.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub text: String,
+    /// Where its text is written (the post's, or a variant's).
+    pub loc: Loc,
+    pub length: Length,
+}
+
+#[derive(Debug, Clone)]
+pub struct Delivery<'a> {
+    pub post: &'a Post,
+    pub channel: &'a Channel,
+    pub at: DateTime<Utc>,
+    /// Part 0 is the post itself; the rest are its thread, in order.
+    pub parts: Vec<Part>,
+    pub media: &'a [RawMedia],
+    pub cw: Option<&'a str>,
+}
+
+impl Delivery<'_> {
+    /// `post-id@channel`, as deliveries are named in output and the ledger.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.post.id.value, self.channel.name)
+    }
+
+    pub fn text(&self) -> &str {
+        &self.parts[0].text
+    }
+
+    pub fn is_over_limit(&self) -> bool {
+        self.parts.iter().any(|p| p.length.is_over())
+    }
+}
+
+/// Every delivery of every post whose time is known, in time order (then post
+/// id, then channel), whatever the status: callers filter.
+pub fn all(ws: &Workspace) -> Vec<Delivery<'_>> {
+    let mut out: Vec<Delivery<'_>> = ws
+        .posts
+        .iter()
+        .flat_map(|post| of_post(post, &ws.config))
+        .collect();
+    out.sort_by(|a, b| {
+        (a.at, &a.post.id.value, &a.channel.name).cmp(&(b.at, &b.post.id.value, &b.channel.name))
+    });
+    out
+}
+
+/// The deliveries of one post, one per known channel.
+pub fn of_post<'a>(post: &'a Post, config: &'a Config) -> Vec<Delivery<'a>> {
+    let Some(at) = post.at else { return Vec::new() };
+    post.channels
+        .iter()
+        .filter_map(|name| config.channels.get(&name.value))
+        .map(|channel| render(post, channel, at, config))
+        .collect()
+}
+
+fn render<'a>(
+    post: &'a Post,
+    channel: &'a Channel,
+    at: DateTime<Utc>,
+    config: &Config,
+) -> Delivery<'a> {
+    // A variant named after the channel wins over one named after its platform.
+    let variant = post
+        .variants
+        .iter()
+        .find(|(key, _)| key.value == channel.name)
+        .or_else(|| {
+            post.variants
+                .iter()
+                .find(|(key, _)| key.value == channel.platform.name())
+        })
+        .map(|(_, v)| v);
+    let text = variant.and_then(|v| v.text.as_ref()).or(post.text.as_ref());
+    let thread = variant
+        .and_then(|v| v.thread.as_ref())
+        .unwrap_or(&post.thread);
+    let media: &[RawMedia] = variant
+        .and_then(|v| v.media.as_deref())
+        .unwrap_or(&post.media);
+    let cw = variant
+        .and_then(|v| v.cw.as_ref())
+        .or(post.cw.as_ref())
+        .map(|c| c.value.as_str());
+
+    let decorate = |s: &str| append_utm(s, &config.utm, post, channel);
+    let main_text = text
+        .map(|t| decorate(t.value.trim_end()))
+        .unwrap_or_default();
+    let main_loc = text.map_or(post.loc, |t| t.loc);
+    let mut parts = vec![Part {
+        length: count_text(
+            channel.platform,
+            &main_text,
+            cw,
+            channel.max_chars,
+            !media.is_empty(),
+        ),
+        text: main_text,
+        loc: main_loc,
+    }];
+    parts.extend(thread.iter().map(|t| {
+        let text = decorate(t.value.trim_end());
+        Part {
+            length: count_text(channel.platform, &text, None, channel.max_chars, false),
+            text,
+            loc: t.loc,
+        }
+    }));
+    Delivery {
+        post,
+        channel,
+        at,
+        parts,
+        media,
+        cw,
+    }
+}
+
+/// Append the workspace's UTM parameters to every http(s) link in `text`.
+/// A parameter that expands to "" is left out; one the link already has is
+/// kept as written.
+pub fn append_utm(text: &str, utm: &[(String, String)], post: &Post, channel: &Channel) -> String {
+    if utm.is_empty() {
+        return text.to_owned();
+    }
+    let links: Vec<_> = http_links(text).collect();
+    if links.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + links.len() * 64);
+    let mut pos = 0;
+    for range in links {
+        out.push_str(&text[pos..range.start]);
+        out.push_str(&decorate_link(&text[range.clone()], utm, post, channel));
+        pos = range.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+fn decorate_link(link: &str, utm: &[(String, String)], post: &Post, channel: &Channel) -> String {
+    let (base, fragment) = match link.find('#') {
+        Some(i) => (&link[..i], &link[i..]),
+        None => (link, ""),
+    };
+    let existing: Vec<String> = base
+        .split_once('?')
+        .map(|(_, q)| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .map(|(k, _)| k.into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = base.to_owned();
+    let mut sep = if base.contains('?') {
+        if base.ends_with('?') || base.ends_with('&') {
+            ""
+        } else {
+            "&"
+        }
+    } else {
+        "?"
+    };
+    for (key, template) in utm {
+        if existing.iter().any(|k| k == key) {
+            continue;
+        }
+        let value = expand(template, post, channel);
+        if value.is_empty() {
+            continue;
+        }
+        out.push_str(sep);
+        out.extend(url::form_urlencoded::byte_serialize(key.as_bytes()));
+        out.push('=');
+        out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
+        sep = "&";
+    }
+    out.push_str(fragment);
+    out
+}
+
+/// The placeholders a UTM template may use.
+pub const PLACEHOLDERS: [&str; 4] = ["platform", "channel", "campaign", "post"];
+
+fn expand(template: &str, post: &Post, channel: &Channel) -> String {
+    template
+        .replace("{platform}", channel.platform.name())
+        .replace("{channel}", &channel.name)
+        .replace("{campaign}", post.campaign.as_deref().unwrap_or(""))
+        .replace("{post}", &post.id.value)
+}

@@ -1,0 +1,15 @@
+//! postcal: a team's social-media content calendar as code.
+//!
+//! The library loads a workspace (`calendar`), renders deliveries exactly as
+//! they will be posted (`delivery`), counts them the way each platform does
+//! (`platform`), checks them (`validate`) and shows them (`output`). The
+//! binary is a thin shell around [`cli::main`].
+
+pub mod calendar;
+pub mod cli;
+pub mod delivery;
+pub mod ledger;
+pub mod output;
+pub mod platform;
+pub mod schedule;
+pub mod validate;

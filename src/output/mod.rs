@@ -1,0 +1,5 @@
+//! Everything postcal shows: diagnostics and previews. Renderers return
+//! strings; the CLI decides where they go.
+
+pub mod diagnostics;
+pub mod preview;

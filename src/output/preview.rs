@@ -1,0 +1,332 @@
+//! `preview` formats: table, agenda, month grid, JSON and Markdown.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use crate::delivery::Delivery;
+use crate::platform::Length;
+
+/// `142/500`, `12` (no limit), or `310/300 over` when it does not fit.
+pub fn fmt_length(len: &Length) -> String {
+    let mut s = match len.limit {
+        Some(limit) => format!("{}/{limit}", len.count),
+        None => len.count.to_string(),
+    };
+    if let Some(bytes) = len.byte_limit
+        && len.bytes > bytes
+    {
+        let _ = write!(s, " ({}/{bytes} bytes)", len.bytes);
+    }
+    if len.is_over() {
+        s.push_str(" OVER");
+    }
+    s
+}
+
+/// The time in the workspace zone, plus the post's own zone when it differs.
+fn fmt_time(d: &Delivery<'_>, zone: Tz, fmt: &str) -> String {
+    let local = d.at.with_timezone(&zone).format(fmt).to_string();
+    if d.post.zone != zone {
+        let own = d.at.with_timezone(&d.post.zone);
+        format!("{local} ({} {})", own.format("%H:%M"), d.post.zone.name())
+    } else {
+        local
+    }
+}
+
+fn first_line(text: &str, max: usize) -> String {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    let mut out: String = line.chars().take(max).collect();
+    if line.chars().count() > max || text.trim().lines().count() > 1 {
+        out.push('…');
+    }
+    out
+}
+
+pub fn table(deliveries: &[Delivery<'_>], zone: Tz) -> String {
+    if deliveries.is_empty() {
+        return "no deliveries in this window\n".to_owned();
+    }
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["when", "channel", "post", "status", "length", "text"]);
+    for d in deliveries {
+        let mut text = first_line(d.text(), 48);
+        if d.parts.len() > 1 {
+            let _ = write!(text, " (+{} in thread)", d.parts.len() - 1);
+        }
+        if !d.media.is_empty() {
+            let _ = write!(text, " [{} media]", d.media.len());
+        }
+        let worst = d
+            .parts
+            .iter()
+            .find(|p| p.length.is_over())
+            .unwrap_or(&d.parts[0]);
+        t.add_row([
+            fmt_time(d, zone, "%a %d %b %H:%M"),
+            d.channel.name.clone(),
+            d.post.id.value.clone(),
+            d.post.status.name().to_owned(),
+            fmt_length(&worst.length),
+            text,
+        ]);
+    }
+    format!("{t}\n")
+}
+
+pub fn agenda(deliveries: &[Delivery<'_>], zone: Tz) -> String {
+    if deliveries.is_empty() {
+        return "no deliveries in this window\n".to_owned();
+    }
+    let mut out = String::new();
+    let mut day = None;
+    for d in deliveries {
+        let local = d.at.with_timezone(&zone);
+        if day != Some(local.date_naive()) {
+            if day.is_some() {
+                out.push('\n');
+            }
+            day = Some(local.date_naive());
+            let _ = writeln!(out, "{}", local.format("%A %-d %B %Y"));
+        }
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}  [{}]  {}",
+            fmt_time(d, zone, "%H:%M"),
+            d.post.id.value,
+            d.channel.name,
+            d.post.status.name(),
+            fmt_length(&d.parts[0].length)
+        );
+        if let Some(cw) = d.cw {
+            let _ = writeln!(out, "         CW: {cw}");
+        }
+        for line in d.text().trim_end().lines() {
+            let _ = writeln!(out, "         {line}");
+        }
+        for m in d.media {
+            let alt = m.alt.as_ref().map_or("(no alt text)", |a| a.value.as_str());
+            let _ = writeln!(
+                out,
+                "         [media] {} — {}",
+                m.file.value,
+                first_line(alt, 60)
+            );
+        }
+        for (i, part) in d.parts.iter().enumerate().skip(1) {
+            let _ = writeln!(
+                out,
+                "         ↳ {i}/{}  {}",
+                d.parts.len() - 1,
+                fmt_length(&part.length)
+            );
+            for line in part.text.trim_end().lines() {
+                let _ = writeln!(out, "           {line}");
+            }
+        }
+    }
+    out
+}
+
+/// A calendar grid per month in the window, one cell per day listing its posts.
+pub fn month(
+    deliveries: &[Delivery<'_>],
+    zone: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> String {
+    let first = from.with_timezone(&zone).date_naive();
+    let last = (to - Duration::seconds(1))
+        .with_timezone(&zone)
+        .date_naive()
+        .max(first);
+    let mut out = String::new();
+    let mut month_start = first.with_day(1).unwrap_or(first);
+    while month_start <= last {
+        let next = next_month(month_start);
+        let _ = writeln!(out, "{}", month_start.format("%B %Y"));
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]);
+        let lead = month_start.weekday().num_days_from_monday() as usize;
+        let mut row: Vec<String> = vec![String::new(); lead];
+        let mut date = month_start;
+        while date < next {
+            row.push(day_cell(date, deliveries, zone));
+            if row.len() == 7 {
+                t.add_row(std::mem::take(&mut row));
+            }
+            date = date.succ_opt().unwrap_or(next);
+        }
+        if !row.is_empty() {
+            row.resize(7, String::new());
+            t.add_row(row);
+        }
+        let _ = writeln!(out, "{t}\n");
+        month_start = next;
+    }
+    out
+}
+
+fn next_month(d: NaiveDate) -> NaiveDate {
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(NaiveDate::MAX)
+}
+
+fn day_cell(date: NaiveDate, deliveries: &[Delivery<'_>], zone: Tz) -> String {
+    let mut cell = date.day().to_string();
+    let mut seen: Vec<&str> = Vec::new();
+    for d in deliveries
+        .iter()
+        .filter(|d| d.at.with_timezone(&zone).date_naive() == date)
+    {
+        if seen.contains(&d.post.id.value.as_str()) {
+            continue;
+        }
+        seen.push(&d.post.id.value);
+        let id: String = d.post.id.value.chars().take(14).collect();
+        let _ = write!(cell, "\n{} {id}", d.at.with_timezone(&zone).format("%H:%M"));
+    }
+    cell
+}
+
+#[derive(Serialize)]
+struct JsonPart<'a> {
+    text: &'a str,
+    length: usize,
+}
+
+#[derive(Serialize)]
+struct JsonMedia<'a> {
+    file: &'a str,
+    alt: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonDelivery<'a> {
+    post: &'a str,
+    channel: &'a str,
+    platform: &'a str,
+    at: String,
+    status: &'a str,
+    text: &'a str,
+    length: usize,
+    limit: Option<usize>,
+    thread: Vec<JsonPart<'a>>,
+    media: Vec<JsonMedia<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPreview<'a> {
+    deliveries: Vec<JsonDelivery<'a>>,
+}
+
+/// SPEC §3: `{"deliveries": [...]}` with `at` in the workspace offset.
+pub fn json(deliveries: &[Delivery<'_>], zone: Tz) -> String {
+    let doc = JsonPreview {
+        deliveries: deliveries
+            .iter()
+            .map(|d| JsonDelivery {
+                post: &d.post.id.value,
+                channel: &d.channel.name,
+                platform: d.channel.platform.name(),
+                at: d.at.with_timezone(&zone).to_rfc3339(),
+                status: d.post.status.name(),
+                text: d.text(),
+                length: d.parts[0].length.count,
+                limit: d.parts[0].length.limit,
+                thread: d.parts[1..]
+                    .iter()
+                    .map(|p| JsonPart {
+                        text: &p.text,
+                        length: p.length.count,
+                    })
+                    .collect(),
+                media: d
+                    .media
+                    .iter()
+                    .map(|m| JsonMedia {
+                        file: &m.file.value,
+                        alt: m.alt.as_ref().map(|a| a.value.as_str()),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Markdown for a pull request or a wiki: a section per day, the text as it
+/// will be posted, and its length.
+pub fn markdown(deliveries: &[Delivery<'_>], zone: Tz) -> String {
+    if deliveries.is_empty() {
+        return "_No deliveries in this window._\n".to_owned();
+    }
+    let mut out = String::new();
+    let mut day = None;
+    for d in deliveries {
+        let local = d.at.with_timezone(&zone);
+        if day != Some(local.date_naive()) {
+            day = Some(local.date_naive());
+            let _ = writeln!(out, "## {}\n", local.format("%A %-d %B %Y"));
+        }
+        let _ = writeln!(
+            out,
+            "### {} · `{}` → {} ({})\n",
+            fmt_time(d, zone, "%H:%M"),
+            d.post.id.value,
+            d.channel.name,
+            d.channel.platform
+        );
+        let _ = writeln!(
+            out,
+            "*{}* · {}\n",
+            d.post.status.name(),
+            fmt_length(&d.parts[0].length)
+        );
+        if let Some(cw) = d.cw {
+            let _ = writeln!(out, "**CW:** {cw}\n");
+        }
+        for line in d.text().trim_end().lines() {
+            let _ = writeln!(out, "> {line}");
+        }
+        out.push('\n');
+        for m in d.media {
+            let alt = m.alt.as_ref().map_or("(no alt text)", |a| a.value.as_str());
+            let _ = writeln!(out, "- 🖼 `{}`: {}", m.file.value, alt.trim());
+        }
+        if !d.media.is_empty() {
+            out.push('\n');
+        }
+        for (i, part) in d.parts.iter().enumerate().skip(1) {
+            let _ = writeln!(
+                out,
+                "Thread {i}/{} · {}\n",
+                d.parts.len() - 1,
+                fmt_length(&part.length)
+            );
+            for line in part.text.trim_end().lines() {
+                let _ = writeln!(out, "> {line}");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}

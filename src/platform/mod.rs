@@ -1,0 +1,144 @@
+//! What each platform accepts: text length (counted the way the platform
+//! counts it), media types and sizes, alt-text limits.
+
+mod count;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use count::{Length, count_text, http_links};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Mastodon,
+    Bluesky,
+    Discord,
+    Slack,
+    Telegram,
+    Webhook,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 6] = [
+        Platform::Mastodon,
+        Platform::Bluesky,
+        Platform::Discord,
+        Platform::Slack,
+        Platform::Telegram,
+        Platform::Webhook,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Mastodon => "mastodon",
+            Platform::Bluesky => "bluesky",
+            Platform::Discord => "discord",
+            Platform::Slack => "slack",
+            Platform::Telegram => "telegram",
+            Platform::Webhook => "webhook",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The channel fields this platform takes (besides `platform`).
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Platform::Mastodon => &["instance", "token", "max_chars"],
+            Platform::Bluesky => &["handle", "app_password", "service"],
+            Platform::Discord | Platform::Slack => &["webhook"],
+            Platform::Telegram => &["token", "chat_id", "api_base"],
+            Platform::Webhook => &["url", "secret", "max_chars"],
+        }
+    }
+
+    /// The fields that must be present.
+    pub fn required_fields(self) -> &'static [&'static str] {
+        match self {
+            Platform::Mastodon => &["instance", "token"],
+            Platform::Bluesky => &["handle", "app_password"],
+            Platform::Discord | Platform::Slack => &["webhook"],
+            Platform::Telegram => &["token", "chat_id"],
+            Platform::Webhook => &["url"],
+        }
+    }
+
+    /// What the platform accepts as attachments.
+    pub fn media_rules(self) -> MediaRules {
+        const MB: u64 = 1_000_000;
+        const MIB: u64 = 1024 * 1024;
+        match self {
+            Platform::Mastodon => MediaRules {
+                max_items: 4,
+                max_image_bytes: 16 * MIB,
+                max_video_bytes: Some(99 * MIB),
+                max_alt_chars: Some(1500),
+                accepts: MediaSupport::ImagesAndVideo,
+            },
+            Platform::Bluesky => MediaRules {
+                max_items: 4,
+                max_image_bytes: MB,
+                max_video_bytes: None,
+                max_alt_chars: Some(2000),
+                accepts: MediaSupport::Images,
+            },
+            Platform::Discord => MediaRules {
+                max_items: 10,
+                max_image_bytes: 10 * MIB,
+                max_video_bytes: Some(10 * MIB),
+                max_alt_chars: Some(1024),
+                accepts: MediaSupport::ImagesAndVideo,
+            },
+            Platform::Telegram => MediaRules {
+                max_items: 1,
+                max_image_bytes: 10 * MB,
+                max_video_bytes: None,
+                max_alt_chars: None,
+                accepts: MediaSupport::Images,
+            },
+            Platform::Slack => MediaRules {
+                max_items: 0,
+                max_image_bytes: 0,
+                max_video_bytes: None,
+                max_alt_chars: None,
+                accepts: MediaSupport::None,
+            },
+            Platform::Webhook => MediaRules {
+                max_items: usize::MAX,
+                max_image_bytes: u64::MAX,
+                max_video_bytes: Some(u64::MAX),
+                max_alt_chars: None,
+                accepts: MediaSupport::ImagesAndVideo,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaSupport {
+    None,
+    Images,
+    ImagesAndVideo,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct MediaRules {
+    pub max_items: usize,
+    pub max_image_bytes: u64,
+    /// `None`: videos are not accepted.
+    pub max_video_bytes: Option<u64>,
+    /// Alt text limit in characters; `None`: the platform has no alt text.
+    pub max_alt_chars: Option<usize>,
+    pub accepts: MediaSupport,
+}

@@ -1,0 +1,7 @@
+//! Time: timezones, wall times, durations.
+
+pub mod time;
+
+pub use time::{
+    TimeError, WrittenTime, parse_at, parse_duration, parse_written, parse_zone, resolve_wall,
+};

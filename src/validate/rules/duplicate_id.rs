@@ -1,0 +1,42 @@
+//! `duplicate-id`: a post id names one post in the whole workspace.
+
+use std::collections::HashMap;
+
+use super::{Level, Rule, RuleConfig, RuleMeta};
+use crate::validate::{Context, Finding};
+
+pub const RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "duplicate-id",
+        default_level: Level::Error,
+        configurable: false,
+        options: &[],
+        summary: "Post ids are unique across the workspace; the later of two is reported.",
+        bad: "- id: launch   # in two files",
+        good: "- id: launch\n- id: launch-reminder",
+    },
+    check: Some(check),
+};
+
+fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
+    let mut first = HashMap::new();
+    for post in &cx.workspace.posts {
+        if let Some(prev) = first.get(post.id.value.as_str()) {
+            let (file, line): &(crate::calendar::FileId, u32) = prev;
+            out.push(
+                cfg.finding(
+                    RULE.meta.id,
+                    post.file,
+                    post.id.loc,
+                    format!("post id `{}` is already used", post.id.value),
+                )
+                .with_help(format!(
+                    "first used at {}:{line}; give this post another id",
+                    cx.workspace.sources.path(*file)
+                )),
+            );
+        } else {
+            first.insert(post.id.value.as_str(), (post.file, post.id.loc.line));
+        }
+    }
+}

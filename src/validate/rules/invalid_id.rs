@@ -1,0 +1,51 @@
+//! `invalid-id`: post ids are short, stable names usable in URLs and the ledger.
+
+use super::{Level, Rule, RuleConfig, RuleMeta};
+use crate::calendar::is_valid_name;
+use crate::validate::{Context, Finding};
+
+pub const RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "invalid-id",
+        default_level: Level::Error,
+        configurable: false,
+        options: &[],
+        summary: "Post ids match `[a-z0-9][a-z0-9._-]*`.",
+        bad: "id: Black Friday!",
+        good: "id: bf-teaser",
+    },
+    check: Some(check),
+};
+
+fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
+    for post in &cx.workspace.posts {
+        if !is_valid_name(&post.id.value) {
+            let suggestion: String = post
+                .id
+                .value
+                .to_lowercase()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect::<String>()
+                .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_owned();
+            out.push(
+                cfg.finding(
+                    RULE.meta.id,
+                    post.file,
+                    post.id.loc,
+                    format!("post id `{}` is not allowed", post.id.value),
+                )
+                .with_help(format!(
+                    "use lowercase letters, digits, `.`, `_` and `-`, e.g. `{suggestion}`"
+                )),
+            );
+        }
+    }
+}

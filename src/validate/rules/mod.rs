@@ -1,0 +1,288 @@
+//! The rule table: every check `validate` runs, with its documentation.
+//! One rule per file; `postcal rules` and the README table come from here.
+
+mod alt_text;
+mod banned_phrases;
+mod duplicate_id;
+mod duplicate_text;
+mod empty_post;
+mod in_blackout;
+mod invalid_id;
+mod max_hashtags;
+mod max_per_day;
+mod media;
+mod min_gap;
+mod past_post;
+mod structural;
+mod too_long;
+mod unknown_channel;
+
+use std::collections::HashMap;
+
+use super::{Context, Finding, Severity};
+use crate::calendar::raw::{RawLevel, RawRuleSetting};
+use crate::calendar::{FileId, Loc, Located};
+
+pub use structural::{
+    BLACKOUT, CONFIG, INSECURE_ENDPOINT, INVALID_TIME, LITERAL_SECRET, MISSING_FIELD, SYNTAX,
+    UNKNOWN_FIELD, UNKNOWN_TIMEZONE,
+};
+pub use unknown_channel::UNKNOWN_CHANNEL;
+
+/// A rule's level: off, or the severity of its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Warn => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// What a rule is, for `postcal rules` and the README.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub default_level: Level,
+    /// Whether `rules:` in postcal.yaml may change its level. Rules that
+    /// guard what a platform would reject cannot be turned off.
+    pub configurable: bool,
+    /// Options it takes, with their defaults, e.g. `max: 5`.
+    pub options: &'static [(&'static str, &'static str)],
+    pub summary: &'static str,
+    pub bad: &'static str,
+    pub good: &'static str,
+}
+
+pub type CheckFn = fn(&Context<'_>, &RuleConfig, &mut Vec<Finding>);
+
+pub struct Rule {
+    pub meta: RuleMeta,
+    /// The check run over the loaded workspace; `None` for rules checked while
+    /// loading (syntax, time, configuration).
+    pub check: Option<CheckFn>,
+}
+
+/// Every rule, in the order `postcal rules` lists them.
+pub fn all() -> &'static [Rule] {
+    static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let mut rules = structural::rules();
+        rules.extend([
+            invalid_id::RULE,
+            duplicate_id::RULE,
+            unknown_channel::RULE,
+            too_long::RULE,
+            empty_post::RULE,
+            media::RULE,
+            alt_text::RULE,
+            in_blackout::RULE,
+            past_post::RULE,
+            max_hashtags::RULE,
+            banned_phrases::RULE,
+            min_gap::RULE,
+            max_per_day::RULE,
+            duplicate_text::RULE,
+        ]);
+        rules
+    })
+}
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    all().iter().find(|r| r.meta.id == id)
+}
+
+/// One rule's effective configuration.
+#[derive(Debug, Clone)]
+pub struct RuleConfig {
+    pub severity: Severity,
+    pub max: Option<u32>,
+    pub minutes: Option<u32>,
+    pub days: Option<u32>,
+    pub phrases: Vec<String>,
+}
+
+impl RuleConfig {
+    fn default_for(meta: &RuleMeta) -> Option<RuleConfig> {
+        let severity = meta.default_level.severity()?;
+        Some(RuleConfig {
+            severity,
+            max: None,
+            minutes: None,
+            days: None,
+            phrases: Vec::new(),
+        })
+    }
+
+    pub fn finding(
+        &self,
+        rule: &'static str,
+        file: FileId,
+        loc: Loc,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding::new(rule, self.severity, Some(file), loc, message)
+    }
+}
+
+/// The `rules:` section, resolved: rule id to its configuration, `None` when off.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSettings {
+    overrides: HashMap<&'static str, Option<RuleConfig>>,
+}
+
+impl RuleSettings {
+    /// The effective configuration of `id`, or `None` when it is off.
+    pub fn get(&self, meta: &RuleMeta) -> Option<RuleConfig> {
+        match self.overrides.get(meta.id) {
+            Some(cfg) => cfg.clone(),
+            None => RuleConfig::default_for(meta),
+        }
+    }
+
+    /// Resolve `rules:` from postcal.yaml; problems become `config` findings.
+    pub fn resolve(
+        raw: &indexmap::IndexMap<Located<String>, Located<RawRuleSetting>>,
+        file: FileId,
+        findings: &mut Vec<Finding>,
+    ) -> RuleSettings {
+        let mut settings = RuleSettings::default();
+        let ids: Vec<&str> = all()
+            .iter()
+            .filter(|r| r.meta.configurable)
+            .map(|r| r.meta.id)
+            .collect();
+        for (name, setting) in raw {
+            let Some(rule) = find(&name.value) else {
+                let help = match crate::calendar::did_you_mean(&name.value, &ids) {
+                    Some(best) => {
+                        format!("did you mean `{best}`? `postcal rules` lists every rule")
+                    }
+                    None => "`postcal rules` lists every rule".to_owned(),
+                };
+                findings.push(
+                    Finding::error(
+                        CONFIG,
+                        file,
+                        name.loc,
+                        format!("unknown rule `{}`", name.value),
+                    )
+                    .with_help(help),
+                );
+                continue;
+            };
+            if !rule.meta.configurable {
+                findings.push(
+                    Finding::error(CONFIG, file, name.loc, format!("rule `{}` cannot be configured", rule.meta.id))
+                        .with_help("it guards what the platform would reject or what postcal cannot read; remove this entry"),
+                );
+                continue;
+            }
+            if let Some(cfg) = resolve_one(&rule.meta, &setting.value, setting.loc, file, findings)
+            {
+                settings.overrides.insert(rule.meta.id, cfg);
+            }
+        }
+        settings
+    }
+}
+
+fn resolve_one(
+    meta: &RuleMeta,
+    raw: &RawRuleSetting,
+    loc: Loc,
+    file: FileId,
+    findings: &mut Vec<Finding>,
+) -> Option<Option<RuleConfig>> {
+    let allowed: Vec<&str> = meta.options.iter().map(|(name, _)| *name).collect();
+    let o = &raw.options;
+    let given = [
+        ("max", o.max.as_ref().map(|v| v.loc)),
+        ("minutes", o.minutes.as_ref().map(|v| v.loc)),
+        ("days", o.days.as_ref().map(|v| v.loc)),
+        ("phrases", o.phrases.as_ref().map(|v| v.loc)),
+    ];
+    let mut ok = true;
+    for (name, at) in given {
+        if let Some(at) = at
+            && !allowed.contains(&name)
+        {
+            let help = if allowed.is_empty() {
+                format!("`{}` takes no options, only a level", meta.id)
+            } else {
+                format!("`{}` takes: {}", meta.id, allowed.join(", "))
+            };
+            findings.push(
+                Finding::error(
+                    CONFIG,
+                    file,
+                    at,
+                    format!("`{name}` is not an option of rule `{}`", meta.id),
+                )
+                .with_help(help),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let level = match raw.level.as_ref().map(|l| l.value) {
+        Some(RawLevel::Off) => return Some(None),
+        Some(RawLevel::Warn) => Severity::Warning,
+        Some(RawLevel::Error) => Severity::Error,
+        None => match meta.default_level.severity() {
+            Some(sev) => sev,
+            None => {
+                findings.push(
+                    Finding::error(
+                        CONFIG,
+                        file,
+                        loc,
+                        format!("rule `{}` needs a level", meta.id),
+                    )
+                    .with_help("add `level: warn` or `level: error`"),
+                );
+                return None;
+            }
+        },
+    };
+    Some(Some(RuleConfig {
+        severity: level,
+        max: o.max.as_ref().map(|v| v.value),
+        minutes: o.minutes.as_ref().map(|v| v.value),
+        days: o.days.as_ref().map(|v| v.value),
+        phrases: o
+            .phrases
+            .as_ref()
+            .map(|v| v.value.clone())
+            .unwrap_or_default(),
+    }))
+}
+
+/// Run every rule that has a check over the loaded workspace.
+pub fn run_all(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for rule in all() {
+        if let Some(check) = rule.check
+            && let Some(cfg) = cx.workspace.config.rules.get(&rule.meta)
+        {
+            check(cx, &cfg, out);
+        }
+    }
+}
