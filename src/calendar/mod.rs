@@ -23,8 +23,8 @@ use crate::validate::rules::SYNTAX;
 /// Why a workspace could not be loaded at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("no postcal.yaml in {} or any folder above it", start.display())]
-    NotFound { start: PathBuf },
+    #[error("no postcal.yaml in {}{}", start.display(), if *walked_up { " or any folder above it" } else { "" })]
+    NotFound { start: PathBuf, walked_up: bool },
     #[error("postcal.yaml cannot be used")]
     Unusable {
         sources: Sources,
@@ -36,7 +36,7 @@ impl LoadError {
     pub fn help(&self) -> Option<&'static str> {
         match self {
             LoadError::NotFound { .. } => Some(
-                "run postcal inside a workspace, pass --workspace DIR, or create one with `postcal init`",
+                "run postcal inside a workspace (a folder with postcal.yaml), or pass --workspace DIR / set POSTCAL_WORKSPACE",
             ),
             LoadError::Unusable { .. } => None,
         }
@@ -52,6 +52,7 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     if !config_path.is_file() {
         return Err(LoadError::NotFound {
             start: root.to_path_buf(),
+            walked_up: false,
         });
     }
     let raw = read_and_parse::<raw::RawConfig>(&config_path, CONFIG_FILE.to_owned(), &mut sources);

@@ -124,6 +124,7 @@ impl Env {
             Some(dir) => dir.clone(),
             None => calendar::find_root(&self.cwd).ok_or_else(|| LoadError::NotFound {
                 start: self.cwd.clone(),
+                walked_up: true,
             })?,
         };
         Ok(calendar::load(&root)?)

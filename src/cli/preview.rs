@@ -29,18 +29,17 @@ pub struct PreviewArgs {
     #[arg(long, value_name = "NAME")]
     pub campaign: Option<String>,
     /// Only these statuses (repeatable); default: all but cancelled.
-    #[arg(long, value_name = "STATUS", value_parser = clap::value_parser!(Status))]
+    #[arg(long, value_name = "STATUS", value_parser = status_parser())]
     pub status: Vec<Status>,
     /// How to show the deliveries.
     #[arg(long, value_enum, default_value_t = PreviewFormat::Table)]
     pub format: PreviewFormat,
 }
 
-impl clap::builder::ValueParserFactory for Status {
-    type Parser = clap::builder::PossibleValuesParser;
-    fn value_parser() -> Self::Parser {
-        clap::builder::PossibleValuesParser::new(Status::ALL.map(|s| s.name()))
-    }
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = Status> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Status::ALL.map(|s| s.name()))
+        .try_map(|s| s.parse::<Status>())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

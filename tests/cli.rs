@@ -1,0 +1,325 @@
+//! CLI behaviour as snapshots: stdout, stderr and exit code of the real binary.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn broken() -> PathBuf {
+    repo().join("tests/fixtures/broken")
+}
+
+/// Run postcal on `workspace` and render what a user sees.
+fn run(workspace: &Path, args: &[&str]) -> String {
+    let out = Command::cargo_bin("postcal")
+        .unwrap()
+        .env_remove("POSTCAL_WORKSPACE")
+        .env_remove("NO_COLOR")
+        .arg("--color")
+        .arg("never")
+        .arg("--workspace")
+        .arg(workspace)
+        .args(args)
+        .output()
+        .unwrap();
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status
+            .code()
+            .map_or("signal".to_owned(), |c| c.to_string()),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+const NOW: &str = "2026-11-22T12:00:00+01:00";
+
+#[test]
+fn validate_demo_is_clean() {
+    insta::assert_snapshot!(run(&repo(), &["validate", "--now", NOW]));
+}
+
+#[test]
+fn validate_examples_are_clean() {
+    for ws in ["examples/minimal", "examples/agency"] {
+        let out = run(&repo().join(ws), &["validate", "--strict", "--now", NOW]);
+        assert!(out.starts_with("exit: 0\n"), "{ws}: {out}");
+    }
+}
+
+#[test]
+fn validate_human() {
+    insta::assert_snapshot!(run(&broken(), &["validate", "--now", NOW]));
+}
+
+#[test]
+fn validate_json() {
+    insta::assert_snapshot!(run(
+        &broken(),
+        &["validate", "--format", "json", "--now", NOW]
+    ));
+}
+
+#[test]
+fn validate_github() {
+    insta::assert_snapshot!(run(
+        &broken(),
+        &["validate", "--format", "github", "--now", NOW]
+    ));
+}
+
+#[test]
+fn validate_strict_turns_warnings_into_errors() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ws.path().join("calendars")).unwrap();
+    std::fs::write(
+        ws.path().join("postcal.yaml"),
+        "timezone: UTC\nchannels:\n  m: { platform: mastodon, instance: https://m.example, token: env:T }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("calendars/a.yaml"),
+        "posts:\n  - id: old\n    at: 2020-01-01 09:00\n    channels: [m]\n    text: hi\n",
+    )
+    .unwrap();
+    let lenient = run(ws.path(), &["validate", "--now", NOW]);
+    assert!(lenient.starts_with("exit: 0\n"), "{lenient}");
+    assert!(lenient.contains("warning[past-post]"), "{lenient}");
+    let strict = run(ws.path(), &["validate", "--strict", "--now", NOW]);
+    assert!(strict.starts_with("exit: 1\n"), "{strict}");
+    assert!(strict.contains("error[past-post]"), "{strict}");
+}
+
+#[test]
+fn preview_table() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &[
+            "preview",
+            "--now",
+            "2026-12-01T08:00:00+01:00",
+            "--days",
+            "4"
+        ]
+    ));
+}
+
+#[test]
+fn preview_agenda() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-03",
+            "--to",
+            "2026-12-04",
+            "--format",
+            "agenda"
+        ]
+    ));
+}
+
+#[test]
+fn preview_month() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "month"
+        ]
+    ));
+}
+
+#[test]
+fn preview_json() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-14",
+            "--days",
+            "2",
+            "--format",
+            "json"
+        ]
+    ));
+}
+
+#[test]
+fn preview_markdown() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-08",
+            "--days",
+            "1",
+            "--format",
+            "markdown"
+        ]
+    ));
+}
+
+#[test]
+fn preview_filters() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-01",
+            "--days",
+            "31",
+            "--channel",
+            "team-slack",
+            "--status",
+            "draft",
+            "--status",
+            "review"
+        ]
+    ));
+}
+
+#[test]
+fn preview_shows_cancelled_only_when_asked() {
+    let all = run(
+        &repo(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-18",
+            "--days",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(!all.contains("holiday-flash-sale"), "{all}");
+    let cancelled = run(
+        &repo(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-18",
+            "--days",
+            "1",
+            "--status",
+            "cancelled",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(cancelled.contains("holiday-flash-sale"), "{cancelled}");
+}
+
+#[test]
+fn preview_unknown_channel_is_a_usage_error() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &["preview", "--channel", "lumen-mastdon", "--now", NOW]
+    ));
+}
+
+#[test]
+fn bad_now_is_a_usage_error() {
+    let out = run(&repo(), &["preview", "--now", "tomorrow"]);
+    assert!(out.starts_with("exit: 2\n"), "{out}");
+}
+
+#[test]
+fn missing_workspace_exits_2() {
+    let empty = tempfile::tempdir().unwrap();
+    insta::assert_snapshot!(
+        run(empty.path(), &["validate"]).replace(&empty.path().display().to_string(), "[TEMP]")
+    );
+}
+
+#[test]
+fn rules_table_is_in_the_readme() {
+    let out = Command::cargo_bin("postcal")
+        .unwrap()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "README.md's rule table is out of date; paste `postcal rules --format markdown` into it:\n{table}"
+    );
+}
+
+#[test]
+fn committed_schemas_are_current() {
+    for (kind, file) in [
+        ("workspace", "postcal.schema.json"),
+        ("calendar", "calendar.schema.json"),
+    ] {
+        let out = Command::cargo_bin("postcal")
+            .unwrap()
+            .args(["schema", kind])
+            .output()
+            .unwrap();
+        let committed = std::fs::read_to_string(repo().join("schema").join(file)).unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            committed,
+            "schema/{file} is stale: run `postcal schema --out schema`"
+        );
+    }
+}
+
+#[test]
+fn schema_is_draft07_and_knows_posts() {
+    let out = Command::cargo_bin("postcal")
+        .unwrap()
+        .args(["schema", "calendar"])
+        .output()
+        .unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert!(schema.to_string().contains("\"approved_by\""));
+}
+
+#[test]
+fn completions_for_bash() {
+    let out = Command::cargo_bin("postcal")
+        .unwrap()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("preview"));
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    let bin = assert_cmd::cargo::cargo_bin("postcal");
+    let script = format!(
+        "{} --workspace {} preview --from 2026-12-01 --days 31 --format agenda | head -n 1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        bin.display(),
+        repo().display()
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
