@@ -91,10 +91,13 @@ fn render<'a>(
     let media: &[RawMedia] = variant
         .and_then(|v| v.media.as_deref())
         .unwrap_or(&post.media);
+    // Only platforms with a content-warning field get one; `cw-unsupported`
+    // warns about the others.
     let cw = variant
         .and_then(|v| v.cw.as_ref())
         .or(post.cw.as_ref())
-        .map(|c| c.value.as_str());
+        .map(|c| c.value.as_str())
+        .filter(|_| channel.platform.supports_cw());
 
     let decorate = |s: &str| append_utm(s, &config.utm, post, channel);
     let main_text = text

@@ -12,7 +12,7 @@ use crate::delivery::PLACEHOLDERS;
 use crate::schedule::{WrittenTime, parse_duration, parse_written, parse_zone, resolve_wall};
 use crate::validate::Finding;
 use crate::validate::rules::{
-    BLACKOUT, CONFIG, INSECURE_ENDPOINT, LITERAL_SECRET, RuleSettings, UNKNOWN_TIMEZONE,
+    BLACKOUT, CONFIG, RuleSettings, UNKNOWN_TIMEZONE, insecure_endpoint, literal_secret,
 };
 
 /// Credential fields: they take `env:NAME` or `file:PATH`, never a value.
@@ -235,7 +235,7 @@ fn resolve_channel(
             Some(r) => {
                 secrets.insert(field, r);
             }
-            None => findings.push(literal_secret(field, &name.value, value.loc, file)),
+            None => findings.push(literal_secret::finding(field, &name.value, value.loc, file)),
         }
     }
     let endpoint_field = [
@@ -253,7 +253,7 @@ fn resolve_channel(
         {
             secrets.insert("url", r);
         } else {
-            check_endpoint(field, value, file, findings);
+            insecure_endpoint::check(field, value, file, findings);
             endpoint = Some(value.value.trim_end_matches('/').to_owned());
         }
     }
@@ -315,61 +315,6 @@ pub fn secret_ref(value: &str) -> Option<SecretRef> {
         .strip_prefix("file:")
         .filter(|p| !p.is_empty())
         .map(|p| SecretRef::File(p.to_owned()))
-}
-
-/// The finding for a credential written in clear. It never repeats the value.
-fn literal_secret(field: &str, channel: &str, loc: Loc, file: FileId) -> Finding {
-    let var = format!(
-        "{}_{}",
-        channel.to_ascii_uppercase().replace(['-', '.'], "_"),
-        field.to_ascii_uppercase()
-    );
-    Finding::error(
-        LITERAL_SECRET,
-        file,
-        loc,
-        format!("`{field}` of channel `{channel}` holds a value instead of a reference"),
-    )
-    .with_help(format!(
-        "secrets never live in YAML: write `{field}: env:{var}` (or `file:/run/secrets/…`), remove the value from git history, and rotate it"
-    ))
-}
-
-fn check_endpoint(field: &str, value: &Located<String>, file: FileId, findings: &mut Vec<Finding>) {
-    let parsed = match url::Url::parse(&value.value) {
-        Ok(u) => u,
-        Err(e) => {
-            findings.push(
-                Finding::error(
-                    CONFIG,
-                    file,
-                    value.loc,
-                    format!("`{field}` is not a URL: {e}"),
-                )
-                .with_help("write it in full, e.g. `https://mastodon.social`"),
-            );
-            return;
-        }
-    };
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    match parsed.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        scheme => findings.push(
-            Finding::error(
-                INSECURE_ENDPOINT,
-                file,
-                value.loc,
-                format!("`{field}` uses {scheme}://: credentials would travel in clear text"),
-            )
-            .with_help("use https:// (http:// is accepted only on 127.0.0.1, ::1 and localhost)"),
-        ),
-    }
 }
 
 fn resolve_blackout(

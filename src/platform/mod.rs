@@ -68,6 +68,12 @@ impl Platform {
         }
     }
 
+    /// Whether posts carry a content warning (Mastodon's `spoiler_text`; the
+    /// generic webhook passes it on).
+    pub fn supports_cw(self) -> bool {
+        matches!(self, Platform::Mastodon | Platform::Webhook)
+    }
+
     /// What the platform accepts as attachments.
     pub fn media_rules(self) -> MediaRules {
         const MB: u64 = 1_000_000;

@@ -3,11 +3,15 @@
 
 mod alt_text;
 mod banned_phrases;
+mod cw_unsupported;
 mod duplicate_id;
 mod duplicate_text;
 mod empty_post;
 mod in_blackout;
+pub mod insecure_endpoint;
 mod invalid_id;
+mod language;
+pub mod literal_secret;
 mod max_hashtags;
 mod max_per_day;
 mod media;
@@ -23,9 +27,10 @@ use super::{Context, Finding, Severity};
 use crate::calendar::raw::{RawLevel, RawRuleSetting};
 use crate::calendar::{FileId, Loc, Located};
 
+pub use insecure_endpoint::INSECURE_ENDPOINT;
+pub use literal_secret::LITERAL_SECRET;
 pub use structural::{
-    BLACKOUT, CONFIG, INSECURE_ENDPOINT, INVALID_TIME, LITERAL_SECRET, MISSING_FIELD, SYNTAX,
-    UNKNOWN_FIELD, UNKNOWN_TIMEZONE,
+    BLACKOUT, CONFIG, INVALID_TIME, MISSING_FIELD, SYNTAX, UNKNOWN_FIELD, UNKNOWN_TIMEZONE,
 };
 pub use unknown_channel::UNKNOWN_CHANNEL;
 
@@ -84,7 +89,10 @@ pub fn all() -> &'static [Rule] {
     static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
     RULES.get_or_init(|| {
         let mut rules = structural::rules();
+        rules.insert(3, literal_secret::RULE);
+        rules.insert(4, insecure_endpoint::RULE);
         rules.extend([
+            language::RULE,
             invalid_id::RULE,
             duplicate_id::RULE,
             unknown_channel::RULE,
@@ -92,6 +100,7 @@ pub fn all() -> &'static [Rule] {
             empty_post::RULE,
             media::RULE,
             alt_text::RULE,
+            cw_unsupported::RULE,
             in_blackout::RULE,
             past_post::RULE,
             max_hashtags::RULE,

@@ -6,8 +6,6 @@ use super::{Level, Rule, RuleMeta};
 pub const SYNTAX: &str = "yaml";
 pub const UNKNOWN_FIELD: &str = "unknown-key";
 pub const CONFIG: &str = "config";
-pub const LITERAL_SECRET: &str = "literal-secret";
-pub const INSECURE_ENDPOINT: &str = "insecure-endpoint";
 pub const UNKNOWN_TIMEZONE: &str = "unknown-timezone";
 pub const INVALID_TIME: &str = "invalid-time";
 pub const MISSING_FIELD: &str = "missing-field";
@@ -52,18 +50,6 @@ pub fn rules() -> Vec<Rule> {
             "postcal.yaml settings must be valid: channel fields for the platform, durations, rule options, UTM placeholders.",
             "catch_up: soon",
             "catch_up: 2h",
-        ),
-        fixed(
-            LITERAL_SECRET,
-            "Credential fields take `env:NAME` or `file:PATH`; a pasted secret is an error (and never echoed).",
-            "token: 5f1c…",
-            "token: env:ACME_MASTODON_TOKEN",
-        ),
-        fixed(
-            INSECURE_ENDPOINT,
-            "Endpoints must be https://, except on loopback, so no token crosses a network in clear text.",
-            "instance: http://mastodon.social",
-            "instance: https://mastodon.social",
         ),
         fixed(
             UNKNOWN_TIMEZONE,
