@@ -47,6 +47,7 @@ pub fn resolve(
     raw: RawConfig,
     file: FileId,
     findings: &mut Vec<Finding>,
+    secrets: &mut Vec<std::ops::Range<usize>>,
 ) -> Result<Config, Finding> {
     let timezone: Tz =
         parse_zone(&raw.timezone.value).map_err(|_| unknown_zone(&raw.timezone, file))?;
@@ -54,7 +55,7 @@ pub fn resolve(
         .channels
         .iter()
         .filter_map(|(name, ch)| {
-            resolve_channel(name, ch, file, findings).map(|c| (name.value.clone(), c))
+            resolve_channel(name, ch, file, findings, secrets).map(|c| (name.value.clone(), c))
         })
         .collect::<IndexMap<_, _>>();
     let publish = resolve_publish(raw.publish.as_ref(), file, findings);
@@ -178,6 +179,7 @@ fn resolve_channel(
     ch: &Located<RawChannel>,
     file: FileId,
     findings: &mut Vec<Finding>,
+    literal_secrets: &mut Vec<std::ops::Range<usize>>,
 ) -> Option<Channel> {
     let platform = ch.value.platform.value;
     let raw = &ch.value;
@@ -235,7 +237,10 @@ fn resolve_channel(
             Some(r) => {
                 secrets.insert(field, r);
             }
-            None => findings.push(literal_secret::finding(field, &name.value, value.loc, file)),
+            None => {
+                literal_secrets.push(value.loc.offset..value.loc.offset + value.loc.len);
+                findings.push(literal_secret::finding(field, &name.value, value.loc, file));
+            }
         }
     }
     let endpoint_field = [

@@ -152,7 +152,7 @@ fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId) -> Finding 
 /// serde-saphyr locations carry byte offsets for string input; fill them in
 /// from line and column when they are missing.
 fn with_offset(mut loc: Loc, text: &str) -> Loc {
-    if loc.offset == 0 && loc.line > 1 {
+    if loc.offset == 0 && (loc.line > 1 || loc.column > 1) {
         let line_start = text
             .split_inclusive('\n')
             .take(loc.line as usize - 1)
@@ -168,11 +168,19 @@ fn with_offset(mut loc: Loc, text: &str) -> Loc {
     loc
 }
 
+/// Remove the trailing " at line N, column M" serde-saphyr appends; other
+/// mentions of lines inside the message stay.
 fn strip_location_suffix(message: &str) -> &str {
-    match message.rfind(" at line ") {
-        Some(idx) if message[idx..].contains(", column ") => &message[..idx],
-        _ => message,
-    }
+    let Some((head, tail)) = message.rsplit_once(" at line ") else {
+        return message;
+    };
+    let is_location = tail.split_once(", column ").is_some_and(|(l, c)| {
+        !l.is_empty()
+            && l.bytes().all(|b| b.is_ascii_digit())
+            && !c.is_empty()
+            && c.bytes().all(|b| b.is_ascii_digit())
+    });
+    if is_location { head } else { message }
 }
 
 /// Parse serde's "unknown field `x`, expected one of `a`, `b`" (the quoting varies).
@@ -244,5 +252,8 @@ mod tests {
             "invalid u32"
         );
         assert_eq!(strip_location_suffix("plain"), "plain");
+        let alias =
+            "expected string scalar (defined at line 5, column 14) (used at line 9, column 15)";
+        assert_eq!(strip_location_suffix(alias), alias);
     }
 }

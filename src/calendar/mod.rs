@@ -66,7 +66,12 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
             });
         }
     };
-    let config = match config::resolve(raw, config_file, &mut findings) {
+    let mut secrets = Vec::new();
+    let resolved = config::resolve(raw, config_file, &mut findings, &mut secrets);
+    for range in secrets {
+        sources.redact(config_file, range);
+    }
+    let config = match resolved {
         Ok(config) => config,
         Err(finding) => {
             findings.insert(0, finding);

@@ -54,19 +54,23 @@ fn render_one(f: &Finding, sources: &Sources, renderer: &Renderer) -> String {
     let title = level(f.severity)
         .primary_title(f.message.as_str())
         .id(f.rule);
-    let file = f.file.and_then(|id| sources.get(id));
-    let mut group = match file {
-        Some(src) if f.loc.is_known() && !src.text.is_empty() => {
-            let (line_text, span) = line_at(&src.text, f.loc.offset, f.loc.len);
-            title.element(
-                Snippet::source(line_text)
-                    .line_start(f.loc.line as usize)
-                    .path(src.path.as_str())
-                    .annotation(AnnotationKind::Primary.span(span)),
-            )
-        }
-        Some(src) => title.element(annotate_snippets::Origin::path(src.path.as_str())),
-        None => Group::with_title(title),
+    let file = f.file.and_then(|id| sources.get(id).map(|src| (id, src)));
+    // The snippet line, with any secret on it masked.
+    let snippet = file
+        .filter(|(_, src)| f.loc.is_known() && !src.text.is_empty())
+        .map(|(id, src)| {
+            let (line, line_start, span) = line_at(&src.text, f.loc.offset, f.loc.len);
+            (sources.masked_line(id, line_start, line), span)
+        });
+    let mut group = match (file, &snippet) {
+        (Some((_, src)), Some((line, span))) => title.element(
+            Snippet::source(line.as_str())
+                .line_start(f.loc.line as usize)
+                .path(src.path.as_str())
+                .annotation(AnnotationKind::Primary.span(span.clone())),
+        ),
+        (Some((_, src)), None) => title.element(annotate_snippets::Origin::path(src.path.as_str())),
+        (None, _) => Group::with_title(title),
     };
     if let Some(help) = &f.help {
         group = group.element(Level::HELP.message(help.as_str()));
@@ -77,7 +81,7 @@ fn render_one(f: &Finding, sources: &Sources, renderer: &Renderer) -> String {
 
 /// The line holding byte `offset`, its start, and the span to underline
 /// within it (at least one character, never past the line's end).
-fn line_at(text: &str, offset: usize, len: usize) -> (&str, std::ops::Range<usize>) {
+fn line_at(text: &str, offset: usize, len: usize) -> (&str, usize, std::ops::Range<usize>) {
     let offset = floor_char_boundary(text, offset.min(text.len()));
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
@@ -88,7 +92,7 @@ fn line_at(text: &str, offset: usize, len: usize) -> (&str, std::ops::Range<usiz
     if span_end <= rel {
         span_end = ceil_char_boundary(line, (rel + 1).min(line.len()));
     }
-    (line, rel..span_end.max(rel))
+    (line, start, rel..span_end.max(rel))
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -209,7 +213,8 @@ mod tests {
     #[test]
     fn line_at_clamps_to_the_line() {
         let text = "a: 1\nbé: two\n";
-        let (line, span) = line_at(text, 9, 50);
+        let (line, start, span) = line_at(text, 9, 50);
+        assert_eq!(start, 5);
         assert_eq!(line, "bé: two");
         assert_eq!(span, 4..8);
     }

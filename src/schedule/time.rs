@@ -178,11 +178,18 @@ struct Transition {
 /// Find the offset change around `wall` (which lies in a gap or fold) by
 /// bisecting on UTC instants.
 fn transition_near(zone: Tz, wall: NaiveDateTime) -> Transition {
-    let offset_at = |t: NaiveDateTime| zone.offset_from_utc_datetime(&t);
-    let mut lo = wall - Duration::hours(27);
-    let mut hi = wall + Duration::hours(27);
+    // Bisect on whole seconds: transitions happen on whole seconds, so the
+    // bounds come out exact.
+    let at = |secs: i64| {
+        DateTime::from_timestamp(secs, 0)
+            .unwrap_or_default()
+            .naive_utc()
+    };
+    let offset_at = |secs: i64| zone.offset_from_utc_datetime(&at(secs));
+    let centre = wall.and_utc().timestamp();
+    let (mut lo, mut hi) = (centre - 27 * 3600, centre + 27 * 3600);
     let first = offset_at(lo).fix();
-    while hi - lo > Duration::seconds(1) {
+    while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         if offset_at(mid).fix() == first {
             lo = mid;
@@ -191,7 +198,7 @@ fn transition_near(zone: Tz, wall: NaiveDateTime) -> Transition {
         }
     }
     let (old, new) = (offset_at(lo), offset_at(hi));
-    let instant = hi;
+    let instant = at(hi);
     let label = |o: &chrono_tz::TzOffset| format!("{o} {}", o.fix());
     Transition {
         wall_before: instant + Duration::seconds(i64::from(old.fix().local_minus_utc())),
