@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::calendar::raw::RawMedia;
-use crate::calendar::{Channel, Config, Loc, Post, Workspace};
+use crate::calendar::raw::{RawMedia, RawVariant};
+use crate::calendar::{Channel, Config, Loc, Located, Post, Workspace};
 use crate::platform::{Length, count_text, http_links};
 
 /// One part of a delivery: the main text (part 0) or a thread follow-up.
@@ -43,18 +43,23 @@ impl Delivery<'_> {
     }
 }
 
-/// Every delivery of every post whose time is known, in time order (then post
-/// id, then channel), whatever the status: callers filter.
-pub fn all(ws: &Workspace) -> Vec<Delivery<'_>> {
+/// The deliveries due in `[from, to)`, in time order; only posts in the
+/// window are rendered.
+pub fn between(ws: &Workspace, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Delivery<'_>> {
     let mut out: Vec<Delivery<'_>> = ws
         .posts
         .iter()
+        .filter(|p| p.at.is_some_and(|at| at >= from && at < to))
         .flat_map(|post| of_post(post, &ws.config))
         .collect();
-    out.sort_by(|a, b| {
+    sort(&mut out);
+    out
+}
+
+fn sort(deliveries: &mut [Delivery<'_>]) {
+    deliveries.sort_by(|a, b| {
         (a.at, &a.post.id.value, &a.channel.name).cmp(&(b.at, &b.post.id.value, &b.channel.name))
     });
-    out
 }
 
 /// The deliveries of one post, one per known channel.
@@ -67,15 +72,10 @@ pub fn of_post<'a>(post: &'a Post, config: &'a Config) -> Vec<Delivery<'a>> {
         .collect()
 }
 
-fn render<'a>(
-    post: &'a Post,
-    channel: &'a Channel,
-    at: DateTime<Utc>,
-    config: &Config,
-) -> Delivery<'a> {
-    // A variant named after the channel wins over one named after its platform.
-    let variant = post
-        .variants
+/// The variant of `post` that applies on `channel`: one named after the
+/// channel wins over one named after its platform.
+pub fn variant_for<'a>(post: &'a Post, channel: &Channel) -> Option<&'a RawVariant> {
+    post.variants
         .iter()
         .find(|(key, _)| key.value == channel.name)
         .or_else(|| {
@@ -83,19 +83,33 @@ fn render<'a>(
                 .iter()
                 .find(|(key, _)| key.value == channel.platform.name())
         })
-        .map(|(_, v)| v);
-    let text = variant.and_then(|v| v.text.as_ref()).or(post.text.as_ref());
-    let thread = variant
-        .and_then(|v| v.thread.as_ref())
-        .unwrap_or(&post.thread);
-    let media: &[RawMedia] = variant
+        .map(|(_, v)| v)
+}
+
+/// The media a delivery of `post` on `channel` attaches.
+pub fn media_for<'a>(post: &'a Post, channel: &Channel) -> &'a [RawMedia] {
+    variant_for(post, channel)
         .and_then(|v| v.media.as_deref())
-        .unwrap_or(&post.media);
+        .unwrap_or(&post.media)
+}
+
+fn render<'a>(
+    post: &'a Post,
+    channel: &'a Channel,
+    at: DateTime<Utc>,
+    config: &Config,
+) -> Delivery<'a> {
+    let variant = variant_for(post, channel);
+    let text = variant.and_then(|v| v.text.as_ref()).or(post.text.as_ref());
+    let thread: &[Located<String>] = variant
+        .and_then(|v| v.thread.as_deref())
+        .unwrap_or(&post.thread);
+    let media = media_for(post, channel);
     // Only platforms with a content-warning field get one; `cw-unsupported`
     // warns about the others.
     let cw = variant
         .and_then(|v| v.cw.as_ref())
-        .or(post.cw.as_ref())
+        .or(post.cw())
         .map(|c| c.value.as_str())
         .filter(|_| channel.platform.supports_cw());
 

@@ -238,7 +238,7 @@ fn resolve_channel(
                 secrets.insert(field, r);
             }
             None => {
-                literal_secrets.push(value.loc.offset..value.loc.offset + value.loc.len);
+                literal_secrets.push(value.loc.range());
                 findings.push(literal_secret::finding(field, &name.value, value.loc, file));
             }
         }

@@ -67,7 +67,7 @@ pub fn read_text(path: &Path) -> Result<String, (Loc, String, String)> {
         let loc = Loc {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
-            offset: valid.len(),
+            offset: u32::try_from(valid.len()).unwrap_or(u32::MAX),
             len: 0,
         };
         (
@@ -163,7 +163,7 @@ fn with_offset(mut loc: Loc, text: &str) -> Loc {
             .take(loc.column.saturating_sub(1) as usize)
             .map(char::len_utf8)
             .sum();
-        loc.offset = (line_start + col).min(text.len());
+        loc.offset = u32::try_from((line_start + col).min(text.len())).unwrap_or(u32::MAX);
     }
     loc
 }

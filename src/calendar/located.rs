@@ -6,13 +6,14 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 
 /// A position in a source file: 1-based line and column, plus the byte range
-/// of the value (used to underline it in diagnostics).
+/// of the value (used to underline it in diagnostics). Files are at most
+/// `MAX_FILE_BYTES`, so 32 bits hold every offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Loc {
     pub line: u32,
     pub column: u32,
-    pub offset: usize,
-    pub len: usize,
+    pub offset: u32,
+    pub len: u32,
 }
 
 impl Loc {
@@ -30,17 +31,22 @@ impl Loc {
             column: u32::try_from(location.column()).unwrap_or(u32::MAX),
             offset: span
                 .byte_offset()
-                .and_then(|o| usize::try_from(o).ok())
+                .and_then(|o| u32::try_from(o).ok())
                 .unwrap_or(0),
             len: span
                 .byte_len()
-                .and_then(|l| usize::try_from(l).ok())
+                .and_then(|l| u32::try_from(l).ok())
                 .unwrap_or(0),
         }
     }
 
     pub fn is_known(&self) -> bool {
         self.line > 0
+    }
+
+    /// The value's bytes in its file.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.offset as usize..self.offset as usize + self.len as usize
     }
 }
 

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 pub use config::{is_valid_name, secret_ref};
 pub use load::{CONFIG_FILE, MAX_FILE_BYTES, did_you_mean, find_root};
 pub use located::{Loc, Located};
-pub use model::{Blackout, Channel, Config, Post, PublishSettings, SecretRef, Status, Workspace};
+pub use model::{
+    Blackout, Channel, Config, Post, PostExtra, PublishSettings, SecretRef, Status, Workspace,
+};
 pub use source::{FileId, SourceFile, Sources};
 
 use crate::validate::Finding;
@@ -46,7 +48,7 @@ impl LoadError {
 /// Load the workspace at `root`: postcal.yaml and every calendar file.
 /// Problems in calendars become findings; an unusable postcal.yaml is an error.
 pub fn load(root: &Path) -> Result<Workspace, LoadError> {
-    let mut sources = Sources::default();
+    let mut sources = Sources::on_disk(root);
     let mut findings = Vec::new();
     let config_path = root.join(CONFIG_FILE);
     if !config_path.is_file() {
@@ -55,7 +57,8 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
             walked_up: false,
         });
     }
-    let raw = read_and_parse::<raw::RawConfig>(&config_path, CONFIG_FILE.to_owned(), &mut sources);
+    let raw =
+        read_and_parse::<raw::RawConfig>(&config_path, CONFIG_FILE.to_owned(), &mut sources, true);
     let config_file = raw.0;
     let raw = match raw.1 {
         Ok(raw) => raw,
@@ -100,12 +103,15 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     let mut posts = Vec::new();
     for path in load::calendar_files(&cal_dir) {
         let rel = relative(root, &path);
-        let (file, parsed) = read_and_parse::<raw::RawCalendar>(&path, rel, &mut sources);
+        let (file, parsed) = read_and_parse::<raw::RawCalendar>(&path, rel, &mut sources, false);
         match parsed {
             Ok(cal) => resolve::posts_of(cal, file, &config, &mut posts, &mut findings),
             Err(finding) => findings.push(finding),
         }
     }
+    // The list grew by doubling; give back the slack (a large share of memory
+    // on big calendars).
+    posts.shrink_to_fit();
     Ok(Workspace {
         root: root.to_path_buf(),
         sources,
@@ -115,16 +121,21 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     })
 }
 
+/// Read and parse one file. Its text is kept in memory only when `keep` is
+/// true; otherwise diagnostics read it back from disk.
 fn read_and_parse<T: serde::de::DeserializeOwned>(
     path: &Path,
     rel: String,
     sources: &mut Sources,
+    keep: bool,
 ) -> (FileId, Result<T, Finding>) {
     match load::read_text(path) {
         Ok(text) => {
             let file = sources.add(rel, String::new());
             let parsed = load::parse_yaml::<T>(&text, file);
-            sources.set_text(file, text);
+            if keep {
+                sources.set_text(file, text);
+            }
             (file, parsed)
         }
         Err((loc, message, help)) => {

@@ -143,7 +143,9 @@ pub struct Config {
     pub rules: RuleSettings,
 }
 
-/// One post, with defaults merged and its time resolved.
+/// One post, with defaults merged and its time resolved. A workspace may hold
+/// a hundred thousand of these, so rarely-set fields live in a box and lists
+/// are boxed slices.
 #[derive(Debug, Clone)]
 pub struct Post {
     pub id: Located<String>,
@@ -156,20 +158,60 @@ pub struct Post {
     /// The zone its wall time was read in.
     pub zone: Tz,
     pub status: Status,
-    pub status_loc: Loc,
     pub text: Option<Located<String>>,
-    pub channels: Vec<Located<String>>,
-    pub variants: Vec<(Located<String>, RawVariant)>,
-    pub media: Vec<RawMedia>,
-    pub thread: Vec<Located<String>>,
+    pub channels: Box<[Located<String>]>,
+    pub variants: Box<[(Located<String>, RawVariant)]>,
+    pub media: Box<[RawMedia]>,
+    pub thread: Box<[Located<String>]>,
+    /// Shared by the posts of a file.
+    pub campaign: Option<std::sync::Arc<str>>,
+    pub extra: Option<Box<PostExtra>>,
+}
+
+/// The fields most posts leave out.
+#[derive(Debug, Clone, Default)]
+pub struct PostExtra {
+    /// Content warning (Mastodon `spoiler_text`).
     pub cw: Option<Located<String>>,
     pub language: Option<Located<String>>,
     pub catch_up: Option<Duration>,
-    pub campaign: Option<String>,
+    /// Shown in preview and diff, never published.
     pub owner: Option<String>,
     pub approved_by: Option<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+}
+
+impl PostExtra {
+    fn is_empty(&self) -> bool {
+        self.cw.is_none()
+            && self.language.is_none()
+            && self.catch_up.is_none()
+            && self.owner.is_none()
+            && self.approved_by.is_none()
+            && self.tags.is_empty()
+            && self.notes.is_none()
+    }
+
+    /// `Some(boxed)` unless every field is empty.
+    pub fn boxed(self) -> Option<Box<PostExtra>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
+}
+
+impl Post {
+    pub fn cw(&self) -> Option<&Located<String>> {
+        self.extra.as_ref()?.cw.as_ref()
+    }
+
+    pub fn language(&self) -> Option<&Located<String>> {
+        self.extra.as_ref()?.language.as_ref()
+    }
+
+    /// This post's own catch-up window, when it sets one.
+    pub fn catch_up(&self) -> Option<Duration> {
+        self.extra.as_ref()?.catch_up
+    }
 }
 
 /// Everything loaded from a workspace, with the findings met on the way.

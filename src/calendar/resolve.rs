@@ -4,7 +4,7 @@
 use chrono_tz::Tz;
 
 use super::located::Located;
-use super::model::{Config, Post, Status};
+use super::model::{Config, Post, PostExtra, Status};
 use super::raw::{RawCalendar, RawDefaults, RawPost};
 use super::source::FileId;
 use crate::schedule::{parse_at, parse_duration};
@@ -31,7 +31,8 @@ pub fn posts_of(
         },
         None => config.timezone,
     };
-    let campaign = cal.campaign.as_ref().map(|c| c.value.clone());
+    let campaign: Option<std::sync::Arc<str>> =
+        cal.campaign.as_ref().map(|c| c.value.as_str().into());
     let defaults = cal.defaults.unwrap_or_default();
     for raw in cal.posts {
         if let Some(post) =
@@ -49,7 +50,8 @@ fn skip_times(
     posts: &mut Vec<Post>,
     findings: &mut Vec<Finding>,
 ) {
-    let campaign = cal.campaign.as_ref().map(|c| c.value.clone());
+    let campaign: Option<std::sync::Arc<str>> =
+        cal.campaign.as_ref().map(|c| c.value.as_str().into());
     let defaults = cal.defaults.unwrap_or_default();
     for raw in cal.posts {
         if let Some(mut post) = resolve_post(raw, file, None, campaign.clone(), &defaults, findings)
@@ -64,7 +66,7 @@ fn resolve_post(
     raw: Located<RawPost>,
     file: FileId,
     zone: Option<Tz>,
-    campaign: Option<String>,
+    campaign: Option<std::sync::Arc<str>>,
     defaults: &RawDefaults,
     findings: &mut Vec<Finding>,
 ) -> Option<Post> {
@@ -158,19 +160,21 @@ fn resolve_post(
         at_loc,
         zone,
         status: status.map_or(Status::Draft, |s| s.value),
-        status_loc: status.map_or(loc, |s| s.loc),
         text: p.text,
-        channels,
+        channels: channels.into(),
         variants: p.variants.into_iter().map(|(k, v)| (k, v.value)).collect(),
-        media: p.media.unwrap_or_default(),
-        thread: p.thread.unwrap_or_default(),
-        cw: p.cw.or_else(|| defaults.cw.clone()),
-        language: p.language.or_else(|| defaults.language.clone()),
-        catch_up,
+        media: p.media.unwrap_or_default().into(),
+        thread: p.thread.unwrap_or_default().into(),
         campaign,
-        owner: p.owner.or_else(|| defaults.owner.clone()),
-        approved_by: p.approved_by.or_else(|| defaults.approved_by.clone()),
-        tags: p.tags.or_else(|| defaults.tags.clone()).unwrap_or_default(),
-        notes: p.notes,
+        extra: PostExtra {
+            cw: p.cw.or_else(|| defaults.cw.clone()),
+            language: p.language.or_else(|| defaults.language.clone()),
+            catch_up,
+            owner: p.owner.or_else(|| defaults.owner.clone()),
+            approved_by: p.approved_by.or_else(|| defaults.approved_by.clone()),
+            tags: p.tags.or_else(|| defaults.tags.clone()).unwrap_or_default(),
+            notes: p.notes,
+        }
+        .boxed(),
     })
 }

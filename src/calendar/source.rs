@@ -8,17 +8,41 @@ pub struct FileId(pub u32);
 pub struct SourceFile {
     /// Path relative to the workspace root, with `/` separators.
     pub path: String,
+    /// The file's text when it is kept in memory; empty when it is read back
+    /// from disk on demand (calendar files, to keep memory near input size).
     pub text: String,
 }
 
 #[derive(Debug, Default)]
 pub struct Sources {
+    /// Where files not kept in memory are read back from.
+    root: Option<std::path::PathBuf>,
     files: Vec<SourceFile>,
     /// Byte ranges never to show (a secret pasted into a credential field).
     redactions: Vec<(FileId, std::ops::Range<usize>)>,
 }
 
 impl Sources {
+    /// Sources whose texts, when not kept, are read back from under `root`.
+    pub fn on_disk(root: &std::path::Path) -> Sources {
+        Sources {
+            root: Some(root.to_path_buf()),
+            ..Sources::default()
+        }
+    }
+
+    /// The text of a file: kept in memory, or read back from disk.
+    pub fn text(&self, id: FileId) -> Option<std::borrow::Cow<'_, str>> {
+        let file = self.get(id)?;
+        if !file.text.is_empty() {
+            return Some(std::borrow::Cow::Borrowed(&file.text));
+        }
+        let root = self.root.as_ref()?;
+        super::load::read_text(&root.join(&file.path))
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    }
+
     pub fn add(&mut self, path: String, text: String) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile { path, text });
@@ -57,7 +81,8 @@ impl Sources {
     /// the range is empty): they hold a secret.
     pub fn redact(&mut self, file: FileId, range: std::ops::Range<usize>) {
         let range = if range.is_empty() {
-            let text = self.get(file).map_or("", |f| f.text.as_str());
+            let text = self.text(file).unwrap_or_default();
+            let text = text.as_ref();
             let start = range.start.min(text.len());
             let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
             start..end

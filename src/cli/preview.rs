@@ -117,12 +117,13 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
     } else {
         args.status.clone()
     };
-    let deliveries: Vec<_> = delivery::all(&ws)
+    let deliveries: Vec<_> = delivery::between(&ws, from, to)
         .into_iter()
-        .filter(|d| d.at >= from && d.at < to)
         .filter(|d| statuses.contains(&d.post.status))
         .filter(|d| args.channel.is_empty() || args.channel.contains(&d.channel.name))
-        .filter(|d| args.campaign.is_none() || d.post.campaign == args.campaign)
+        .filter(|d| {
+            args.campaign.is_none() || d.post.campaign.as_deref() == args.campaign.as_deref()
+        })
         .collect();
     let text = match args.format {
         PreviewFormat::Table => preview::table(&deliveries, zone),

@@ -57,9 +57,12 @@ fn render_one(f: &Finding, sources: &Sources, renderer: &Renderer) -> String {
     let file = f.file.and_then(|id| sources.get(id).map(|src| (id, src)));
     // The snippet line, with any secret on it masked.
     let snippet = file
-        .filter(|(_, src)| f.loc.is_known() && !src.text.is_empty())
-        .map(|(id, src)| {
-            let (line, line_start, span) = line_at(&src.text, f.loc.offset, f.loc.len);
+        .filter(|_| f.loc.is_known())
+        .and_then(|(id, _)| sources.text(id).map(|text| (id, text)))
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(id, text)| {
+            let (line, line_start, span) =
+                line_at(&text, f.loc.offset as usize, f.loc.len as usize);
             (sources.masked_line(id, line_start, line), span)
         });
     let mut group = match (file, &snippet) {

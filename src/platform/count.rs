@@ -98,6 +98,10 @@ pub fn count_text(
 }
 
 fn graphemes(text: &str) -> usize {
+    if text.is_ascii() {
+        // In ASCII only CR LF joins two characters into one grapheme.
+        return text.len() - text.matches("\r\n").count();
+    }
     text.graphemes(true).count()
 }
 
@@ -243,6 +247,13 @@ mod tests {
         assert_eq!(mastodon("e\u{301}"), 1);
         let len = count_text(Platform::Mastodon, "abc", Some("CW!"), None, false);
         assert_eq!(len.count, 6);
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_segmentation() {
+        for text in ["plain", "a\r\nb", "\r\r\n\n", "tab\tand\x07bell", ""] {
+            assert_eq!(graphemes(text), text.graphemes(true).count(), "{text:?}");
+        }
     }
 
     #[test]

@@ -3,14 +3,16 @@
 mod finding;
 pub mod rules;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hasher;
 
 use chrono::{DateTime, Utc};
 
 pub use finding::{Finding, Severity, Tally};
 
-use crate::calendar::Workspace;
-use crate::delivery::{self, Delivery};
+use crate::calendar::{Status, Workspace};
+use crate::delivery;
+use rules::{Check, Slot};
 
 /// Deliveries the ledger shows as published, as `(post, channel)`.
 pub type PublishedSet = HashSet<(String, String)>;
@@ -18,7 +20,6 @@ pub type PublishedSet = HashSet<(String, String)>;
 /// What a rule sees.
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
-    pub deliveries: &'a [Delivery<'a>],
     pub now: DateTime<Utc>,
     pub published: &'a PublishedSet,
 }
@@ -29,15 +30,56 @@ pub fn validate(
     now: DateTime<Utc>,
     published: &PublishedSet,
 ) -> Vec<Finding> {
-    let deliveries = delivery::all(workspace);
     let cx = Context {
         workspace,
-        deliveries: &deliveries,
         now,
         published,
     };
+    let rules = rules::enabled(&workspace.config.rules);
     let mut findings = workspace.findings.clone();
-    rules::run_all(&cx, &mut findings);
+    for (_, check, cfg) in &rules {
+        if let Check::Workspace(f) = check {
+            f(&cx, cfg, &mut findings);
+        }
+    }
+    let delivery_rules: Vec<_> = rules
+        .iter()
+        .filter_map(|(_, check, cfg)| match check {
+            Check::Delivery(f) => Some((*f, cfg)),
+            _ => None,
+        })
+        .collect();
+    let mut schedules: HashMap<&str, Vec<Slot>> = HashMap::new();
+    for (index, post) in workspace.posts.iter().enumerate() {
+        for d in delivery::of_post(post, &workspace.config) {
+            for (f, cfg) in &delivery_rules {
+                f(&cx, cfg, &d, &mut findings);
+            }
+            if !matches!(post.status, Status::Cancelled | Status::Retracted) {
+                schedules
+                    .entry(d.channel.name.as_str())
+                    .or_default()
+                    .push(Slot {
+                        at: d.at,
+                        post: index,
+                        text_hash: normalized_hash(d.text()),
+                    });
+            }
+        }
+    }
+    let posts = &workspace.posts;
+    for slots in schedules.values_mut() {
+        slots.sort_by(|a, b| (a.at, &posts[a.post].id.value).cmp(&(b.at, &posts[b.post].id.value)));
+    }
+    let mut channels: Vec<_> = schedules.into_iter().collect();
+    channels.sort_by(|a, b| a.0.cmp(b.0));
+    for (_, check, cfg) in &rules {
+        if let Check::Schedule(f) = check {
+            for (channel, slots) in &channels {
+                f(&cx, cfg, channel, slots, &mut findings);
+            }
+        }
+    }
     findings.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())
@@ -45,6 +87,22 @@ pub fn validate(
     });
     findings.dedup();
     findings
+}
+
+/// A hash of `text` ignoring case and runs of whitespace, without allocating;
+/// `None` for blank text.
+fn normalized_hash(text: &str) -> Option<u64> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for word in text.split_whitespace() {
+        for c in word.chars().flat_map(char::to_lowercase) {
+            h.write_u32(c as u32);
+        }
+        h.write_u8(b' ');
+    }
+    Some(h.finish())
 }
 
 /// Apply `--strict`: warnings count as errors.

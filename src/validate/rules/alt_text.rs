@@ -1,6 +1,7 @@
 //! `alt-text`: every image says what it shows.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::calendar::raw::RawMedia;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -13,17 +14,21 @@ pub const RULE: Rule = Rule {
         bad: "media:\n  - file: media/team.jpg",
         good: "media:\n  - file: media/team.jpg\n    alt: Five people in aprons behind a coffee roaster",
     },
-    check: Some(check),
+    check: Some(Check::Workspace(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    for d in cx.deliveries {
-        for m in d.media {
-            if m.alt.as_ref().is_none_or(|a| a.value.trim().is_empty()) {
+    for post in &cx.workspace.posts {
+        let variant_media = post.variants.iter().filter_map(|(_, v)| v.media.as_deref());
+        for m in std::iter::once(&post.media[..])
+            .chain(variant_media)
+            .flatten()
+        {
+            if lacks_alt(m) {
                 out.push(
                     cfg.finding(
                         RULE.meta.id,
-                        d.post.file,
+                        post.file,
                         m.file.loc,
                         format!("`{}` has no alt text", m.file.value),
                     )
@@ -32,4 +37,8 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+fn lacks_alt(m: &RawMedia) -> bool {
+    m.alt.as_ref().is_none_or(|a| a.value.trim().is_empty())
 }

@@ -1,6 +1,7 @@
 //! `banned-phrases`: words the brand never says.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::delivery::Delivery;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -13,10 +14,10 @@ pub const RULE: Rule = Rule {
         bad: "text: Guaranteed results in 7 days!",
         good: "text: Most customers see results within a week.",
     },
-    check: Some(check),
+    check: Some(Check::Delivery(check)),
 };
 
-fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
+fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Finding>) {
     if cfg.phrases.is_empty() {
         return;
     }
@@ -25,7 +26,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
         .iter()
         .map(|p| (p.to_lowercase(), p.as_str()))
         .collect();
-    for d in cx.deliveries {
+    {
         for part in &d.parts {
             let lower = part.text.to_lowercase();
             for (needle, phrase) in &phrases {
@@ -37,7 +38,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                 }
             }
         }
-        if let (Some(cw), Some(loc)) = (d.cw, d.post.cw.as_ref().map(|c| c.loc)) {
+        if let (Some(cw), Some(loc)) = (d.cw, d.post.cw().map(|c| c.loc)) {
             let lower = cw.to_lowercase();
             for (needle, phrase) in &phrases {
                 if lower.contains(needle.as_str()) {

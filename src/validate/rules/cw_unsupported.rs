@@ -1,7 +1,8 @@
 //! `cw-unsupported`: a content warning only exists on some platforms; say so
 //! rather than let a sensitive post go out elsewhere without one.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::delivery::variant_for;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -14,30 +15,38 @@ pub const RULE: Rule = Rule {
         bad: "cw: Caffeine and health\nchannels: [acme-mastodon, acme-bsky]",
         good: "cw: Caffeine and health\nchannels: [acme-mastodon]\n# or a bluesky variant whose text stands on its own",
     },
-    check: Some(check),
+    check: Some(Check::Workspace(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    for d in cx.deliveries {
-        if d.channel.platform.supports_cw() {
-            continue;
+    let channels = &cx.workspace.config.channels;
+    for post in &cx.workspace.posts {
+        for channel in post.channels.iter().filter_map(|c| channels.get(&c.value)) {
+            if channel.platform.supports_cw() {
+                continue;
+            }
+            let cw = match variant_for(post, channel) {
+                Some(v) if v.cw.is_some() => v.cw.as_ref(),
+                // A variant with its own text was written for this platform: trust it.
+                Some(v) if v.text.is_some() => None,
+                _ => post.cw(),
+            };
+            let Some(cw) = cw else { continue };
+            out.push(
+                cfg.finding(
+                    RULE.meta.id,
+                    post.file,
+                    cw.loc,
+                    format!(
+                        "{} has no content warning: `{}` goes out on {} without \"{}\"",
+                        channel.platform, post.id.value, channel.name, cw.value
+                    ),
+                )
+                .with_help(format!(
+                    "give {} a variant whose text works without a warning, or set `rules: {{ cw-unsupported: off }}`",
+                    channel.name
+                )),
+            );
         }
-        let variant = d
-            .post
-            .variants
-            .iter()
-            .find(|(k, _)| k.value == d.channel.name || k.value == d.channel.platform.name())
-            .map(|(_, v)| v);
-        let cw = match variant {
-            Some(v) if v.cw.is_some() => v.cw.as_ref(),
-            // A variant with its own text was written for this platform: trust it.
-            Some(v) if v.text.is_some() => None,
-            _ => d.post.cw.as_ref(),
-        };
-        let Some(cw) = cw else { continue };
-        out.push(
-            cfg.finding(RULE.meta.id, d.post.file, cw.loc, format!("{} has no content warning: `{}` goes out on {} without \"{}\"", d.channel.platform, d.post.id.value, d.channel.name, cw.value))
-                .with_help(format!("give {} a variant whose text works without a warning, or set `rules: {{ cw-unsupported: off }}`", d.channel.name)),
-        );
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -15,7 +15,7 @@ pub const RULE: Rule = Rule {
         bad: "- id: launch   # in two files",
         good: "- id: launch\n- id: launch-reminder",
     },
-    check: Some(check),
+    check: Some(Check::Workspace(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {

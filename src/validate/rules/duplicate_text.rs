@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::Duration;
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -17,42 +17,39 @@ pub const RULE: Rule = Rule {
         bad: "text: Open today!   # on 1 Dec and again on 8 Dec",
         good: "text: Open today, with mince pies!   # on 8 Dec",
     },
-    check: Some(check),
+    check: Some(Check::Schedule(check)),
 };
 
-fn normalize(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
-fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
+fn check(
+    cx: &Context<'_>,
+    cfg: &RuleConfig,
+    channel: &str,
+    slots: &[Slot],
+    out: &mut Vec<Finding>,
+) {
     let window = Duration::days(i64::from(cfg.days.unwrap_or(30)));
-    for (channel, list) in super::min_gap::by_channel(cx.deliveries) {
-        let mut last_seen: HashMap<String, &crate::delivery::Delivery<'_>> = HashMap::new();
-        for d in list {
-            let key = normalize(d.text());
-            if key.is_empty() {
-                continue;
-            }
-            if let Some(prev) = last_seen.get(&key)
-                && d.at - prev.at <= window
-            {
-                out.push(
-                    cfg.finding(
-                        RULE.meta.id,
-                        d.post.file,
-                        d.parts[0].loc,
-                        format!(
-                            "`{}` repeats the text of `{}` on {channel}",
-                            d.post.id.value, prev.post.id.value
-                        ),
-                    )
-                    .with_help("reword it; platforms and followers treat repeats as spam"),
-                );
-            }
-            last_seen.insert(key, d);
+    let posts = &cx.workspace.posts;
+    let mut last_seen: HashMap<u64, &Slot> = HashMap::new();
+    for slot in slots {
+        let Some(hash) = slot.text_hash else { continue };
+        if let Some(prev) = last_seen.get(&hash)
+            && slot.at - prev.at <= window
+        {
+            let (earlier, later) = (&posts[prev.post], &posts[slot.post]);
+            let loc = later.text.as_ref().map_or(later.loc, |t| t.loc);
+            out.push(
+                cfg.finding(
+                    RULE.meta.id,
+                    later.file,
+                    loc,
+                    format!(
+                        "`{}` repeats the text of `{}` on {channel}",
+                        later.id.value, earlier.id.value
+                    ),
+                )
+                .with_help("reword it; platforms and followers treat repeats as spam"),
+            );
         }
+        last_seen.insert(hash, slot);
     }
 }

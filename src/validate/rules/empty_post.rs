@@ -1,6 +1,7 @@
 //! `empty-post`: a delivery has text or media; platforms refuse empty posts.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::delivery::Delivery;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -13,11 +14,11 @@ pub const RULE: Rule = Rule {
         bad: "- id: x\n  at: 2026-12-01 09:00",
         good: "- id: x\n  at: 2026-12-01 09:00\n  text: Hello",
     },
-    check: Some(check),
+    check: Some(Check::Delivery(check)),
 };
 
-fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    for d in cx.deliveries {
+fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Finding>) {
+    {
         for (i, part) in d.parts.iter().enumerate() {
             let has_media = i == 0 && !d.media.is_empty();
             if part.text.trim().is_empty() && !has_media {

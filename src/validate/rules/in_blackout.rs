@@ -1,6 +1,6 @@
 //! `in-blackout`: posts planned inside a blackout will not go out then.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::calendar::Status;
 use crate::validate::{Context, Finding};
 
@@ -14,30 +14,31 @@ pub const RULE: Rule = Rule {
         bad: "at: 2026-12-25 10:00   # blackout 24–26 Dec",
         good: "at: 2026-12-27 10:00",
     },
-    check: Some(check),
+    check: Some(Check::Workspace(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    for d in cx.deliveries {
-        if matches!(d.post.status, Status::Cancelled | Status::Retracted) {
+    let blackouts = &cx.workspace.config.blackouts;
+    if blackouts.is_empty() {
+        return;
+    }
+    for post in &cx.workspace.posts {
+        let Some(at) = post.at else { continue };
+        if matches!(post.status, Status::Cancelled | Status::Retracted) {
             continue;
         }
-        if let Some(b) = cx
-            .workspace
-            .config
-            .blackouts
-            .iter()
-            .find(|b| b.covers(d.at, &d.channel.name))
-        {
-            let reason = b
-                .reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
-            out.push(
-                cfg.finding(RULE.meta.id, d.post.file, d.post.at_loc, format!("`{}` on {} falls in a blackout{reason}", d.post.id.value, d.channel.name))
-                    .with_help("move it outside the window; during a blackout it is not published and will be reported missed"),
-            );
+        for channel in &post.channels {
+            if let Some(b) = blackouts.iter().find(|b| b.covers(at, &channel.value)) {
+                let reason = b
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default();
+                out.push(
+                    cfg.finding(RULE.meta.id, post.file, post.at_loc, format!("`{}` on {} falls in a blackout{reason}", post.id.value, channel.value))
+                        .with_help("move it outside the window; during a blackout it is not published and will be reported missed"),
+                );
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `invalid-id`: post ids are short, stable names usable in URLs and the ledger.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::calendar::is_valid_name;
 use crate::validate::{Context, Finding};
 
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
         bad: "id: Black Friday!",
         good: "id: bf-teaser",
     },
-    check: Some(check),
+    check: Some(Check::Workspace(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {

@@ -1,7 +1,7 @@
 //! `language`: a post's language is an ISO 639-1 code, as Mastodon and
 //! Bluesky expect (Mastodon refuses anything else).
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -14,12 +14,14 @@ pub const RULE: Rule = Rule {
         bad: "language: Spanish",
         good: "language: es",
     },
-    check: Some(check),
+    check: Some(Check::Workspace(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
     for post in &cx.workspace.posts {
-        let Some(lang) = &post.language else { continue };
+        let Some(lang) = post.language() else {
+            continue;
+        };
         let code = lang.value.as_str();
         if !(code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase())) {
             let hint = match code.to_ascii_lowercase().as_str() {

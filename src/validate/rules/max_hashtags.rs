@@ -1,6 +1,7 @@
 //! `max-hashtags`: a post with too many hashtags reads as spam.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::delivery::Delivery;
 use crate::platform::http_links;
 use crate::validate::{Context, Finding};
 
@@ -14,7 +15,7 @@ pub const RULE: Rule = Rule {
         bad: "text: New blend! #coffee #beans #roast #winter #cozy #sale",
         good: "text: New blend! #coffee #winter",
     },
-    check: Some(check),
+    check: Some(Check::Delivery(check)),
 };
 
 /// Hashtags in `text`: `#` not after a word character, then word characters
@@ -42,9 +43,9 @@ pub fn hashtags(text: &str) -> Vec<&str> {
     out
 }
 
-fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
+fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Finding>) {
     let max = cfg.max.unwrap_or(5) as usize;
-    for d in cx.deliveries {
+    {
         for part in &d.parts {
             let tags = hashtags(&part.text);
             if tags.len() > max {

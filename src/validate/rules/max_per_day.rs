@@ -1,8 +1,6 @@
 //! `max-per-day`: no channel floods its followers in one day.
 
-use std::collections::HashMap;
-
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -15,33 +13,43 @@ pub const RULE: Rule = Rule {
         bad: "five posts on acme-mastodon on 2026-12-01",
         good: "four posts on acme-mastodon on 2026-12-01, one moved to the 2nd",
     },
-    check: Some(check),
+    check: Some(Check::Schedule(check)),
 };
 
-fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
+fn check(
+    cx: &Context<'_>,
+    cfg: &RuleConfig,
+    channel: &str,
+    slots: &[Slot],
+    out: &mut Vec<Finding>,
+) {
     let max = cfg.max.unwrap_or(4) as usize;
     let zone = cx.workspace.config.timezone;
-    for (channel, list) in super::min_gap::by_channel(cx.deliveries) {
-        let mut per_day: HashMap<chrono::NaiveDate, usize> = HashMap::new();
-        for d in list {
-            let day = d.at.with_timezone(&zone).date_naive();
-            let n = per_day.entry(day).or_default();
-            *n += 1;
-            if *n == max + 1 {
-                out.push(
-                    cfg.finding(
-                        RULE.meta.id,
-                        d.post.file,
-                        d.post.at_loc,
-                        format!(
-                            "`{}` is post {} on {channel} on {day}; the limit is {max} a day",
-                            d.post.id.value,
-                            max + 1
-                        ),
-                    )
-                    .with_help("move it to another day"),
-                );
-            }
+    // Slots are in time order, so each day's posts are consecutive.
+    let mut day = None;
+    let mut count = 0;
+    for slot in slots {
+        let this = slot.at.with_timezone(&zone).date_naive();
+        if day != Some(this) {
+            day = Some(this);
+            count = 0;
+        }
+        count += 1;
+        if count == max + 1 {
+            let post = &cx.workspace.posts[slot.post];
+            out.push(
+                cfg.finding(
+                    RULE.meta.id,
+                    post.file,
+                    post.at_loc,
+                    format!(
+                        "`{}` is post {} on {channel} on {this}; the limit is {max} a day",
+                        post.id.value,
+                        max + 1
+                    ),
+                )
+                .with_help("move it to another day"),
+            );
         }
     }
 }

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Component, Path};
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::delivery::media_for;
 use crate::platform::MediaSupport;
 use crate::validate::{Context, Finding};
 
@@ -19,7 +20,7 @@ pub const RULE: Rule = Rule {
         bad: "media:\n  - file: ../secrets/id_rsa",
         good: "media:\n  - file: media/launch.png\n    alt: The new blend's bag on a yellow background",
     },
-    check: Some(check),
+    check: Some(Check::Workspace(check)),
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,44 +109,55 @@ fn inspect(root: &Path, rel: &str) -> Result<Info, (String, String)> {
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
     let root = &cx.workspace.root;
     let mut cache: HashMap<&str, Result<Info, (String, String)>> = HashMap::new();
-    for d in cx.deliveries {
-        let rules = d.channel.platform.media_rules();
-        let platform = d.channel.platform;
-        if !d.media.is_empty() && rules.accepts == MediaSupport::None {
+    let channels = &cx.workspace.config.channels;
+    let deliveries = cx.workspace.posts.iter().flat_map(|post| {
+        post.channels
+            .iter()
+            .filter_map(|c| channels.get(&c.value))
+            .map(move |channel| (post, channel))
+    });
+    for (post, channel) in deliveries {
+        let media = media_for(post, channel);
+        if media.is_empty() {
+            continue;
+        }
+        let rules = channel.platform.media_rules();
+        let platform = channel.platform;
+        if !media.is_empty() && rules.accepts == MediaSupport::None {
             out.push(
                 cfg.finding(
                     RULE.meta.id,
-                    d.post.file,
-                    d.media[0].file.loc,
+                    post.file,
+                    media[0].file.loc,
                     format!(
                         "{platform} cannot attach media, but `{}` has some for {}",
-                        d.post.id.value, d.channel.name
+                        post.id.value, channel.name
                     ),
                 )
                 .with_help(format!(
                     "add `variants: {{ {}: {{ media: [] }} }}` to post it without media",
-                    d.channel.name
+                    channel.name
                 )),
             );
             continue;
         }
-        if d.media.len() > rules.max_items {
+        if media.len() > rules.max_items {
             out.push(
                 cfg.finding(
                     RULE.meta.id,
-                    d.post.file,
-                    d.media[rules.max_items].file.loc,
+                    post.file,
+                    media[rules.max_items].file.loc,
                     format!(
                         "{} media items for {}; {platform} takes at most {}",
-                        d.media.len(),
-                        d.channel.name,
+                        media.len(),
+                        channel.name,
                         rules.max_items
                     ),
                 )
                 .with_help("remove some, or give this channel a variant with fewer"),
             );
         }
-        for m in d.media {
+        for m in media {
             let info = cache
                 .entry(m.file.value.as_str())
                 .or_insert_with(|| inspect(root, &m.file.value));
@@ -153,7 +165,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                 Ok(info) => info,
                 Err((message, help)) => {
                     out.push(
-                        cfg.finding(RULE.meta.id, d.post.file, m.file.loc, message.clone())
+                        cfg.finding(RULE.meta.id, post.file, m.file.loc, message.clone())
                             .with_help(help.clone()),
                     );
                     continue;
@@ -167,11 +179,11 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                 None => out.push(
                     cfg.finding(
                         RULE.meta.id,
-                        d.post.file,
+                        post.file,
                         m.file.loc,
                         format!(
                             "{platform} does not take video ({}) from postcal; {} would be refused",
-                            info.mime, d.channel.name
+                            info.mime, channel.name
                         ),
                     )
                     .with_help("attach an image for this channel, or a variant without it"),
@@ -179,7 +191,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                 Some(max) if info.bytes > max => out.push(
                     cfg.finding(
                         RULE.meta.id,
-                        d.post.file,
+                        post.file,
                         m.file.loc,
                         format!(
                             "`{}` is {} bytes; {platform} takes at most {max}",
@@ -196,7 +208,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                     out.push(
                         cfg.finding(
                             RULE.meta.id,
-                            d.post.file,
+                            post.file,
                             alt.loc,
                             format!("alt text is {chars} characters; {platform} allows {max}"),
                         )

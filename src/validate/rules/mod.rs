@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use super::{Context, Finding, Severity};
 use crate::calendar::raw::{RawLevel, RawRuleSetting};
 use crate::calendar::{FileId, Loc, Located};
+use crate::delivery::Delivery;
 
 pub use insecure_endpoint::INSECURE_ENDPOINT;
 pub use literal_secret::LITERAL_SECRET;
@@ -75,13 +76,32 @@ pub struct RuleMeta {
     pub good: &'static str,
 }
 
-pub type CheckFn = fn(&Context<'_>, &RuleConfig, &mut Vec<Finding>);
+/// One channel's deliveries in time order, as schedule rules see them.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Index into the workspace's posts.
+    pub post: usize,
+    /// Hash of the text with case and spacing normalised; `None` when empty.
+    pub text_hash: Option<u64>,
+}
+
+/// What a rule looks at. Deliveries are rendered once and streamed past the
+/// delivery rules, so validating never holds every rendered text at once.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// The loaded posts and configuration.
+    Workspace(fn(&Context<'_>, &RuleConfig, &mut Vec<Finding>)),
+    /// Each delivery, rendered as it will be posted.
+    Delivery(fn(&Context<'_>, &RuleConfig, &Delivery<'_>, &mut Vec<Finding>)),
+    /// Each channel's schedule (cancelled and retracted posts left out).
+    Schedule(fn(&Context<'_>, &RuleConfig, &str, &[Slot], &mut Vec<Finding>)),
+}
 
 pub struct Rule {
     pub meta: RuleMeta,
-    /// The check run over the loaded workspace; `None` for rules checked while
-    /// loading (syntax, time, configuration).
-    pub check: Option<CheckFn>,
+    /// `None` for rules checked while loading (syntax, time, configuration).
+    pub check: Option<Check>,
 }
 
 /// Every rule, in the order `postcal rules` lists them.
@@ -285,13 +305,10 @@ fn resolve_one(
     }))
 }
 
-/// Run every rule that has a check over the loaded workspace.
-pub fn run_all(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for rule in all() {
-        if let Some(check) = rule.check
-            && let Some(cfg) = cx.workspace.config.rules.get(&rule.meta)
-        {
-            check(cx, &cfg, out);
-        }
-    }
+/// The enabled rules with a check, and their configuration.
+pub fn enabled(settings: &RuleSettings) -> Vec<(&'static Rule, Check, RuleConfig)> {
+    all()
+        .iter()
+        .filter_map(|rule| Some((rule, rule.check?, settings.get(&rule.meta)?)))
+        .collect()
 }

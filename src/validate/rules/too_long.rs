@@ -1,7 +1,8 @@
 //! `too-long`: every part of every delivery fits its platform's limit,
 //! counted the way the platform counts.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::delivery::Delivery;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
@@ -14,11 +15,11 @@ pub const RULE: Rule = Rule {
         bad: "text: <320 graphemes> # to Bluesky (300)",
         good: "variants:\n  bluesky: { text: <a shorter text> }",
     },
-    check: Some(check),
+    check: Some(Check::Delivery(check)),
 };
 
-fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    for d in cx.deliveries {
+fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Finding>) {
+    {
         for (i, part) in d.parts.iter().enumerate() {
             let len = part.length;
             if !len.is_over() {

@@ -1,6 +1,6 @@
 //! `unknown-channel`: posts and variants name channels from postcal.yaml.
 
-use super::{Level, Rule, RuleConfig, RuleMeta};
+use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::calendar::did_you_mean;
 use crate::platform::Platform;
 use crate::validate::{Context, Finding};
@@ -17,7 +17,7 @@ pub const RULE: Rule = Rule {
         bad: "channels: [acme-mastdon]",
         good: "channels: [acme-mastodon]",
     },
-    check: Some(check),
+    check: Some(Check::Workspace(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
