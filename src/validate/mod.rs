@@ -61,7 +61,7 @@ pub fn validate(
                     .or_default()
                     .push(Slot {
                         at: d.at,
-                        post: index,
+                        post: u32::try_from(index).unwrap_or(u32::MAX),
                         text_hash: normalized_hash(d.text()),
                     });
             }
@@ -69,7 +69,9 @@ pub fn validate(
     }
     let posts = &workspace.posts;
     for slots in schedules.values_mut() {
-        slots.sort_by(|a, b| (a.at, &posts[a.post].id.value).cmp(&(b.at, &posts[b.post].id.value)));
+        slots.sort_by(|a, b| {
+            (a.at, &posts[a.post as usize].id.value).cmp(&(b.at, &posts[b.post as usize].id.value))
+        });
     }
     let mut channels: Vec<_> = schedules.into_iter().collect();
     channels.sort_by(|a, b| a.0.cmp(b.0));
@@ -91,7 +93,7 @@ pub fn validate(
 
 /// A hash of `text` ignoring case and runs of whitespace, without allocating;
 /// `None` for blank text.
-fn normalized_hash(text: &str) -> Option<u64> {
+fn normalized_hash(text: &str) -> Option<std::num::NonZeroU64> {
     if text.trim().is_empty() {
         return None;
     }
@@ -102,7 +104,7 @@ fn normalized_hash(text: &str) -> Option<u64> {
         }
         h.write_u8(b' ');
     }
-    Some(h.finish())
+    std::num::NonZeroU64::new(h.finish())
 }
 
 /// Apply `--strict`: warnings count as errors.

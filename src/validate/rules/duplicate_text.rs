@@ -29,13 +29,13 @@ fn check(
 ) {
     let window = Duration::days(i64::from(cfg.days.unwrap_or(30)));
     let posts = &cx.workspace.posts;
-    let mut last_seen: HashMap<u64, &Slot> = HashMap::new();
+    let mut last_seen: HashMap<std::num::NonZeroU64, &Slot> = HashMap::new();
     for slot in slots {
         let Some(hash) = slot.text_hash else { continue };
         if let Some(prev) = last_seen.get(&hash)
             && slot.at - prev.at <= window
         {
-            let (earlier, later) = (&posts[prev.post], &posts[slot.post]);
+            let (earlier, later) = (&posts[prev.post as usize], &posts[slot.post as usize]);
             let loc = later.text.as_ref().map_or(later.loc, |t| t.loc);
             out.push(
                 cfg.finding(

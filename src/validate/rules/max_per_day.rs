@@ -36,7 +36,7 @@ fn check(
         }
         count += 1;
         if count == max + 1 {
-            let post = &cx.workspace.posts[slot.post];
+            let post = &cx.workspace.posts[slot.post as usize];
             out.push(
                 cfg.finding(
                     RULE.meta.id,

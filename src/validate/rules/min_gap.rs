@@ -28,7 +28,7 @@ fn check(
     for pair in slots.windows(2) {
         let gap = (pair[1].at - pair[0].at).num_minutes();
         if gap < minutes {
-            let (earlier, later) = (&posts[pair[0].post], &posts[pair[1].post]);
+            let (earlier, later) = (&posts[pair[0].post as usize], &posts[pair[1].post as usize]);
             out.push(
                 cfg.finding(
                     RULE.meta.id,

@@ -76,14 +76,15 @@ pub struct RuleMeta {
     pub good: &'static str,
 }
 
-/// One channel's deliveries in time order, as schedule rules see them.
+/// One channel's deliveries in time order, as schedule rules see them
+/// (kept small: a big workspace has one per delivery).
 #[derive(Debug, Clone, Copy)]
 pub struct Slot {
     pub at: chrono::DateTime<chrono::Utc>,
     /// Index into the workspace's posts.
-    pub post: usize,
+    pub post: u32,
     /// Hash of the text with case and spacing normalised; `None` when empty.
-    pub text_hash: Option<u64>,
+    pub text_hash: Option<std::num::NonZeroU64>,
 }
 
 /// What a rule looks at. Deliveries are rendered once and streamed past the
