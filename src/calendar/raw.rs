@@ -187,6 +187,18 @@ impl<'de> Deserialize<'de> for RawRuleSetting {
                     options: RawRuleOptions::default(),
                 })
             }
+            // YAML 1.1 habits: `off` (and `no`, `false`) arrive as a boolean.
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                if v {
+                    return Err(E::custom(
+                        "`true` is not a rule level: write `warn` or `error`",
+                    ));
+                }
+                Ok(RawRuleSetting {
+                    level: Some(Located::new(RawLevel::Off, Default::default())),
+                    options: RawRuleOptions::default(),
+                })
+            }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,

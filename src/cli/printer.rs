@@ -55,6 +55,13 @@ impl Printer {
         }
     }
 
+    /// A line on stderr with `-v`.
+    pub fn debug(&self, text: &str) {
+        if self.verbose > 0 && !self.quiet {
+            self.err(&format!("{text}\n"));
+        }
+    }
+
     /// `error: message` and an optional `hint:` line on stderr.
     pub fn error_line(&self, message: &str, help: Option<&str>) {
         let (red, bold, reset) = if self.color_err {

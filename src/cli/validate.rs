@@ -25,6 +25,7 @@ pub enum ValidateFormat {
 }
 
 pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
+    let started = std::time::Instant::now();
     let ws = match env.load() {
         Ok(ws) => ws,
         Err(CliError::Load(LoadError::Unusable { sources, findings })) => {
@@ -34,7 +35,15 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
         Err(e) => return Err(e),
     };
     let published = crate::ledger::published(&ws.root);
+    let loaded = started.elapsed();
     let mut findings = validate::validate(&ws, env.now, &published);
+    env.printer.debug(&format!(
+        "loaded {} files and {} posts from {} in {loaded:.1?}; checked in {:.1?}",
+        ws.sources.len(),
+        ws.posts.len(),
+        ws.root.display(),
+        started.elapsed() - loaded
+    ));
     if args.strict {
         validate::make_strict(&mut findings);
     }
