@@ -229,10 +229,10 @@ fn config_rule_settings_are_checked() {
 #[test]
 fn configured_levels_apply() {
     let four = post("a", "2026-12-01 09:00", "").replace("Post a", "\"#a #b #c #d\"");
-    assert_eq!(findings_with("", &cal(&[four.clone()])), vec![]);
+    assert_eq!(findings_with("", &cal(std::slice::from_ref(&four))), vec![]);
     let strict = "rules:\n  max-hashtags: { level: error, max: 3 }\n";
     assert_eq!(
-        findings_with(strict, &cal(&[four.clone()])),
+        findings_with(strict, &cal(std::slice::from_ref(&four))),
         vec![("max-hashtags".into(), 6, Severity::Error)]
     );
     assert_eq!(
