@@ -5,11 +5,13 @@
 //! (`platform`), checks them (`validate`) and shows them (`output`). The
 //! binary is a thin shell around [`cli::main`].
 
+pub mod adapters;
 pub mod calendar;
 pub mod cli;
 pub mod delivery;
-pub mod ledger;
 pub mod output;
 pub mod platform;
+pub mod publish;
 pub mod schedule;
+pub mod secrets;
 pub mod validate;

@@ -34,7 +34,7 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
         }
         Err(e) => return Err(e),
     };
-    let published = crate::ledger::published(&ws.root);
+    let published = crate::publish::ledger::published(&ws.root);
     let loaded = started.elapsed();
     let mut findings = validate::validate(&ws, env.now, &published);
     env.printer.debug(&format!(

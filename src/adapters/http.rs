@@ -1,0 +1,344 @@
+//! The HTTP plumbing every adapter shares: a client with explicit timeouts,
+//! classification of failures (transient, ambiguous, permanent), rate-limit
+//! headers, error-body decoding, and redaction of secrets from every message.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::HeaderMap;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+
+use super::{AdapterError, ErrorKind};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// The whole request, from sending to the last byte of the answer.
+    pub total: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            total: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A client plus the secrets its messages must never show.
+pub struct Http {
+    client: Client,
+    secrets: Vec<SecretString>,
+}
+
+impl Http {
+    pub fn new(timeouts: Timeouts, secrets: Vec<SecretString>) -> Result<Http, AdapterError> {
+        let client = Client::builder()
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.total)
+            .user_agent(concat!("postcal/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                AdapterError::permanent(format!("cannot set up HTTP: {}", e.without_url()))
+            })?;
+        Ok(Http { client, secrets })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Remove every secret value (and its URL-encoded form) from `text`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.secrets {
+            let value = secret.expose_secret();
+            if value.is_empty() {
+                continue;
+            }
+            out = out.replace(value, "[redacted]");
+            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            if encoded != value {
+                out = out.replace(&encoded, "[redacted]");
+            }
+        }
+        out
+    }
+
+    /// Send `request` (described by `what`, e.g. "POST /api/v1/statuses") and
+    /// return the response if it succeeded; otherwise a classified error.
+    pub fn send(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
+        let response = request.send().map_err(|e| self.transport_error(what, e))?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.status_error(what, response))
+    }
+
+    /// Send, then read a JSON success body. A success whose body cannot be
+    /// read is ambiguous: the platform may have done it.
+    pub fn send_json<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        request: RequestBuilder,
+    ) -> Result<T, AdapterError> {
+        let response = self.send(what, request)?;
+        self.json(what, response)
+    }
+
+    pub fn json<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        response: Response,
+    ) -> Result<T, AdapterError> {
+        let status = response.status();
+        let body = response.text().map_err(|e| {
+            AdapterError::new(
+                ErrorKind::Ambiguous,
+                self.redact(&format!(
+                    "{what}: {status}, but the answer was cut off: {}",
+                    e.without_url()
+                )),
+            )
+        })?;
+        serde_json::from_str(&body).map_err(|e| {
+            AdapterError::new(
+                ErrorKind::Ambiguous,
+                self.redact(&format!(
+                    "{what}: {status}, but the answer is not the expected JSON ({e}): {}",
+                    snippet(&body)
+                )),
+            )
+        })
+    }
+
+    fn transport_error(&self, what: &str, e: reqwest::Error) -> AdapterError {
+        let (connect, builder) = (e.is_connect(), e.is_builder());
+        // Without the URL: some platforms carry the token in it.
+        let e = e.without_url();
+        let mut message = format!("{what}: {e}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        let kind = if connect {
+            // The request never left: nothing can have happened.
+            ErrorKind::Transient { retry_after: None }
+        } else if builder {
+            ErrorKind::Permanent
+        } else {
+            // Timed out or cut off after sending: it may have landed.
+            ErrorKind::Ambiguous
+        };
+        AdapterError::new(kind, self.redact(&message))
+    }
+
+    /// Classify an unsuccessful response and describe it from its body.
+    pub fn status_error(&self, what: &str, response: Response) -> AdapterError {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().unwrap_or_default();
+        let parsed: Option<serde_json::Value> = serde_json::from_str(&body).ok();
+        let detail = parsed
+            .as_ref()
+            .and_then(describe_json)
+            .unwrap_or_else(|| snippet(&body));
+        let retry_after = retry_after(&headers, parsed.as_ref());
+        let kind = if status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::REQUEST_TIMEOUT
+            || status.is_server_error()
+        {
+            ErrorKind::Transient { retry_after }
+        } else {
+            ErrorKind::Permanent
+        };
+        let mut message = format!("{what}: HTTP {}", status.as_u16());
+        if !detail.is_empty() {
+            message.push_str(&format!(": {detail}"));
+        }
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            message.push_str(" (check the channel's credentials)");
+        }
+        AdapterError::new(kind, self.redact(&message))
+    }
+}
+
+/// The first 200 characters of a body, on one line.
+fn snippet(body: &str) -> String {
+    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s: String = one_line.chars().take(200).collect();
+    if one_line.chars().count() > 200 {
+        s.push('…');
+    }
+    s
+}
+
+/// The message in a platform's JSON error body: Mastodon `error` /
+/// `error_description`, Bluesky `error` + `message`, Discord `message`,
+/// Telegram `description`, RFC 7807 `title` / `detail`.
+fn describe_json(v: &serde_json::Value) -> Option<String> {
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).filter(|s| !s.is_empty());
+    let parts: Vec<&str> = [
+        "error",
+        "message",
+        "error_description",
+        "description",
+        "title",
+        "detail",
+    ]
+    .into_iter()
+    .filter_map(field)
+    .collect();
+    (!parts.is_empty()).then(|| {
+        let mut seen = Vec::new();
+        for p in parts {
+            if !seen.contains(&p) {
+                seen.push(p);
+            }
+        }
+        snippet(&seen.join(": "))
+    })
+}
+
+/// How long the platform asks us to wait: `Retry-After` (seconds or an HTTP
+/// date), a rate-limit reset time (relative to the server's own `Date`), or
+/// the body's `retry_after` (Discord, seconds as a float; Telegram under
+/// `parameters`).
+pub fn retry_after(headers: &HeaderMap, body: Option<&serde_json::Value>) -> Option<Duration> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let server_now = header("date")
+        .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+        .map(|d| d.with_timezone(&Utc));
+    if let Some(v) = header("retry-after") {
+        if let Ok(secs) = v.parse::<f64>() {
+            return seconds(secs);
+        }
+        if let (Ok(at), Some(now)) = (DateTime::parse_from_rfc2822(v), server_now) {
+            return (at.with_timezone(&Utc) - now).to_std().ok();
+        }
+    }
+    if let Some(body) = body {
+        let secs = body
+            .get("retry_after")
+            .or_else(|| body.get("parameters").and_then(|p| p.get("retry_after")))
+            .and_then(serde_json::Value::as_f64);
+        if let Some(secs) = secs {
+            return seconds(secs);
+        }
+    }
+    for name in ["x-ratelimit-reset", "ratelimit-reset"] {
+        let Some(v) = header(name) else { continue };
+        let reset = v
+            .parse::<i64>()
+            .ok()
+            .and_then(|epoch| DateTime::from_timestamp(epoch, 0))
+            .or_else(|| {
+                DateTime::parse_from_rfc3339(v)
+                    .ok()
+                    .map(|d| d.with_timezone(&Utc))
+            });
+        if let (Some(reset), Some(now)) = (reset, server_now) {
+            return Some((reset - now).to_std().unwrap_or(Duration::ZERO));
+        }
+    }
+    None
+}
+
+fn seconds(secs: f64) -> Option<Duration> {
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "3")]), None),
+            Some(Duration::from_secs(3))
+        );
+        let date = [
+            ("date", "Tue, 01 Dec 2026 08:00:00 GMT"),
+            ("retry-after", "Tue, 01 Dec 2026 08:00:10 GMT"),
+        ];
+        assert_eq!(
+            retry_after(&headers(&date), None),
+            Some(Duration::from_secs(10))
+        );
+        let body = serde_json::json!({"message": "You are being rate limited.", "retry_after": 0.5, "global": false});
+        assert_eq!(
+            retry_after(&HeaderMap::new(), Some(&body)),
+            Some(Duration::from_millis(500))
+        );
+        let tg =
+            serde_json::json!({"ok": false, "error_code": 429, "parameters": {"retry_after": 7}});
+        assert_eq!(
+            retry_after(&HeaderMap::new(), Some(&tg)),
+            Some(Duration::from_secs(7))
+        );
+        let reset = [
+            ("date", "Tue, 01 Dec 2026 08:00:00 GMT"),
+            ("x-ratelimit-reset", "2026-12-01T08:05:00.000Z"),
+        ];
+        assert_eq!(
+            retry_after(&headers(&reset), None),
+            Some(Duration::from_secs(300))
+        );
+        let epoch = [
+            ("date", "Tue, 01 Dec 2026 08:00:00 GMT"),
+            ("ratelimit-reset", "1796112060"),
+        ];
+        assert_eq!(
+            retry_after(&headers(&epoch), None),
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn redaction_covers_plain_and_encoded_secrets() {
+        let http = Http::new(
+            Timeouts::default(),
+            vec![SecretString::from("12:ab/cd".to_owned())],
+        )
+        .unwrap();
+        assert_eq!(
+            http.redact("url /bot12:ab/cd/send and 12%3Aab%2Fcd"),
+            "url /bot[redacted]/send and [redacted]"
+        );
+    }
+
+    #[test]
+    fn json_error_bodies_are_described() {
+        let mastodon =
+            serde_json::json!({"error": "Validation failed: Text character limit of 500 exceeded"});
+        assert_eq!(
+            describe_json(&mastodon).unwrap(),
+            "Validation failed: Text character limit of 500 exceeded"
+        );
+        let bsky = serde_json::json!({"error": "InvalidRequest", "message": "Record/text must not be longer than 300 graphemes"});
+        assert_eq!(
+            describe_json(&bsky).unwrap(),
+            "InvalidRequest: Record/text must not be longer than 300 graphemes"
+        );
+    }
+}

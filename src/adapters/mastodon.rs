@@ -1,0 +1,197 @@
+//! Mastodon: `POST /api/v1/statuses` with an `Idempotency-Key`, media through
+//! `/api/v2/media` (polled until processed), replies by `in_reply_to_id`,
+//! delete, and `verify_credentials` for doctor. PLATFORMS.md §1.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::http::Http;
+use super::{Adapter, AdapterConfig, AdapterError, ErrorKind, MediaItem, Part, Remote};
+
+/// Mastodon keeps idempotency keys for an hour; resend only well inside it.
+const KEY_LIFETIME: chrono::Duration = chrono::Duration::minutes(55);
+/// How long to wait for media to finish processing.
+const MEDIA_WAIT: Duration = Duration::from_secs(60);
+
+pub struct Mastodon {
+    http: Http,
+    instance: String,
+    token: SecretString,
+}
+
+#[derive(Deserialize)]
+struct Status {
+    id: String,
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Media {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Account {
+    acct: String,
+}
+
+impl Mastodon {
+    pub fn new(config: &AdapterConfig<'_>) -> Result<Mastodon, AdapterError> {
+        let token = config.secret("token")?;
+        Ok(Mastodon {
+            http: Http::new(config.timeouts, vec![token.clone()])?,
+            instance: config.endpoint("https://mastodon.social"),
+            token,
+        })
+    }
+
+    fn bearer(&self) -> String {
+        format!("Bearer {}", self.token.expose_secret())
+    }
+
+    fn upload(&self, item: &MediaItem) -> Result<String, AdapterError> {
+        let bytes = std::fs::read(&item.path).map_err(|e| {
+            AdapterError::permanent(format!("cannot read media `{}`: {e}", item.name))
+        })?;
+        let file_name = item
+            .path
+            .file_name()
+            .map_or_else(|| "media".to_owned(), |n| n.to_string_lossy().into_owned());
+        let mime = infer::get(&bytes).map_or("application/octet-stream", |t| t.mime_type());
+        let file = reqwest::blocking::multipart::Part::bytes(bytes)
+            .file_name(file_name)
+            .mime_str(mime)
+            .map_err(|e| AdapterError::permanent(format!("media `{}`: {e}", item.name)))?;
+        let mut form = reqwest::blocking::multipart::Form::new().part("file", file);
+        if let Some(alt) = &item.alt {
+            form = form.text("description", alt.clone());
+        }
+        let what = "POST /api/v2/media";
+        let response = self.http.send(
+            what,
+            self.http
+                .client()
+                .post(format!("{}/api/v2/media", self.instance))
+                .header("Authorization", self.bearer())
+                .multipart(form),
+        )?;
+        let processing = response.status() == StatusCode::ACCEPTED;
+        let media: Media = self.http.json(what, response)?;
+        if processing {
+            self.wait_processed(&media.id)?;
+        }
+        Ok(media.id)
+    }
+
+    /// Poll `GET /api/v1/media/:id`: 206 while processing, 200 when done.
+    fn wait_processed(&self, id: &str) -> Result<(), AdapterError> {
+        let deadline = Instant::now() + MEDIA_WAIT;
+        let mut pause = Duration::from_millis(200);
+        loop {
+            let what = "GET /api/v1/media/:id";
+            let response = self.http.send(
+                what,
+                self.http
+                    .client()
+                    .get(format!("{}/api/v1/media/{id}", self.instance))
+                    .header("Authorization", self.bearer()),
+            )?;
+            if response.status() == StatusCode::OK {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(AdapterError::new(
+                    ErrorKind::Transient { retry_after: None },
+                    "media is still processing on the instance after 60 s",
+                ));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+impl Adapter for Mastodon {
+    fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
+        let media_ids = part
+            .media
+            .iter()
+            .map(|m| self.upload(m))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut form: Vec<(&str, String)> = vec![
+            ("status", part.text.to_owned()),
+            ("visibility", "public".to_owned()),
+        ];
+        for id in media_ids {
+            form.push(("media_ids[]", id));
+        }
+        if let Some(reply) = part.reply_to {
+            form.push(("in_reply_to_id", reply.id.clone()));
+        }
+        if let Some(cw) = part.cw {
+            form.push(("spoiler_text", cw.to_owned()));
+        }
+        if let Some(lang) = part.language {
+            form.push(("language", lang.to_owned()));
+        }
+        let status: Status = self.http.send_json(
+            "POST /api/v1/statuses",
+            self.http
+                .client()
+                .post(format!("{}/api/v1/statuses", self.instance))
+                .header("Authorization", self.bearer())
+                .header("Idempotency-Key", part.key)
+                .form(&form),
+        )?;
+        Ok(Remote {
+            id: status.id,
+            url: status.url,
+        })
+    }
+
+    fn dedupes_resend(&self, age: chrono::Duration) -> bool {
+        age < KEY_LIFETIME
+    }
+
+    fn delete(
+        &mut self,
+        remote: &Remote,
+        _published_at: chrono::DateTime<chrono::Utc>,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), AdapterError> {
+        let what = "DELETE /api/v1/statuses/:id";
+        let result = self.http.send(
+            what,
+            self.http
+                .client()
+                .delete(format!(
+                    "{}/api/v1/statuses/{}?delete_media=true",
+                    self.instance, remote.id
+                ))
+                .header("Authorization", self.bearer()),
+        );
+        match result {
+            Ok(_) => Ok(()),
+            // Already gone: deleting is done.
+            Err(e) if e.message.contains("HTTP 404") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn check(&mut self) -> Result<String, AdapterError> {
+        let account: Account = self.http.send_json(
+            "GET /api/v1/accounts/verify_credentials",
+            self.http
+                .client()
+                .get(format!(
+                    "{}/api/v1/accounts/verify_credentials",
+                    self.instance
+                ))
+                .header("Authorization", self.bearer()),
+        )?;
+        Ok(format!("@{} on {}", account.acct, self.instance))
+    }
+}

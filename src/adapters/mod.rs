@@ -1,0 +1,214 @@
+//! Platform adapters: one file per platform behind one trait. What every
+//! adapter needs (HTTP client with timeouts, error classification, rate-limit
+//! headers, secret redaction) lives once, in `http`.
+
+pub mod http;
+
+mod bluesky;
+mod discord;
+mod mastodon;
+mod slack;
+mod telegram;
+mod webhook;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use crate::calendar::Channel;
+use crate::platform::Platform;
+
+/// A post (or thread part) as it exists on the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    /// The platform's id for it (Mastodon status id, Bluesky at-uri, …).
+    pub id: String,
+    /// Where people see it, when the platform says.
+    pub url: Option<String>,
+}
+
+/// An attachment, resolved to a file inside the workspace.
+#[derive(Debug, Clone)]
+pub struct MediaItem {
+    pub path: PathBuf,
+    /// The path as written in the calendar, for messages.
+    pub name: String,
+    pub alt: Option<String>,
+}
+
+/// One request: a delivery's part, rendered.
+#[derive(Debug, Clone)]
+pub struct Part<'a> {
+    pub post: &'a str,
+    pub channel: &'a str,
+    /// 0 for the post itself, then thread follow-ups.
+    pub index: u32,
+    pub text: &'a str,
+    pub cw: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub media: &'a [MediaItem],
+    /// The previous part (threads are reply chains).
+    pub reply_to: Option<&'a Remote>,
+    /// The first part of the thread.
+    pub root: Option<&'a Remote>,
+    /// Idempotency key, stable for this part across runs and retries.
+    pub key: &'a str,
+    /// Bluesky record key, stable for this part.
+    pub rkey: &'a str,
+    /// The run's time (Bluesky `createdAt`, webhook timestamps).
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Nothing happened and trying again may work: connection refused,
+    /// 429, 5xx. `retry_after` is what the platform asked for.
+    Transient { retry_after: Option<Duration> },
+    /// The request may or may not have taken effect: a timeout after it was
+    /// sent, an unreadable success.
+    Ambiguous,
+    /// Refused; the same request will be refused again (4xx, bad credentials).
+    Permanent,
+    /// The platform cannot do this at all (delete on Slack).
+    Unsupported,
+}
+
+/// An adapter's failure. The message never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct AdapterError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl AdapterError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        AdapterError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        AdapterError::new(ErrorKind::Permanent, message)
+    }
+
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        AdapterError::new(ErrorKind::Unsupported, message)
+    }
+
+    pub fn is_transient(&self) -> bool {
+        matches!(self.kind, ErrorKind::Transient { .. })
+    }
+}
+
+/// What a platform can do. Every adapter takes its endpoint from the
+/// channel (`instance`, `service`, `api_base`, `url`), which is how tests
+/// point it at a local server.
+pub trait Adapter: Send {
+    /// Publish one part.
+    fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError>;
+
+    /// Whether re-sending a part whose earlier attempt (made `age` ago) may
+    /// have landed is safe because the platform deduplicates it.
+    fn dedupes_resend(&self, _age: chrono::Duration) -> bool {
+        false
+    }
+
+    /// For a part whose attempt has no recorded outcome: ask the platform.
+    /// `Ok(Some)` it exists, `Ok(None)` it does not; `Unsupported` when the
+    /// platform cannot tell.
+    fn lookup(&mut self, _part: &Part<'_>) -> Result<Option<Remote>, AdapterError> {
+        Err(AdapterError::unsupported(
+            "this platform cannot look up a post by its key",
+        ))
+    }
+
+    /// Delete a published part (`published_at` for platforms with a window).
+    fn delete(
+        &mut self,
+        _remote: &Remote,
+        _published_at: DateTime<Utc>,
+        _now: DateTime<Utc>,
+    ) -> Result<(), AdapterError> {
+        Err(AdapterError::unsupported(
+            "this platform cannot delete posts through its API",
+        ))
+    }
+
+    /// A cheap authenticated call: who the credentials belong to.
+    fn check(&mut self) -> Result<String, AdapterError>;
+}
+
+/// What building an adapter needs.
+pub struct AdapterConfig<'a> {
+    pub channel: &'a Channel,
+    /// Resolved credentials by field name (`token`, `app_password`, …).
+    pub secrets: HashMap<&'static str, SecretString>,
+    /// The workspace root.
+    pub root: &'a Path,
+    /// Where adapters may cache state between runs (`.postcal/cache`),
+    /// outside the ledger and outside git.
+    pub cache_dir: PathBuf,
+    pub timeouts: http::Timeouts,
+}
+
+impl AdapterConfig<'_> {
+    /// A credential the channel must have (validation guarantees it is configured).
+    pub fn secret(&self, field: &str) -> Result<SecretString, AdapterError> {
+        self.secrets.get(field).cloned().ok_or_else(|| {
+            AdapterError::permanent(format!("channel `{}` has no `{field}`", self.channel.name))
+        })
+    }
+
+    /// The endpoint override, or the platform's default.
+    pub fn endpoint(&self, default: &str) -> String {
+        self.channel
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| default.to_owned())
+    }
+}
+
+/// The adapter for a channel's platform.
+pub fn build(config: AdapterConfig<'_>) -> Result<Box<dyn Adapter>, AdapterError> {
+    Ok(match config.channel.platform {
+        Platform::Mastodon => Box::new(mastodon::Mastodon::new(&config)?),
+        Platform::Bluesky => Box::new(bluesky::Bluesky::new(&config)?),
+        Platform::Discord => Box::new(discord::Discord::new(&config)?),
+        Platform::Slack => Box::new(slack::Slack::new(&config)?),
+        Platform::Telegram => Box::new(telegram::Telegram::new(&config)?),
+        Platform::Webhook => Box::new(webhook::Webhook::new(&config)?),
+    })
+}
+
+/// The adapter for `channel` of the workspace at `root`, its credentials
+/// resolved from `env` (or files).
+pub fn for_channel(
+    root: &Path,
+    channel: &Channel,
+    env: &dyn crate::secrets::EnvSource,
+    timeouts: http::Timeouts,
+) -> Result<Box<dyn Adapter>, AdapterError> {
+    let mut secrets = HashMap::new();
+    for (field, reference) in &channel.secrets {
+        let value = crate::secrets::resolve(reference, root, env).map_err(|e| {
+            AdapterError::permanent(format!(
+                "channel `{}`: `{field}`: {e}; {}",
+                channel.name,
+                e.help()
+            ))
+        })?;
+        secrets.insert(*field, value);
+    }
+    build(AdapterConfig {
+        channel,
+        secrets,
+        root,
+        cache_dir: root.join(".postcal/cache"),
+        timeouts,
+    })
+}

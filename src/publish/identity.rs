@@ -1,0 +1,94 @@
+//! Deterministic names for a delivery part: its content hash, its idempotency
+//! key, and the Bluesky record key it is written under. Derived from the
+//! delivery itself so that a re-run after a crash asks about the same thing.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hash of what a part says: text, content warning and attachments.
+pub fn content_hash(text: &str, cw: Option<&str>, media: &[(&str, Option<&str>)]) -> String {
+    let mut parts: Vec<&[u8]> = vec![text.as_bytes(), cw.unwrap_or("").as_bytes()];
+    for (file, alt) in media {
+        parts.push(file.as_bytes());
+        parts.push(alt.unwrap_or("").as_bytes());
+    }
+    sha256_hex(&parts)[..16].to_owned()
+}
+
+/// The idempotency key of one part of one delivery. It depends on the
+/// delivery, not its content: an edit after an attempt whose outcome is
+/// unknown must not let a second copy through.
+pub fn idempotency_key(post: &str, channel: &str, part: u32) -> String {
+    let key = sha256_hex(&[
+        b"postcal/v1",
+        post.as_bytes(),
+        channel.as_bytes(),
+        &part.to_le_bytes(),
+    ]);
+    format!("postcal-{}", &key[..32])
+}
+
+const TID_ALPHABET: &[u8; 32] = b"234567abcdefghijklmnopqrstuvwxyz";
+
+/// A Bluesky record key (a TID: 53 bits of microseconds, 10 bits of clock
+/// id, base32-sortable) derived from the delivery: the scheduled time gives
+/// the order, a hash of the delivery the rest, so two deliveries collide
+/// with odds of about one in a billion and a re-run reuses the key.
+pub fn bluesky_rkey(post: &str, channel: &str, part: u32, at: DateTime<Utc>) -> String {
+    let digest = Sha256::digest(format!("{post}@{channel}").as_bytes());
+    let h = u64::from_le_bytes(digest[..8].try_into().unwrap_or([0; 8]));
+    let micros = u64::try_from(at.timestamp())
+        .unwrap_or(0)
+        .saturating_mul(1_000_000)
+        + (h % 1000) * 1000
+        + u64::from(part % 1000);
+    let clock_id = (h >> 32) & 0x3ff;
+    let value = ((micros & ((1 << 53) - 1)) << 10) | clock_id;
+    (0..13)
+        .rev()
+        .map(|i| TID_ALPHABET[((value >> (i * 5)) & 0x1f) as usize] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rkey_is_a_valid_tid_and_deterministic() {
+        let at = "2026-12-03T08:00:00Z".parse().unwrap();
+        let k = bluesky_rkey("launch", "b", 0, at);
+        assert_eq!(k.len(), 13);
+        // The first character of a TID is one of 234567abcdefghij (top bit 0).
+        assert!("234567abcdefghij".contains(&k[..1]), "{k}");
+        assert!(k.bytes().all(|b| TID_ALPHABET.contains(&b)));
+        assert_eq!(k, bluesky_rkey("launch", "b", 0, at));
+        assert_ne!(k, bluesky_rkey("launch", "b", 1, at));
+        assert_ne!(k, bluesky_rkey("launch-2", "b", 0, at));
+        // Later deliveries sort later.
+        assert!(bluesky_rkey("launch", "b", 0, at + chrono::Duration::seconds(1)) > k);
+    }
+
+    #[test]
+    fn keys_ignore_content_but_hashes_do_not() {
+        assert_eq!(idempotency_key("a", "m", 0), idempotency_key("a", "m", 0));
+        assert_ne!(idempotency_key("a", "m", 0), idempotency_key("a", "m", 1));
+        assert_ne!(
+            content_hash("x", None, &[]),
+            content_hash("x", Some("cw"), &[])
+        );
+        assert_ne!(
+            content_hash("x", None, &[("a.png", None)]),
+            content_hash("x", None, &[("a.png", Some("alt"))])
+        );
+    }
+}
