@@ -72,6 +72,11 @@ pub fn of_post<'a>(post: &'a Post, config: &'a Config) -> Vec<Delivery<'a>> {
         .collect()
 }
 
+/// The delivery of `post` on `channel`, if the post has a time.
+pub fn on_channel<'a>(post: &'a Post, channel: &'a Channel, config: &Config) -> Option<Delivery<'a>> {
+    post.at.map(|at| render(post, channel, at, config))
+}
+
 /// The variant of `post` that applies on `channel`: one named after the
 /// channel wins over one named after its platform.
 pub fn variant_for<'a>(post: &'a Post, channel: &Channel) -> Option<&'a RawVariant> {

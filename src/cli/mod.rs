@@ -2,10 +2,14 @@
 //! outcomes and errors into output and exit codes.
 
 mod completions;
+mod doctor;
 mod preview;
 mod printer;
+mod progress;
+mod publish;
 mod rules;
 mod schema;
+mod status;
 mod validate;
 
 use std::path::PathBuf;
@@ -67,6 +71,12 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Show upcoming deliveries exactly as they will be posted.
     Preview(preview::PreviewArgs),
+    /// Publish every due delivery (SPEC §4); --dry-run shows the plan.
+    Publish(publish::PublishArgs),
+    /// What the ledger knows: published, failed, missed, unknown, upcoming.
+    Status(status::StatusArgs),
+    /// Check every channel's credentials (and, unless --offline, that the platform accepts them).
+    Doctor(doctor::DoctorArgs),
     /// Print the JSON Schema for postcal.yaml or calendar files.
     Schema(schema::SchemaArgs),
     /// List the rules `validate` checks.
@@ -101,6 +111,9 @@ pub enum CliError {
     },
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// Another publish holds the workspace lock (exit 75: cron tries again).
+    #[error("another postcal publish is running in this workspace")]
+    Busy { path: PathBuf },
     /// The problem was already shown in the requested format; exit with this code.
     #[error("already reported")]
     Reported(u8),
@@ -115,6 +128,13 @@ pub struct Env {
     pub printer: Printer,
     pub workspace: Option<PathBuf>,
     pub cwd: PathBuf,
+}
+
+impl crate::secrets::EnvSource for Env {
+    fn var(&self, name: &str) -> Option<String> {
+        #[allow(clippy::disallowed_methods)] // the CLI is where the environment is read
+        std::env::var(name).ok()
+    }
 }
 
 impl Env {
@@ -167,6 +187,9 @@ pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
     match command {
         Command::Validate(args) => validate::run(args, env),
         Command::Preview(args) => preview::run(args, env),
+        Command::Publish(args) => publish::run(args, env),
+        Command::Status(args) => status::run(args, env),
+        Command::Doctor(args) => doctor::run(args, env),
         Command::Schema(args) => schema::run(args, env),
         Command::Rules(args) => rules::run(args, env),
         Command::Completions(args) => completions::run(args, env),
@@ -178,6 +201,7 @@ fn exit_code(e: &CliError) -> u8 {
         CliError::Usage { .. } | CliError::Load(_) => 2,
         CliError::Io(_) => 1,
         CliError::Reported(code) => *code,
+        CliError::Busy { .. } => 75,
     }
 }
 
@@ -191,5 +215,9 @@ fn report(e: &CliError, printer: &Printer) {
         CliError::Usage { message, help } => printer.error_line(message, help.as_deref()),
         CliError::Io(_) => printer.error_line(&e.to_string(), None),
         CliError::Reported(_) => {}
+        CliError::Busy { path } => printer.error_line(
+            &e.to_string(),
+            Some(&format!("it holds {}; cron will simply try again, or pass --wait 30s", path.display())),
+        ),
     }
 }

@@ -8,6 +8,7 @@ use super::ColorChoice;
 pub struct Printer {
     color_out: bool,
     color_err: bool,
+    err_tty: bool,
     pub quiet: bool,
     pub verbose: u8,
 }
@@ -22,9 +23,15 @@ impl Printer {
         Printer {
             color_out: decide(std::io::stdout().is_terminal()),
             color_err: decide(std::io::stderr().is_terminal()),
+            err_tty: std::io::stderr().is_terminal(),
             quiet,
             verbose,
         }
+    }
+
+    /// Progress bars go to stderr on a terminal, never in quiet mode.
+    pub fn progress_allowed(&self) -> bool {
+        self.err_tty && !self.quiet
     }
 
     pub fn color_out(&self) -> bool {

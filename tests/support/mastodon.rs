@@ -28,7 +28,7 @@ struct Inner {
 
 #[derive(Clone)]
 struct St {
-    behaviour: Behaviour,
+    behaviour: Arc<Mutex<Behaviour>>,
     base: Arc<Mutex<String>>,
     inner: Arc<Mutex<Inner>>,
 }
@@ -52,7 +52,8 @@ async fn misbehave(st: &St) -> Option<Response> {
         inner.calls += 1;
         inner.calls
     };
-    match st.behaviour {
+    let behaviour = *st.behaviour.lock().unwrap();
+    match behaviour {
         Behaviour::Ok => None,
         Behaviour::Unauthorized => Some(unauthorized()),
         Behaviour::Invalid => Some(
@@ -114,6 +115,7 @@ async fn misbehave(st: &St) -> Option<Response> {
             tokio::time::sleep(d).await;
             None
         }
+        Behaviour::CommitThenHang(_) => None,
     }
 }
 
@@ -149,44 +151,55 @@ async fn create_status(State(st): State<St>, headers: HeaderMap, body: String) -
         )
             .into_response();
     }
-    let mut inner = st.inner.lock().unwrap();
-    for id in &media {
-        if inner.media_polls.get(id).is_some_and(|polls| *polls < 2) {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                axum::Json(
-                    json!({"error": "Validation failed: media_attachments.validations.not_ready"}),
-                ),
-            )
-                .into_response();
+    let created: Result<serde_json::Value, Response> = (|| {
+        let mut inner = st.inner.lock().unwrap();
+        for id in &media {
+            if inner.media_polls.get(id).is_some_and(|polls| *polls < 2) {
+                return Err((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    axum::Json(
+                        json!({"error": "Validation failed: media_attachments.validations.not_ready"}),
+                    ),
+                )
+                    .into_response());
+            }
         }
-    }
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if let Some(existing) = key
-        .as_ref()
-        .and_then(|k| inner.by_key.get(k))
-        .and_then(|id| inner.statuses.get(id))
-    {
-        return axum::Json(existing.clone()).into_response();
-    }
-    inner.next_id += 1;
-    let id = format!("1{:05}", inner.next_id);
-    let status = json!({
-        "id": id,
-        "url": format!("{}/@lumen/{id}", st.base.lock().unwrap()),
-        "content": text,
-        "in_reply_to_id": field("in_reply_to_id"),
-        "spoiler_text": field("spoiler_text").unwrap_or_default(),
-        "language": field("language"),
-        "visibility": field("visibility").unwrap_or_else(|| "public".into()),
-        "media_attachments": media.iter().map(|m| json!({"id": m})).collect::<Vec<_>>(),
-    });
-    inner.statuses.insert(id.clone(), status.clone());
-    if let Some(k) = key {
-        inner.by_key.insert(k, id);
+        let key = headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Some(existing) = key
+            .as_ref()
+            .and_then(|k| inner.by_key.get(k))
+            .and_then(|id| inner.statuses.get(id))
+        {
+            return Ok(existing.clone());
+        }
+        inner.next_id += 1;
+        let id = format!("1{:05}", inner.next_id);
+        let status = json!({
+            "id": id,
+            "url": format!("{}/@lumen/{id}", st.base.lock().unwrap()),
+            "content": text,
+            "in_reply_to_id": field("in_reply_to_id"),
+            "spoiler_text": field("spoiler_text").unwrap_or_default(),
+            "language": field("language"),
+            "visibility": field("visibility").unwrap_or_else(|| "public".into()),
+            "media_attachments": media.iter().map(|m| json!({"id": m})).collect::<Vec<_>>(),
+        });
+        inner.statuses.insert(id.clone(), status.clone());
+        if let Some(k) = key {
+            inner.by_key.insert(k, id);
+        }
+        Ok(status)
+    })();
+    let status = match created {
+        Ok(status) => status,
+        Err(response) => return response,
+    };
+    let behaviour = *st.behaviour.lock().unwrap();
+    if let Behaviour::CommitThenHang(d) = behaviour {
+        tokio::time::sleep(d).await;
     }
     axum::Json(status).into_response()
 }
@@ -257,8 +270,9 @@ async fn verify(headers: HeaderMap) -> Response {
 pub fn start(behaviour: Behaviour) -> Fake {
     let base = Arc::new(Mutex::new(String::new()));
     let inner: Arc<Mutex<Inner>> = Arc::default();
+    let behaviour = Arc::new(Mutex::new(behaviour));
     let st = St {
-        behaviour,
+        behaviour: behaviour.clone(),
         base: base.clone(),
         inner: inner.clone(),
     };
@@ -286,6 +300,7 @@ pub fn start(behaviour: Behaviour) -> Fake {
             posts.sort_by_key(|s| s["id"].as_str().unwrap_or("").to_owned());
             posts
         }),
+        set_behaviour: Arc::new(move |b| *behaviour.lock().unwrap() = b),
         server,
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod mastodon;
 pub mod server;
+pub mod slack;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,9 @@ pub enum Behaviour {
     Garbage,
     /// Answers only after this long.
     Slow(Duration),
+    /// Does the work (the post exists), then answers only after this long:
+    /// the client gives up or dies without knowing it landed.
+    CommitThenHang(Duration),
 }
 
 /// A request the fake received.
@@ -77,6 +81,8 @@ pub struct Fake {
     /// What the platform holds now: one JSON value per live post (deleted
     /// ones gone), as the fake stores it.
     pub posts: Arc<dyn Fn() -> Vec<serde_json::Value> + Send + Sync>,
+    /// Change how the server answers from now on.
+    pub set_behaviour: Arc<dyn Fn(Behaviour) + Send + Sync>,
     pub server: server::Server,
 }
 
