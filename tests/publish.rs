@@ -29,14 +29,24 @@ impl Run {
             .as_array()
             .unwrap()
             .iter()
-            .map(|d| (format!("{}@{}", d["post"].as_str().unwrap(), d["channel"].as_str().unwrap()), d["outcome"].as_str().unwrap().to_owned()))
+            .map(|d| {
+                (
+                    format!(
+                        "{}@{}",
+                        d["post"].as_str().unwrap(),
+                        d["channel"].as_str().unwrap()
+                    ),
+                    d["outcome"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     }
 }
 
 fn publish(root: &Path, fakes: &[&Fake], args: &[&str]) -> Run {
     let mut cmd = Command::cargo_bin("postcal").unwrap();
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for fake in fakes {
         cmd.envs(&fake.env);
     }
@@ -108,19 +118,54 @@ fn publishes_due_deliveries_once_in_order_and_reports_missed() {
     calendar(ws.path(), MIXED);
 
     let first = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
-    assert_eq!(first.code, 1, "a newly missed delivery makes the run exit 1\n{}{}", first.stdout, first.stderr);
+    assert_eq!(
+        first.code, 1,
+        "a newly missed delivery makes the run exit 1\n{}{}",
+        first.stdout, first.stderr
+    );
     assert_eq!(
         first.outcomes(),
-        vec![("too-late@m".into(), "missed".into()), ("due@m".into(), "published".into()), ("thread@m".into(), "published".into())]
+        vec![
+            ("too-late@m".into(), "missed".into()),
+            ("due@m".into(), "published".into()),
+            ("thread@m".into(), "published".into())
+        ]
     );
     let posts = (fake.posts)();
-    let texts: Vec<&str> = posts.iter().map(|p| p["content"].as_str().unwrap()).collect();
-    assert_eq!(texts, ["Due ten minutes ago", "A thread, part one", "Part two", "Part three"]);
-    assert_eq!(posts[2]["in_reply_to_id"], posts[1]["id"], "part two replies to part one");
-    assert_eq!(posts[3]["in_reply_to_id"], posts[2]["id"], "part three replies to part two");
+    let texts: Vec<&str> = posts
+        .iter()
+        .map(|p| p["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Due ten minutes ago",
+            "A thread, part one",
+            "Part two",
+            "Part three"
+        ]
+    );
+    assert_eq!(
+        posts[2]["in_reply_to_id"], posts[1]["id"],
+        "part two replies to part one"
+    );
+    assert_eq!(
+        posts[3]["in_reply_to_id"], posts[2]["id"],
+        "part three replies to part two"
+    );
 
     // Every request was preceded by an attempt record and followed by its outcome.
-    let events: Vec<String> = ledger(ws.path()).iter().map(|r| format!("{}#{} {}", r["post"].as_str().unwrap(), r["part"], r["event"].as_str().unwrap())).collect();
+    let events: Vec<String> = ledger(ws.path())
+        .iter()
+        .map(|r| {
+            format!(
+                "{}#{} {}",
+                r["post"].as_str().unwrap(),
+                r["part"],
+                r["event"].as_str().unwrap()
+            )
+        })
+        .collect();
     assert_eq!(
         events,
         [
@@ -138,9 +183,18 @@ fn publishes_due_deliveries_once_in_order_and_reports_missed() {
 
     // A second run at the same time has nothing to do, and says nothing.
     let second = publish(ws.path(), &[&fake], &["--now", NOW]);
-    assert_eq!((second.code, second.stdout.as_str()), (0, ""), "{}", second.stderr);
+    assert_eq!(
+        (second.code, second.stdout.as_str()),
+        (0, ""),
+        "{}",
+        second.stderr
+    );
     assert_eq!((fake.posts)().len(), 4);
-    assert_eq!(ledger(ws.path()).len(), 9, "the missed record is written once");
+    assert_eq!(
+        ledger(ws.path()).len(),
+        9,
+        "the missed record is written once"
+    );
 }
 
 #[test]
@@ -150,9 +204,16 @@ fn dry_run_sends_and_writes_nothing() {
     calendar(ws.path(), MIXED);
     let run = publish(ws.path(), &[&fake], &["--now", NOW, "--dry-run"]);
     assert!(run.stdout.contains("would-publish"), "{}", run.stdout);
-    assert!(run.stdout.contains("dry run: 2 would-publish, 1 missed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("dry run: 2 would-publish, 1 missed"),
+        "{}",
+        run.stdout
+    );
     assert!(fake.requests().is_empty());
-    assert!(!ws.path().join(".postcal").exists(), "no ledger, no lock file");
+    assert!(
+        !ws.path().join(".postcal").exists(),
+        "no ledger, no lock file"
+    );
 }
 
 #[test]
@@ -160,10 +221,26 @@ fn review_goes_out_when_approval_is_not_required() {
     let fake = mastodon::start(Behaviour::Ok);
     let ws = support::workspace(&[("m", "mastodon", &fake)]);
     let config = std::fs::read_to_string(ws.path().join("postcal.yaml")).unwrap();
-    std::fs::write(ws.path().join("postcal.yaml"), config.replace("  catch_up: 2h\n", "  catch_up: 2h\n  require_approval: false\n")).unwrap();
+    std::fs::write(
+        ws.path().join("postcal.yaml"),
+        config.replace(
+            "  catch_up: 2h\n",
+            "  catch_up: 2h\n  require_approval: false\n",
+        ),
+    )
+    .unwrap();
     calendar(ws.path(), MIXED);
-    let run = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json", "--post", "review", "--post", "draft"]);
-    assert_eq!(run.outcomes(), vec![("review@m".into(), "published".into())]);
+    let run = publish(
+        ws.path(),
+        &[&fake],
+        &[
+            "--now", NOW, "--format", "json", "--post", "review", "--post", "draft",
+        ],
+    );
+    assert_eq!(
+        run.outcomes(),
+        vec![("review@m".into(), "published".into())]
+    );
 }
 
 #[test]
@@ -196,7 +273,11 @@ fn a_second_run_while_one_holds_the_lock_exits_75() {
     lock.try_lock().unwrap();
     let run = publish(ws.path(), &[&fake], &["--now", NOW]);
     assert_eq!(run.code, 75, "{}", run.stderr);
-    assert!(run.stderr.contains("another postcal publish is running"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("another postcal publish is running"),
+        "{}",
+        run.stderr
+    );
     assert!(fake.requests().is_empty());
     // With --wait, it goes ahead once the lock is released.
     let releaser = std::thread::spawn(move || {
@@ -213,27 +294,59 @@ fn a_second_run_while_one_holds_the_lock_exits_75() {
 fn transient_errors_are_retried_within_the_run() {
     let fake = mastodon::start(Behaviour::FailOnceThenOk);
     let ws = support::workspace(&[("m", "mastodon", &fake)]);
-    calendar(ws.path(), "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Hello\n");
+    calendar(
+        ws.path(),
+        "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Hello\n",
+    );
     let run = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
-    assert_eq!(run.outcomes(), vec![("due@m".into(), "published".into())], "{}", run.stderr);
+    assert_eq!(
+        run.outcomes(),
+        vec![("due@m".into(), "published".into())],
+        "{}",
+        run.stderr
+    );
     assert_eq!(fake.requests_to("/api/v1/statuses").len(), 2);
-    let events: Vec<String> = ledger(ws.path()).iter().map(|r| r["event"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(events, ["attempt", "attempt", "published"], "an attempt record before each request");
+    let events: Vec<String> = ledger(ws.path())
+        .iter()
+        .map(|r| r["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        events,
+        ["attempt", "attempt", "published"],
+        "an attempt record before each request"
+    );
 }
 
 #[test]
 fn a_long_retry_after_is_left_to_the_next_run() {
-    let fake = mastodon::start(Behaviour::RateLimited { retry_after_secs: 600 });
+    let fake = mastodon::start(Behaviour::RateLimited {
+        retry_after_secs: 600,
+    });
     let ws = support::workspace(&[("m", "mastodon", &fake)]);
-    calendar(ws.path(), "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Hello\n");
+    calendar(
+        ws.path(),
+        "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Hello\n",
+    );
     let run = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
     assert_eq!(run.code, 1);
     assert_eq!(run.outcomes(), vec![("due@m".into(), "failed".into())]);
-    assert!(run.stdout.contains("left to the next run"), "{}", run.stdout);
-    assert_eq!(fake.requests_to("/api/v1/statuses").len(), 1, "no waiting ten minutes inside the run");
+    assert!(
+        run.stdout.contains("left to the next run"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        fake.requests_to("/api/v1/statuses").len(),
+        1,
+        "no waiting ten minutes inside the run"
+    );
     // The next run, once the platform is willing, publishes it.
     (fake.set_behaviour)(Behaviour::Ok);
-    let next = publish(ws.path(), &[&fake], &["--now", "2026-12-01T10:05:00+01:00", "--format", "json"]);
+    let next = publish(
+        ws.path(),
+        &[&fake],
+        &["--now", "2026-12-01T10:05:00+01:00", "--format", "json"],
+    );
     assert_eq!(next.outcomes(), vec![("due@m".into(), "published".into())]);
 }
 
@@ -245,13 +358,28 @@ fn permanent_failures_wait_for_a_change_or_retry() {
     calendar(ws.path(), cal);
     let run = publish(ws.path(), &[&fake], &["--now", NOW]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("failed") && run.stdout.contains("HTTP 422"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("failed") && run.stdout.contains("HTTP 422"),
+        "{}",
+        run.stdout
+    );
     (fake.set_behaviour)(Behaviour::Ok);
     let again = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
-    assert_eq!(again.outcomes(), vec![("due@m".into(), "skipped".into())], "not retried by itself");
+    assert_eq!(
+        again.outcomes(),
+        vec![("due@m".into(), "skipped".into())],
+        "not retried by itself"
+    );
     assert_eq!(again.code, 0);
-    let retried = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json", "--retry", "due@m"]);
-    assert_eq!(retried.outcomes(), vec![("due@m".into(), "published".into())]);
+    let retried = publish(
+        ws.path(),
+        &[&fake],
+        &["--now", NOW, "--format", "json", "--retry", "due@m"],
+    );
+    assert_eq!(
+        retried.outcomes(),
+        vec![("due@m".into(), "published".into())]
+    );
 
     // An edited post is retried without being asked.
     let fake = mastodon::start(Behaviour::Invalid);
@@ -261,7 +389,10 @@ fn permanent_failures_wait_for_a_change_or_retry() {
     (fake.set_behaviour)(Behaviour::Ok);
     calendar(ws.path(), &cal.replace("Hello", "Hello, fixed"));
     let edited = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
-    assert_eq!(edited.outcomes(), vec![("due@m".into(), "published".into())]);
+    assert_eq!(
+        edited.outcomes(),
+        vec![("due@m".into(), "published".into())]
+    );
 }
 
 #[test]
@@ -269,16 +400,37 @@ fn one_failing_channel_does_not_stop_the_others() {
     let good = mastodon::start(Behaviour::Ok);
     let bad = slack::start(Behaviour::Unauthorized);
     let ws = support::workspace(&[("m", "mastodon", &good), ("s", "slack", &bad)]);
-    calendar(ws.path(), "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m, s]\n    text: Hello\n");
-    let run = publish(ws.path(), &[&good, &bad], &["--now", NOW, "--format", "json"]);
+    calendar(
+        ws.path(),
+        "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m, s]\n    text: Hello\n",
+    );
+    let run = publish(
+        ws.path(),
+        &[&good, &bad],
+        &["--now", NOW, "--format", "json"],
+    );
     assert_eq!(run.code, 1);
     let mut outcomes = run.outcomes();
     outcomes.sort();
-    assert_eq!(outcomes, vec![("due@m".into(), "published".into()), ("due@s".into(), "failed".into())]);
+    assert_eq!(
+        outcomes,
+        vec![
+            ("due@m".into(), "published".into()),
+            ("due@s".into(), "failed".into())
+        ]
+    );
     for secret in bad.secrets.iter().chain(&good.secrets) {
-        assert!(!run.stdout.contains(secret.as_str()) && !run.stderr.contains(secret.as_str()), "secret printed: {}{}", run.stdout, run.stderr);
+        assert!(
+            !run.stdout.contains(secret.as_str()) && !run.stderr.contains(secret.as_str()),
+            "secret printed: {}{}",
+            run.stdout,
+            run.stderr
+        );
         let ledger_text = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
-        assert!(!ledger_text.contains(secret.as_str()), "secret in the ledger");
+        assert!(
+            !ledger_text.contains(secret.as_str()),
+            "secret in the ledger"
+        );
     }
 }
 
@@ -286,12 +438,22 @@ fn one_failing_channel_does_not_stop_the_others() {
 fn missing_credentials_fail_the_channel_without_a_request() {
     let fake = mastodon::start(Behaviour::Ok);
     let ws = support::workspace(&[("m", "mastodon", &fake)]);
-    calendar(ws.path(), "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Hello\n");
+    calendar(
+        ws.path(),
+        "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Hello\n",
+    );
     let run = publish(ws.path(), &[], &["--now", NOW]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("FAKE_MASTODON_TOKEN is not set"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("FAKE_MASTODON_TOKEN is not set"),
+        "{}",
+        run.stdout
+    );
     assert!(fake.requests().is_empty());
-    assert!(ledger(ws.path()).is_empty(), "nothing attempted, nothing recorded");
+    assert!(
+        ledger(ws.path()).is_empty(),
+        "nothing attempted, nothing recorded"
+    );
 }
 
 #[test]
@@ -301,14 +463,26 @@ fn posts_that_do_not_validate_are_not_published() {
     let long = "x".repeat(501);
     calendar(
         ws.path(),
-        &format!("posts:\n  - id: ok\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Fine\n  - id: long\n    at: 2026-12-01 09:51\n    status: approved\n    channels: [m]\n    text: {long}\n"),
+        &format!(
+            "posts:\n  - id: ok\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Fine\n  - id: long\n    at: 2026-12-01 09:51\n    status: approved\n    channels: [m]\n    text: {long}\n"
+        ),
     );
     std::fs::write(ws.path().join("calendars/broken.yaml"), "posts: [\n").unwrap();
     let run = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.outcomes(), vec![("ok@m".into(), "published".into()), ("long@m".into(), "failed".into())]);
+    assert_eq!(
+        run.outcomes(),
+        vec![
+            ("ok@m".into(), "published".into()),
+            ("long@m".into(), "failed".into())
+        ]
+    );
     assert!(run.stdout.contains("does not validate"), "{}", run.stdout);
-    assert!(run.stderr.contains("calendars/broken.yaml"), "a file that does not load is reported: {}", run.stderr);
+    assert!(
+        run.stderr.contains("calendars/broken.yaml"),
+        "a file that does not load is reported: {}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -320,9 +494,26 @@ fn retraction_deletes_what_was_published() {
     publish(ws.path(), &[&fake], &["--now", NOW]);
     assert_eq!((fake.posts)().len(), 2);
     calendar(ws.path(), &cal.replace("approved", "retracted"));
-    let dry = publish(ws.path(), &[&fake], &["--now", "2026-12-01T11:00:00+01:00", "--dry-run", "--format", "json"]);
-    assert_eq!(dry.outcomes(), vec![("oops@m".into(), "would-retract".into())]);
-    let run = publish(ws.path(), &[&fake], &["--now", "2026-12-01T11:00:00+01:00", "--format", "json"]);
+    let dry = publish(
+        ws.path(),
+        &[&fake],
+        &[
+            "--now",
+            "2026-12-01T11:00:00+01:00",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        dry.outcomes(),
+        vec![("oops@m".into(), "would-retract".into())]
+    );
+    let run = publish(
+        ws.path(),
+        &[&fake],
+        &["--now", "2026-12-01T11:00:00+01:00", "--format", "json"],
+    );
     assert_eq!(run.outcomes(), vec![("oops@m".into(), "retracted".into())]);
     assert!((fake.posts)().is_empty());
     let again = publish(ws.path(), &[&fake], &["--now", "2026-12-01T11:05:00+01:00"]);

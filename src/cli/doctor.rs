@@ -30,15 +30,25 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
         let missing: Vec<String> = channel
             .secrets
             .iter()
-            .filter_map(|(field, r)| secrets::resolve(r, &ws.root, env).err().map(|e| format!("{field}: {e}")))
+            .filter_map(|(field, r)| {
+                secrets::resolve(r, &ws.root, env)
+                    .err()
+                    .map(|e| format!("{field}: {e}"))
+            })
             .collect();
-        let credentials = if missing.is_empty() { "present".to_owned() } else { missing.join("; ") };
+        let credentials = if missing.is_empty() {
+            "present".to_owned()
+        } else {
+            missing.join("; ")
+        };
         let check = if !missing.is_empty() {
             "not checked".to_owned()
         } else if args.offline {
             "skipped (--offline)".to_owned()
         } else {
-            match adapters::for_channel(&ws.root, channel, env, Timeouts::default()).and_then(|mut a| a.check()) {
+            match adapters::for_channel(&ws.root, channel, env, Timeouts::default())
+                .and_then(|mut a| a.check())
+            {
                 Ok(who) => format!("ok: {who}"),
                 Err(e) => {
                     problems += 1;
@@ -49,8 +59,17 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
         if !missing.is_empty() {
             problems += 1;
         }
-        t.add_row([channel.name.clone(), channel.platform.name().to_owned(), credentials, check]);
+        t.add_row([
+            channel.name.clone(),
+            channel.platform.name().to_owned(),
+            credentials,
+            check,
+        ]);
     }
     env.printer.out(&format!("{t}\n"))?;
-    Ok(if problems > 0 { Outcome::Failure } else { Outcome::Success })
+    Ok(if problems > 0 {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
 }

@@ -217,7 +217,10 @@ fn report(e: &CliError, printer: &Printer) {
         CliError::Reported(_) => {}
         CliError::Busy { path } => printer.error_line(
             &e.to_string(),
-            Some(&format!("it holds {}; cron will simply try again, or pass --wait 30s", path.display())),
+            Some(&format!(
+                "it holds {}; cron will simply try again, or pass --wait 30s",
+                path.display()
+            )),
         ),
     }
 }

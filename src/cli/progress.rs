@@ -10,8 +10,15 @@ pub struct Bar {
 
 impl Bar {
     pub fn new(printer: &super::Printer) -> Bar {
-        let bar = if printer.progress_allowed() { ProgressBar::new(0) } else { ProgressBar::hidden() };
-        bar.set_style(ProgressStyle::with_template("{spinner} {pos}/{len} deliveries {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        let bar = if printer.progress_allowed() {
+            ProgressBar::new(0)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} deliveries {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
         Bar { bar }
     }
 
@@ -26,7 +33,12 @@ impl Progress for Bar {
     }
 
     fn done(&self, outcome: &Outcome) {
-        self.bar.set_message(format!("{}@{} {}", outcome.post, outcome.channel, outcome.kind.name()));
+        self.bar.set_message(format!(
+            "{}@{} {}",
+            outcome.post,
+            outcome.channel,
+            outcome.kind.name()
+        ));
         self.bar.inc(1);
     }
 }

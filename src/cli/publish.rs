@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::{CliError, Env, Outcome};
 use crate::output::diagnostics;
-use crate::secrets::EnvSource as _;
 use crate::publish::{self, OutcomeKind, PublishError, plan::Selection};
+use crate::secrets::EnvSource as _;
 use crate::validate;
 
 #[derive(Debug, clap::Args)]
@@ -80,16 +80,28 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
     let ws = env.load()?;
     let wait = args.wait.unwrap_or(Duration::ZERO);
     if let Some((post, channel)) = &args.mark_published {
-        let n = publish::mark_published(&ws, post, channel, args.url.as_deref(), env.now, wait).map_err(publish_error)?;
-        env.printer.note(&format!("recorded {post}@{channel} as published ({n} part(s))"));
+        let n = publish::mark_published(&ws, post, channel, args.url.as_deref(), env.now, wait)
+            .map_err(publish_error)?;
+        env.printer.note(&format!(
+            "recorded {post}@{channel} as published ({n} part(s))"
+        ));
         return Ok(Outcome::Success);
     }
     let published = publish::ledger::published(&ws.root);
     let findings = validate::validate(&ws, env.now, &published);
-    let mut options = publish::Options::new(ws.config.publish.max_wait.to_std().unwrap_or(Duration::from_secs(60)));
+    let mut options = publish::Options::new(
+        ws.config
+            .publish
+            .max_wait
+            .to_std()
+            .unwrap_or(Duration::from_secs(60)),
+    );
     options.dry_run = args.dry_run;
     options.lock_wait = wait;
-    options.frozen = ws.config.publish.freeze || env.var("POSTCAL_FREEZE").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    options.frozen = ws.config.publish.freeze
+        || env
+            .var("POSTCAL_FREEZE")
+            .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
     options.selection = Selection {
         channels: args.channel.clone(),
         posts: args.post.clone(),
@@ -100,7 +112,11 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
     let report = match publish::publish(&ws, &findings, env.now, &options, env, &progress) {
         Ok(r) => r,
         Err(PublishError::Config { findings }) => {
-            env.printer.err(&diagnostics::human(&findings, &ws.sources, env.printer.color_err()));
+            env.printer.err(&diagnostics::human(
+                &findings,
+                &ws.sources,
+                env.printer.color_err(),
+            ));
             return Err(CliError::Usage {
                 message: "postcal.yaml has errors; nothing was published".to_owned(),
                 help: Some("fix them (`postcal validate` lists them) and run again".to_owned()),
@@ -110,8 +126,15 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
     };
     progress.finish();
     if !report.broken_files.is_empty() {
-        env.printer.err(&diagnostics::human(&report.broken_files, &ws.sources, env.printer.color_err()));
-        env.printer.error_line("some calendar files could not be read: their posts were not considered", Some("run `postcal validate`"));
+        env.printer.err(&diagnostics::human(
+            &report.broken_files,
+            &ws.sources,
+            env.printer.color_err(),
+        ));
+        env.printer.error_line(
+            "some calendar files could not be read: their posts were not considered",
+            Some("run `postcal validate`"),
+        );
     }
     if !report.skipped_ledger_lines.is_empty() {
         env.printer.note(&format!(
@@ -140,25 +163,46 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
             s.push('\n');
             env.printer.out(&s)?;
         }
-        PublishFormat::Human => env.printer.out(&human(&report, zone, args.dry_run, &env.printer))?,
+        PublishFormat::Human => {
+            env.printer
+                .out(&human(&report, zone, args.dry_run, &env.printer))?
+        }
     }
-    Ok(if report.needs_attention() { Outcome::Failure } else { Outcome::Success })
+    Ok(if report.needs_attention() {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
 }
 
 /// One line per delivery acted on, then a summary; nothing at all when
 /// nothing happened (cron mails any output).
-fn human(report: &publish::Report, zone: chrono_tz::Tz, dry_run: bool, printer: &super::Printer) -> String {
+fn human(
+    report: &publish::Report,
+    zone: chrono_tz::Tz,
+    dry_run: bool,
+    printer: &super::Printer,
+) -> String {
     if report.frozen {
         return "frozen: publishing is switched off (publish.freeze or POSTCAL_FREEZE); nothing was sent\n".to_owned();
     }
     if report.outcomes.is_empty() {
-        return if printer.verbose > 0 { "nothing due\n".to_owned() } else { String::new() };
+        return if printer.verbose > 0 {
+            "nothing due\n".to_owned()
+        } else {
+            String::new()
+        };
     }
     let mut out = String::new();
     for o in &report.outcomes {
         let when = o.at.with_timezone(&zone).format("%Y-%m-%d %H:%M");
         let tail = o.url.as_deref().or(o.error.as_deref()).unwrap_or("");
-        out.push_str(&format!("{:<13} {when}  {}@{}  {tail}\n", o.kind.name(), o.post, o.channel));
+        out.push_str(&format!(
+            "{:<13} {when}  {}@{}  {tail}\n",
+            o.kind.name(),
+            o.post,
+            o.channel
+        ));
     }
     let count = |k: OutcomeKind| report.outcomes.iter().filter(|o| o.kind == k).count();
     let mut parts = Vec::new();

@@ -39,8 +39,16 @@ struct JsonStatus<'a> {
 
 pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
     let ws = env.load()?;
-    let state = ledger::read(&ws.root).map_err(|e| CliError::Usage { message: e.to_string(), help: None })?;
-    let lines = status::status(&ws, &state, env.now, chrono::Duration::days(i64::from(args.days)));
+    let state = ledger::read(&ws.root).map_err(|e| CliError::Usage {
+        message: e.to_string(),
+        help: None,
+    })?;
+    let lines = status::status(
+        &ws,
+        &state,
+        env.now,
+        chrono::Duration::days(i64::from(args.days)),
+    );
     let zone = ws.config.timezone;
     match args.format {
         StatusFormat::Json => {
@@ -63,7 +71,8 @@ pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
         }
         StatusFormat::Table => {
             if lines.is_empty() {
-                env.printer.out("nothing published, failed, missed or upcoming\n")?;
+                env.printer
+                    .out("nothing published, failed, missed or upcoming\n")?;
             } else {
                 let mut t = Table::new();
                 t.load_style(presets::UTF8_FULL_CONDENSED)
@@ -72,15 +81,26 @@ pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
                 for l in &lines {
                     t.add_row([
                         l.state.name().to_owned(),
-                        l.at.with_timezone(&zone).format("%a %d %b %H:%M").to_string(),
+                        l.at.with_timezone(&zone)
+                            .format("%a %d %b %H:%M")
+                            .to_string(),
                         format!("{}@{}", l.post, l.channel),
-                        l.url.clone().or_else(|| l.error.clone()).unwrap_or_default(),
+                        l.url
+                            .clone()
+                            .or_else(|| l.error.clone())
+                            .unwrap_or_default(),
                     ]);
                 }
                 env.printer.out(&format!("{t}\n"))?;
             }
         }
     }
-    let attention = lines.iter().any(|l| matches!(l.state, status::State::Unknown | status::State::Failed));
-    Ok(if attention { Outcome::Failure } else { Outcome::Success })
+    let attention = lines
+        .iter()
+        .any(|l| matches!(l.state, status::State::Unknown | status::State::Failed));
+    Ok(if attention {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
 }

@@ -33,7 +33,10 @@ impl Backoff {
     /// gave one, else exponential with ±25% jitter.
     fn wait(&self, attempt: u32, asked: Option<Duration>) -> Duration {
         asked.unwrap_or_else(|| {
-            let exp = self.base.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(self.cap);
+            let exp = self
+                .base
+                .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+                .min(self.cap);
             exp.mul_f64(0.75 + fastrand::f64() * 0.5)
         })
     }
@@ -57,7 +60,10 @@ pub struct Fatal(#[from] pub LedgerError);
 
 impl Engine<'_> {
     fn record(&self, r: &Record) -> Result<(), Fatal> {
-        self.ledger.lock().unwrap_or_else(std::sync::PoisonError::into_inner).append(r)?;
+        self.ledger
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .append(r)?;
         Ok(())
     }
 
@@ -66,12 +72,17 @@ impl Engine<'_> {
         let mut by_channel: Vec<Vec<Item<'_>>> = Vec::new();
         for item in items {
             match by_channel.last_mut() {
-                Some(group) if group[0].delivery.channel.name == item.delivery.channel.name => group.push(item),
+                Some(group) if group[0].delivery.channel.name == item.delivery.channel.name => {
+                    group.push(item)
+                }
                 _ => by_channel.push(vec![item]),
             }
         }
         let results: Vec<Result<Vec<Outcome>, Fatal>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = by_channel.into_iter().map(|group| scope.spawn(move || self.run_channel(group))).collect();
+            let handles: Vec<_> = by_channel
+                .into_iter()
+                .map(|group| scope.spawn(move || self.run_channel(group)))
+                .collect();
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|_| Ok(Vec::new())))
@@ -90,7 +101,10 @@ impl Engine<'_> {
             Ok(a) => a,
             Err(e) => {
                 // Nothing was attempted: no ledger records, every delivery failed.
-                let outcomes: Vec<Outcome> = items.iter().map(|i| Outcome::of(&i.delivery, OutcomeKind::Failed).with_error(&e.message)).collect();
+                let outcomes: Vec<Outcome> = items
+                    .iter()
+                    .map(|i| Outcome::of(&i.delivery, OutcomeKind::Failed).with_error(&e.message))
+                    .collect();
                 outcomes.iter().for_each(|o| self.progress.done(o));
                 return Ok(outcomes);
             }
@@ -98,7 +112,9 @@ impl Engine<'_> {
         let mut outcomes = Vec::new();
         for item in &items {
             let outcome = match &item.action {
-                Action::Publish { from, pending } => self.publish(adapter.as_mut(), item, *from, pending.as_ref())?,
+                Action::Publish { from, pending } => {
+                    self.publish(adapter.as_mut(), item, *from, pending.as_ref())?
+                }
                 Action::Retract { parts } => self.retract(adapter.as_mut(), item, parts)?,
                 Action::Missed | Action::Skip { .. } => continue,
             };
@@ -110,10 +126,22 @@ impl Engine<'_> {
 
     fn base_record(&self, item: &Item<'_>, part: usize, event: Event) -> Record {
         let d = &item.delivery;
-        Record::new(self.now, &d.post.id.value, &d.channel.name, u32::try_from(part).unwrap_or(u32::MAX), event)
+        Record::new(
+            self.now,
+            &d.post.id.value,
+            &d.channel.name,
+            u32::try_from(part).unwrap_or(u32::MAX),
+            event,
+        )
     }
 
-    fn publish(&self, adapter: &mut dyn Adapter, item: &Item<'_>, from: usize, pending: Option<&Record>) -> Result<Outcome, Fatal> {
+    fn publish(
+        &self,
+        adapter: &mut dyn Adapter,
+        item: &Item<'_>,
+        from: usize,
+        pending: Option<&Record>,
+    ) -> Result<Outcome, Fatal> {
         let d = &item.delivery;
         let (post, channel) = (d.post.id.value.as_str(), d.channel.name.as_str());
         let media: Vec<MediaItem> = d
@@ -128,11 +156,21 @@ impl Engine<'_> {
         // A resumed thread replies to what the ledger says went out.
         let ledger_remote = |part: usize| -> Option<Remote> {
             let ledger = super::ledger::read(self.root).ok()?;
-            let r = ledger.part(post, channel, u32::try_from(part).ok()?)?.published.clone()?;
-            Some(Remote { id: r.remote_id.unwrap_or_default(), url: r.url })
+            let r = ledger
+                .part(post, channel, u32::try_from(part).ok()?)?
+                .published
+                .clone()?;
+            Some(Remote {
+                id: r.remote_id.unwrap_or_default(),
+                url: r.url,
+            })
         };
         let mut root: Option<Remote> = if from > 0 { ledger_remote(0) } else { None };
-        let mut previous: Option<Remote> = if from > 0 { ledger_remote(from - 1) } else { None };
+        let mut previous: Option<Remote> = if from > 0 {
+            ledger_remote(from - 1)
+        } else {
+            None
+        };
         let mut first_url = None;
         for index in from..d.parts.len() {
             let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);
@@ -168,7 +206,10 @@ impl Engine<'_> {
                 root = Some(remote.clone());
             }
             if first_url.is_none() {
-                first_url = remote.url.clone().or_else(|| root.as_ref().and_then(|r| r.url.clone()));
+                first_url = remote
+                    .url
+                    .clone()
+                    .or_else(|| root.as_ref().and_then(|r| r.url.clone()));
             }
             previous = Some(remote);
         }
@@ -195,10 +236,11 @@ impl Engine<'_> {
             Err(e) if e.kind == ErrorKind::Unsupported => {}
             Err(e) => {
                 // Cannot tell right now: leave the attempt open for the next run.
-                return Ok(Err(Outcome::of(&item.delivery, OutcomeKind::Skipped).with_error(&format!(
-                    "an earlier attempt's outcome could not be checked yet: {}",
-                    e.message
-                ))));
+                return Ok(Err(Outcome::of(&item.delivery, OutcomeKind::Skipped)
+                    .with_error(&format!(
+                        "an earlier attempt's outcome could not be checked yet: {}",
+                        e.message
+                    ))));
             }
         }
         if adapter.dedupes_resend(self.now - attempt.ts) {
@@ -213,7 +255,13 @@ impl Engine<'_> {
         Ok(Err(unknown_outcome(item, part)))
     }
 
-    fn record_published(&self, item: &Item<'_>, part: &Part<'_>, hash: &str, remote: &Remote) -> Result<(), Fatal> {
+    fn record_published(
+        &self,
+        item: &Item<'_>,
+        part: &Part<'_>,
+        hash: &str,
+        remote: &Remote,
+    ) -> Result<(), Fatal> {
         let mut r = self.base_record(item, part.index as usize, Event::Published);
         r.key = Some(part.key.to_owned());
         r.hash = Some(hash.to_owned());
@@ -224,7 +272,13 @@ impl Engine<'_> {
 
     /// Send one part, retrying transient failures; every request is preceded
     /// by an `attempt` record and followed by its outcome.
-    fn send(&self, adapter: &mut dyn Adapter, item: &Item<'_>, part: &Part<'_>, hash: &str) -> Result<Result<Remote, Outcome>, Fatal> {
+    fn send(
+        &self,
+        adapter: &mut dyn Adapter,
+        item: &Item<'_>,
+        part: &Part<'_>,
+        hash: &str,
+    ) -> Result<Result<Remote, Outcome>, Fatal> {
         let index = part.index as usize;
         let mut attempt = 1;
         loop {
@@ -249,7 +303,10 @@ impl Engine<'_> {
                     }
                     let mut message = error.message.clone();
                     if wait > self.backoff.max_wait {
-                        message.push_str(&format!(" (the platform asked to wait {}s; left to the next run)", wait.as_secs()));
+                        message.push_str(&format!(
+                            " (the platform asked to wait {}s; left to the next run)",
+                            wait.as_secs()
+                        ));
                     }
                     return self.failed(item, part, hash, &message, true);
                 }
@@ -262,7 +319,9 @@ impl Engine<'_> {
                         attempt += 1;
                         continue;
                     }
-                    _ if adapter.dedupes_resend(chrono::Duration::zero()) && attempt < MAX_ATTEMPTS => {
+                    _ if adapter.dedupes_resend(chrono::Duration::zero())
+                        && attempt < MAX_ATTEMPTS =>
+                    {
                         attempt += 1;
                         continue;
                     }
@@ -275,23 +334,43 @@ impl Engine<'_> {
                         return Ok(Err(unknown_outcome(item, part).with_error(&error.message)));
                     }
                 },
-                ErrorKind::Permanent | ErrorKind::Unsupported => return self.failed(item, part, hash, &error.message, false),
+                ErrorKind::Permanent | ErrorKind::Unsupported => {
+                    return self.failed(item, part, hash, &error.message, false);
+                }
             }
         }
     }
 
-    fn failed(&self, item: &Item<'_>, part: &Part<'_>, hash: &str, message: &str, transient: bool) -> Result<Result<Remote, Outcome>, Fatal> {
+    fn failed(
+        &self,
+        item: &Item<'_>,
+        part: &Part<'_>,
+        hash: &str,
+        message: &str,
+        transient: bool,
+    ) -> Result<Result<Remote, Outcome>, Fatal> {
         let mut r = self.base_record(item, part.index as usize, Event::Failed);
         r.key = Some(part.key.to_owned());
         r.hash = Some(hash.to_owned());
         r.error = Some(message.to_owned());
         r.transient = transient;
         self.record(&r)?;
-        let what = if part.index > 0 { format!("thread part {}: {message}", part.index) } else { message.to_owned() };
-        Ok(Err(Outcome::of(&item.delivery, OutcomeKind::Failed).with_error(&what)))
+        let what = if part.index > 0 {
+            format!("thread part {}: {message}", part.index)
+        } else {
+            message.to_owned()
+        };
+        Ok(Err(
+            Outcome::of(&item.delivery, OutcomeKind::Failed).with_error(&what)
+        ))
     }
 
-    fn retract(&self, adapter: &mut dyn Adapter, item: &Item<'_>, parts: &[Record]) -> Result<Outcome, Fatal> {
+    fn retract(
+        &self,
+        adapter: &mut dyn Adapter,
+        item: &Item<'_>,
+        parts: &[Record],
+    ) -> Result<Outcome, Fatal> {
         for published in parts {
             let remote = Remote {
                 id: published.remote_id.clone().unwrap_or_default(),
@@ -304,24 +383,38 @@ impl Engine<'_> {
                 self.record(&a)?;
                 match adapter.delete(&remote, published.ts, self.now) {
                     Ok(()) => {
-                        let mut r = self.base_record(item, published.part as usize, Event::Retracted);
+                        let mut r =
+                            self.base_record(item, published.part as usize, Event::Retracted);
                         r.remote_id = published.remote_id.clone();
                         r.url = published.url.clone();
                         self.record(&r)?;
                         break;
                     }
-                    Err(AdapterError { kind: ErrorKind::Transient { retry_after }, .. }) if attempt < MAX_ATTEMPTS && self.backoff.wait(attempt, retry_after) <= self.backoff.max_wait => {
+                    Err(AdapterError {
+                        kind: ErrorKind::Transient { retry_after },
+                        ..
+                    }) if attempt < MAX_ATTEMPTS
+                        && self.backoff.wait(attempt, retry_after) <= self.backoff.max_wait =>
+                    {
                         std::thread::sleep(self.backoff.wait(attempt, retry_after));
                         attempt += 1;
                     }
                     Err(e) => {
-                        let kind = if e.kind == ErrorKind::Unsupported { OutcomeKind::Skipped } else { OutcomeKind::Failed };
+                        let kind = if e.kind == ErrorKind::Unsupported {
+                            OutcomeKind::Skipped
+                        } else {
+                            OutcomeKind::Failed
+                        };
                         let mut f = self.base_record(item, published.part as usize, Event::Failed);
                         f.error = Some(format!("retraction: {}", e.message));
                         if kind == OutcomeKind::Failed {
                             self.record(&f)?;
                         }
-                        let url = published.url.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+                        let url = published
+                            .url
+                            .as_deref()
+                            .map(|u| format!(" ({u})"))
+                            .unwrap_or_default();
                         return Ok(Outcome::of(&item.delivery, kind)
                             .with_url(published.url.clone())
                             .with_error(&format!("cannot retract{url}: {}", e.message)));

@@ -142,7 +142,12 @@ impl Report {
     /// outcome, or a calendar file could not be read.
     pub fn needs_attention(&self) -> bool {
         !self.broken_files.is_empty()
-            || self.outcomes.iter().any(|o| matches!(o.kind, OutcomeKind::Failed | OutcomeKind::Missed | OutcomeKind::Unknown))
+            || self.outcomes.iter().any(|o| {
+                matches!(
+                    o.kind,
+                    OutcomeKind::Failed | OutcomeKind::Missed | OutcomeKind::Unknown
+                )
+            })
     }
 }
 
@@ -158,10 +163,16 @@ pub enum PublishError {
 
 /// The errors that keep each post out of a run, by post index; file-level
 /// errors (the file did not load) apart.
-fn errors_by_post(ws: &Workspace, findings: &[Finding]) -> (HashMap<usize, Vec<Finding>>, Vec<Finding>) {
+fn errors_by_post(
+    ws: &Workspace,
+    findings: &[Finding],
+) -> (HashMap<usize, Vec<Finding>>, Vec<Finding>) {
     let mut starts: HashMap<FileId, Vec<(u32, usize)>> = HashMap::new();
     for (i, post) in ws.posts.iter().enumerate() {
-        starts.entry(post.file).or_default().push((post.loc.line, i));
+        starts
+            .entry(post.file)
+            .or_default()
+            .push((post.loc.line, i));
     }
     for list in starts.values_mut() {
         list.sort_unstable();
@@ -198,13 +209,22 @@ pub fn publish(
         .cloned()
         .collect();
     if !config_errors.is_empty() {
-        return Err(PublishError::Config { findings: config_errors });
+        return Err(PublishError::Config {
+            findings: config_errors,
+        });
     }
     if options.frozen {
-        return Ok(Report { frozen: true, ..Report::default() });
+        return Ok(Report {
+            frozen: true,
+            ..Report::default()
+        });
     }
     // Take the lock before reading the ledger, so no other run writes it in between.
-    let _lock = if options.dry_run { None } else { Some(lock::acquire(&ws.root, options.lock_wait)?) };
+    let _lock = if options.dry_run {
+        None
+    } else {
+        Some(lock::acquire(&ws.root, options.lock_wait)?)
+    };
     let state = ledger::read(&ws.root)?;
     let (invalid, broken_files) = errors_by_post(ws, findings);
     let mut report = Report {
@@ -213,38 +233,73 @@ pub fn publish(
         ..Report::default()
     };
     let items = plan::plan(ws, &state, now, &options.selection);
-    let mut ledger = if options.dry_run { None } else { Some(Ledger::open(&ws.root)?) };
+    let mut ledger = if options.dry_run {
+        None
+    } else {
+        Some(Ledger::open(&ws.root)?)
+    };
     let mut to_run = Vec::new();
     for item in items {
         let d = &item.delivery;
-        let errors = ws.posts.iter().position(|p| std::ptr::eq(p, d.post)).and_then(|i| invalid.get(&i));
+        let errors = ws
+            .posts
+            .iter()
+            .position(|p| std::ptr::eq(p, d.post))
+            .and_then(|i| invalid.get(&i));
         match (&item.action, errors) {
             (Action::Publish { .. }, Some(errors)) => {
                 let first = &errors[0];
-                let place = first.file.map(|f| format!("{}:{}: ", ws.sources.path(f), first.loc.line)).unwrap_or_default();
-                report.outcomes.push(Outcome::of(d, OutcomeKind::Failed).with_error(&format!(
+                let place = first
+                    .file
+                    .map(|f| format!("{}:{}: ", ws.sources.path(f), first.loc.line))
+                    .unwrap_or_default();
+                report
+                    .outcomes
+                    .push(Outcome::of(d, OutcomeKind::Failed).with_error(&format!(
                     "not published: the post does not validate ({place}{}); run `postcal validate`",
                     first.message
                 )));
             }
             (Action::Missed, _) => {
                 if let Some(ledger) = ledger.as_mut() {
-                    let mut r = Record::new(now, &d.post.id.value, &d.channel.name, 0, Event::Missed);
+                    let mut r =
+                        Record::new(now, &d.post.id.value, &d.channel.name, 0, Event::Missed);
                     r.error = Some(format!("not published within catch-up of {}", d.at));
                     ledger.append(&r)?;
                 }
-                report.outcomes.push(Outcome::of(d, OutcomeKind::Missed).with_error("its time passed beyond catch-up; it was not posted"));
+                report.outcomes.push(
+                    Outcome::of(d, OutcomeKind::Missed)
+                        .with_error("its time passed beyond catch-up; it was not posted"),
+                );
             }
-            (Action::Skip { reason, needs_human }, _) => {
-                let kind = if *needs_human { OutcomeKind::Unknown } else { OutcomeKind::Skipped };
-                report.outcomes.push(Outcome::of(d, kind).with_error(reason));
+            (
+                Action::Skip {
+                    reason,
+                    needs_human,
+                },
+                _,
+            ) => {
+                let kind = if *needs_human {
+                    OutcomeKind::Unknown
+                } else {
+                    OutcomeKind::Skipped
+                };
+                report
+                    .outcomes
+                    .push(Outcome::of(d, kind).with_error(reason));
             }
-            (Action::Publish { .. }, None) if options.dry_run => report.outcomes.push(Outcome::of(d, OutcomeKind::WouldPublish)),
-            (Action::Retract { .. }, _) if options.dry_run => report.outcomes.push(Outcome::of(d, OutcomeKind::WouldRetract)),
+            (Action::Publish { .. }, None) if options.dry_run => report
+                .outcomes
+                .push(Outcome::of(d, OutcomeKind::WouldPublish)),
+            (Action::Retract { .. }, _) if options.dry_run => report
+                .outcomes
+                .push(Outcome::of(d, OutcomeKind::WouldRetract)),
             _ => to_run.push(item),
         }
     }
-    let sort = |outcomes: &mut Vec<Outcome>| outcomes.sort_by(|a, b| (a.at, &a.post, &a.channel).cmp(&(b.at, &b.post, &b.channel)));
+    let sort = |outcomes: &mut Vec<Outcome>| {
+        outcomes.sort_by(|a, b| (a.at, &a.post, &a.channel).cmp(&(b.at, &b.post, &b.channel)))
+    };
     let Some(ledger) = ledger else {
         sort(&mut report.outcomes);
         return Ok(report);
@@ -267,7 +322,14 @@ pub fn publish(
 
 /// Record a delivery whose outcome was unknown as published, by hand
 /// (`publish --mark-published POST@CHANNEL --url URL`).
-pub fn mark_published(ws: &Workspace, post: &str, channel: &str, url: Option<&str>, now: DateTime<Utc>, lock_wait: Duration) -> Result<usize, PublishError> {
+pub fn mark_published(
+    ws: &Workspace,
+    post: &str,
+    channel: &str,
+    url: Option<&str>,
+    now: DateTime<Utc>,
+    lock_wait: Duration,
+) -> Result<usize, PublishError> {
     let _lock = lock::acquire(&ws.root, lock_wait)?;
     let state = ledger::read(&ws.root)?;
     let parts: HashSet<u32> = state

@@ -28,7 +28,10 @@ pub struct Selection {
 pub enum Action {
     /// Publish parts `from..`; `pending` is an attempt of part `from` with no
     /// recorded outcome (the last run died mid-request), to resolve first.
-    Publish { from: usize, pending: Option<Record> },
+    Publish {
+        from: usize,
+        pending: Option<Record>,
+    },
     /// The time passed beyond catch-up and nothing went out: record once.
     Missed,
     /// Delete these published parts (`status: retracted`).
@@ -52,11 +55,23 @@ impl Item<'_> {
 /// The content hash of one part of a delivery.
 pub fn part_hash(d: &Delivery<'_>, part: usize) -> String {
     let media: Vec<(&str, Option<&str>)> = if part == 0 {
-        d.media.iter().map(|m| (m.file.value.as_str(), m.alt.as_ref().map(|a| a.value.as_str()))).collect()
+        d.media
+            .iter()
+            .map(|m| {
+                (
+                    m.file.value.as_str(),
+                    m.alt.as_ref().map(|a| a.value.as_str()),
+                )
+            })
+            .collect()
     } else {
         Vec::new()
     };
-    content_hash(&d.parts[part].text, if part == 0 { d.cw } else { None }, &media)
+    content_hash(
+        &d.parts[part].text,
+        if part == 0 { d.cw } else { None },
+        &media,
+    )
 }
 
 /// Whether a post's status lets it go out.
@@ -69,7 +84,12 @@ pub fn publishable(status: Status, require_approval: bool) -> bool {
 }
 
 /// Every delivery the run must act on, per channel in time order (then post id).
-pub fn plan<'a>(ws: &'a Workspace, ledger: &LedgerState, now: DateTime<Utc>, selection: &Selection) -> Vec<Item<'a>> {
+pub fn plan<'a>(
+    ws: &'a Workspace,
+    ledger: &LedgerState,
+    now: DateTime<Utc>,
+    selection: &Selection,
+) -> Vec<Item<'a>> {
     let config = &ws.config;
     let mut items = Vec::new();
     for post in &ws.posts {
@@ -81,23 +101,38 @@ pub fn plan<'a>(ws: &'a Workspace, ledger: &LedgerState, now: DateTime<Utc>, sel
         if !retracting && (at > now || !publishable(post.status, config.publish.require_approval)) {
             continue;
         }
-        for channel in post.channels.iter().filter_map(|c| config.channels.get(&c.value)) {
+        for channel in post
+            .channels
+            .iter()
+            .filter_map(|c| config.channels.get(&c.value))
+        {
             if !selection.channels.is_empty() && !selection.channels.contains(&channel.name) {
                 continue;
             }
-            let Some(d) = delivery::on_channel(post, channel, config) else { continue };
+            let Some(d) = delivery::on_channel(post, channel, config) else {
+                continue;
+            };
             let action = if retracting {
                 retract_action(&d, ledger)
             } else {
                 publish_action(&d, ledger, now, selection, ws)
             };
             if let Some(action) = action {
-                items.push(Item { delivery: d, action });
+                items.push(Item {
+                    delivery: d,
+                    action,
+                });
             }
         }
     }
     items.sort_by(|a, b| {
-        let key = |i: &Item<'_>| (i.delivery.channel.name.clone(), i.delivery.at, i.delivery.post.id.value.clone());
+        let key = |i: &Item<'_>| {
+            (
+                i.delivery.channel.name.clone(),
+                i.delivery.at,
+                i.delivery.post.id.value.clone(),
+            )
+        };
         key(a).cmp(&key(b))
     });
     items
@@ -115,23 +150,38 @@ fn retract_action(d: &Delivery<'_>, ledger: &LedgerState) -> Option<Action> {
         return None;
     }
     // Replies first, so no reply is left pointing at a deleted post.
-    parts.sort_by(|a, b| b.part.cmp(&a.part));
+    parts.sort_by_key(|r| std::cmp::Reverse(r.part));
     Some(Action::Retract { parts })
 }
 
-fn publish_action(d: &Delivery<'_>, ledger: &LedgerState, now: DateTime<Utc>, selection: &Selection, ws: &Workspace) -> Option<Action> {
+fn publish_action(
+    d: &Delivery<'_>,
+    ledger: &LedgerState,
+    now: DateTime<Utc>,
+    selection: &Selection,
+    ws: &Workspace,
+) -> Option<Action> {
     let (post, channel) = (d.post.id.value.as_str(), d.channel.name.as_str());
     let state = |i: usize| ledger.part(post, channel, u32::try_from(i).unwrap_or(u32::MAX));
     let from = (0..d.parts.len()).find(|&i| state(i).is_none_or(|s| s.published.is_none()))?;
     let window = d.post.catch_up().unwrap_or(ws.config.publish.catch_up);
     if now - d.at > window {
-        let seen = ledger.missed.contains(&(post.to_owned(), channel.to_owned()));
+        let seen = ledger
+            .missed
+            .contains(&(post.to_owned(), channel.to_owned()));
         // A thread cut short past its window is left as it is.
         return (from == 0 && !seen).then_some(Action::Missed);
     }
     if let Some(b) = ws.config.blackouts.iter().find(|b| b.covers(d.at, channel)) {
-        let reason = b.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-        return Some(Action::Skip { reason: format!("in a blackout{reason}"), needs_human: false });
+        let reason = b
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        return Some(Action::Skip {
+            reason: format!("in a blackout{reason}"),
+            needs_human: false,
+        });
     }
     let key = (post.to_owned(), channel.to_owned());
     let last = state(from).and_then(|s| s.last.clone());

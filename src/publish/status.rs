@@ -44,16 +44,35 @@ pub struct Line {
 
 /// Every delivery the ledger has a record of, plus those still to go out
 /// up to `horizon`, in time order.
-pub fn status(ws: &Workspace, ledger: &LedgerState, now: DateTime<Utc>, horizon: Duration) -> Vec<Line> {
+pub fn status(
+    ws: &Workspace,
+    ledger: &LedgerState,
+    now: DateTime<Utc>,
+    horizon: Duration,
+) -> Vec<Line> {
     let mut lines = Vec::new();
     for post in &ws.posts {
         let Some(at) = post.at else { continue };
-        for channel in post.channels.iter().filter_map(|c| ws.config.channels.get(&c.value)) {
+        for channel in post
+            .channels
+            .iter()
+            .filter_map(|c| ws.config.channels.get(&c.value))
+        {
             let (p, c) = (post.id.value.as_str(), channel.name.as_str());
-            let parts: Vec<_> = ledger.parts.iter().filter(|((pp, cc, _), _)| pp == p && cc == c).collect();
+            let parts: Vec<_> = ledger
+                .parts
+                .iter()
+                .filter(|((pp, cc, _), _)| pp == p && cc == c)
+                .collect();
             let first = ledger.part(p, c, 0);
-            let unknown = parts.iter().find(|(_, s)| s.last.as_ref().is_some_and(|r| r.event == Event::Unknown || r.event == Event::Attempt));
-            let failed = parts.iter().find(|(_, s)| s.last.as_ref().is_some_and(|r| r.event == Event::Failed));
+            let unknown = parts.iter().find(|(_, s)| {
+                s.last
+                    .as_ref()
+                    .is_some_and(|r| r.event == Event::Unknown || r.event == Event::Attempt)
+            });
+            let failed = parts
+                .iter()
+                .find(|(_, s)| s.last.as_ref().is_some_and(|r| r.event == Event::Failed));
             let line = |state: State, url: Option<String>, error: Option<String>| Line {
                 post: p.to_owned(),
                 channel: c.to_owned(),
@@ -64,13 +83,21 @@ pub fn status(ws: &Workspace, ledger: &LedgerState, now: DateTime<Utc>, horizon:
             };
             let state = if let Some((_, s)) = unknown {
                 let r = s.last.as_ref();
-                let mut what = format!("look at {c} for this post; then `postcal publish --retry-unknown {p}@{c}` or `--mark-published {p}@{c} --url URL`");
+                let mut what = format!(
+                    "look at {c} for this post; then `postcal publish --retry-unknown {p}@{c}` or `--mark-published {p}@{c} --url URL`"
+                );
                 if r.is_some_and(|r| r.event == Event::Attempt) {
-                    what = format!("a run stopped during the request; the next publish resolves it where the platform can, else reports it. {what}");
+                    what = format!(
+                        "a run stopped during the request; the next publish resolves it where the platform can, else reports it. {what}"
+                    );
                 }
                 Some(line(State::Unknown, None, Some(what)))
             } else if let Some((_, s)) = failed {
-                Some(line(State::Failed, None, s.last.as_ref().and_then(|r| r.error.clone())))
+                Some(line(
+                    State::Failed,
+                    None,
+                    s.last.as_ref().and_then(|r| r.error.clone()),
+                ))
             } else if let Some(published) = first.and_then(|s| s.published.as_ref()) {
                 Some(line(State::Published, published.url.clone(), None))
             } else if first.is_some_and(|s| s.retracted) {
@@ -80,7 +107,8 @@ pub fn status(ws: &Workspace, ledger: &LedgerState, now: DateTime<Utc>, horizon:
             } else {
                 let window = post.catch_up().unwrap_or(ws.config.publish.catch_up);
                 let open = at + window >= now && at <= now + horizon;
-                (open && publishable(post.status, ws.config.publish.require_approval)).then(|| line(State::Upcoming, None, None))
+                (open && publishable(post.status, ws.config.publish.require_approval))
+                    .then(|| line(State::Upcoming, None, None))
             };
             lines.extend(state);
         }

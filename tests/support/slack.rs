@@ -37,9 +37,13 @@ async fn hook(State(st): State<St>, body: String) -> Response {
             h.insert("retry-after", retry_after_secs.to_string().parse().unwrap());
             return (StatusCode::TOO_MANY_REQUESTS, h, "rate_limited").into_response();
         }
-        Behaviour::FailOnceThenOk if calls == 1 => return (StatusCode::INTERNAL_SERVER_ERROR, "rollup_error").into_response(),
+        Behaviour::FailOnceThenOk if calls == 1 => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "rollup_error").into_response();
+        }
         Behaviour::FailOnceThenOk => {}
-        Behaviour::ServerError => return (StatusCode::INTERNAL_SERVER_ERROR, "rollup_error").into_response(),
+        Behaviour::ServerError => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "rollup_error").into_response();
+        }
         Behaviour::Garbage => return (StatusCode::OK, "<html>not slack</html>").into_response(),
         Behaviour::Slow(d) => tokio::time::sleep(d).await,
     }
@@ -59,7 +63,11 @@ async fn hook(State(st): State<St>, body: String) -> Response {
 pub fn start(behaviour: Behaviour) -> Fake {
     let behaviour = Arc::new(Mutex::new(behaviour));
     let messages: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
-    let st = St { behaviour: behaviour.clone(), messages: messages.clone(), calls: Arc::default() };
+    let st = St {
+        behaviour: behaviour.clone(),
+        messages: messages.clone(),
+        calls: Arc::default(),
+    };
     let router = Router::new().route(SECRET_PATH, post(hook)).with_state(st);
     let (server, log) = server::start(router);
     let url = format!("{}{SECRET_PATH}", server.base);
