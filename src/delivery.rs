@@ -73,7 +73,11 @@ pub fn of_post<'a>(post: &'a Post, config: &'a Config) -> Vec<Delivery<'a>> {
 }
 
 /// The delivery of `post` on `channel`, if the post has a time.
-pub fn on_channel<'a>(post: &'a Post, channel: &'a Channel, config: &Config) -> Option<Delivery<'a>> {
+pub fn on_channel<'a>(
+    post: &'a Post,
+    channel: &'a Channel,
+    config: &Config,
+) -> Option<Delivery<'a>> {
     post.at.map(|at| render(post, channel, at, config))
 }
 

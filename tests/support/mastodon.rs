@@ -151,17 +151,17 @@ async fn create_status(State(st): State<St>, headers: HeaderMap, body: String) -
         )
             .into_response();
     }
-    let created: Result<serde_json::Value, Response> = (|| {
+    let created: Result<serde_json::Value, Box<Response>> = (|| {
         let mut inner = st.inner.lock().unwrap();
         for id in &media {
             if inner.media_polls.get(id).is_some_and(|polls| *polls < 2) {
-                return Err((
+                return Err(Box::new((
                     StatusCode::UNPROCESSABLE_ENTITY,
                     axum::Json(
                         json!({"error": "Validation failed: media_attachments.validations.not_ready"}),
                     ),
                 )
-                    .into_response());
+                    .into_response()));
             }
         }
         let key = headers
@@ -195,7 +195,7 @@ async fn create_status(State(st): State<St>, headers: HeaderMap, body: String) -
     })();
     let status = match created {
         Ok(status) => status,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let behaviour = *st.behaviour.lock().unwrap();
     if let Behaviour::CommitThenHang(d) = behaviour {
