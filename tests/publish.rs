@@ -45,8 +45,8 @@ impl Run {
 
 fn publish(root: &Path, fakes: &[&Fake], args: &[&str]) -> Run {
     let mut cmd = Command::cargo_bin("postcal").unwrap();
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env_remove("POSTCAL_FREEZE")
+        .env_remove("POSTCAL_WORKSPACE");
     for fake in fakes {
         cmd.envs(&fake.env);
     }
