@@ -112,9 +112,11 @@ impl Engine<'_> {
         let mut outcomes = Vec::new();
         for item in &items {
             let outcome = match &item.action {
-                Action::Publish { from, pending } => {
-                    self.publish(adapter.as_mut(), item, *from, pending.as_ref())?
-                }
+                Action::Publish {
+                    from,
+                    pending,
+                    late,
+                } => self.publish(adapter.as_mut(), item, *from, pending.as_ref(), *late)?,
                 Action::Retract { parts } => self.retract(adapter.as_mut(), item, parts)?,
                 Action::Missed | Action::Skip { .. } => continue,
             };
@@ -141,6 +143,7 @@ impl Engine<'_> {
         item: &Item<'_>,
         from: usize,
         pending: Option<&Record>,
+        late: bool,
     ) -> Result<Outcome, Fatal> {
         let d = &item.delivery;
         let (post, channel) = (d.post.id.value.as_str(), d.channel.name.as_str());
@@ -195,7 +198,9 @@ impl Engine<'_> {
                 now: self.now,
             };
             let sent = match pending_here {
-                Some(attempt) => self.resolve_then_send(adapter, item, &part, &hash, attempt)?,
+                Some(attempt) => {
+                    self.resolve_then_send(adapter, item, &part, &hash, attempt, late)?
+                }
                 None => self.send(adapter, item, &part, &hash)?,
             };
             let remote = match sent {
@@ -204,6 +209,10 @@ impl Engine<'_> {
             };
             if index == 0 {
                 root = Some(remote.clone());
+            }
+            if late {
+                // Past its window: what was pending is settled; nothing more goes out.
+                break;
             }
             if first_url.is_none() {
                 first_url = remote
@@ -226,12 +235,14 @@ impl Engine<'_> {
         part: &Part<'_>,
         hash: &str,
         attempt: &Record,
+        late: bool,
     ) -> Result<Result<Remote, Outcome>, Fatal> {
         match adapter.lookup(part) {
             Ok(Some(remote)) => {
                 self.record_published(item, part, hash, &remote)?;
                 return Ok(Ok(remote));
             }
+            Ok(None) if late => return self.too_late(item, part),
             Ok(None) => return self.send(adapter, item, part, hash),
             Err(e) if e.kind == ErrorKind::Unsupported => {}
             Err(e) => {
@@ -243,7 +254,7 @@ impl Engine<'_> {
                     ))));
             }
         }
-        if adapter.dedupes_resend(self.now - attempt.ts) {
+        if !late && adapter.dedupes_resend(self.now - attempt.ts) {
             // Re-sending with the same key returns the original if it landed.
             return self.send(adapter, item, part, hash);
         }
@@ -253,6 +264,25 @@ impl Engine<'_> {
         r.error = Some("the process stopped during this request; the platform cannot say whether it was posted".to_owned());
         self.record(&r)?;
         Ok(Err(unknown_outcome(item, part)))
+    }
+
+    /// A pending attempt that did not land, found after the window closed:
+    /// the delivery is missed (or its thread stays cut short).
+    fn too_late(&self, item: &Item<'_>, part: &Part<'_>) -> Result<Result<Remote, Outcome>, Fatal> {
+        if part.index > 0 {
+            return Ok(Err(Outcome::of(&item.delivery, OutcomeKind::Skipped)
+                .with_error(&format!(
+                    "the thread stopped at part {}, and its time has passed",
+                    part.index
+                ))));
+        }
+        let mut r = self.base_record(item, 0, Event::Missed);
+        r.error = Some("an attempt did not land, and the catch-up window has passed".to_owned());
+        self.record(&r)?;
+        Ok(Err(Outcome::of(&item.delivery, OutcomeKind::Missed)
+            .with_error(
+                "its time passed beyond catch-up; it was not posted",
+            )))
     }
 
     fn record_published(

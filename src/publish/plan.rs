@@ -28,9 +28,12 @@ pub struct Selection {
 pub enum Action {
     /// Publish parts `from..`; `pending` is an attempt of part `from` with no
     /// recorded outcome (the last run died mid-request), to resolve first.
+    /// `late`: the catch-up window has passed, so the pending attempt is only
+    /// looked up, never sent again.
     Publish {
         from: usize,
         pending: Option<Record>,
+        late: bool,
     },
     /// The time passed beyond catch-up and nothing went out: record once.
     Missed,
@@ -165,7 +168,17 @@ fn publish_action(
     let state = |i: usize| ledger.part(post, channel, u32::try_from(i).unwrap_or(u32::MAX));
     let from = (0..d.parts.len()).find(|&i| state(i).is_none_or(|s| s.published.is_none()))?;
     let window = d.post.catch_up().unwrap_or(ws.config.publish.catch_up);
-    if now - d.at > window {
+    let last = state(from).and_then(|s| s.last.clone());
+    let late = now - d.at > window;
+    if last.as_ref().is_some_and(|r| r.event == Event::Attempt) {
+        // A run died mid-request: find out what happened first, even late.
+        return Some(Action::Publish {
+            from,
+            pending: last,
+            late,
+        });
+    }
+    if late {
         let seen = ledger
             .missed
             .contains(&(post.to_owned(), channel.to_owned()));
@@ -184,9 +197,7 @@ fn publish_action(
         });
     }
     let key = (post.to_owned(), channel.to_owned());
-    let last = state(from).and_then(|s| s.last.clone());
     match last.as_ref().map(|r| r.event) {
-        Some(Event::Attempt) => Some(Action::Publish { from, pending: last }),
         Some(Event::Unknown) if !selection.retry_unknown.contains(&key) => Some(Action::Skip {
             reason: "the outcome of an earlier attempt is unknown: check the channel, then run `publish --retry-unknown` or `--mark-published`".to_owned(),
             needs_human: true,
@@ -195,7 +206,7 @@ fn publish_action(
             let failed = last.as_ref()?;
             let changed = failed.hash.as_deref() != Some(part_hash(d, from).as_str());
             if failed.transient || changed || selection.retry.contains(&key) {
-                Some(Action::Publish { from, pending: None })
+                Some(Action::Publish { from, pending: None, late: false })
             } else {
                 Some(Action::Skip {
                     reason: format!(
@@ -206,6 +217,6 @@ fn publish_action(
                 })
             }
         }
-        _ => Some(Action::Publish { from, pending: None }),
+        _ => Some(Action::Publish { from, pending: None, late: false }),
     }
 }
