@@ -14,6 +14,7 @@
 #             serde_json::Value with serde-saphyr, nothing else
 #   validate  postcal validate --format json on the big workspace
 #   preview   postcal preview --days 7 --from 2027-06-01 --format json
+#   cron-tick postcal publish with nothing due on the big workspace
 #   demo      postcal validate on the small demo workspace at the repo root
 # and prints a Markdown table.
 set -euo pipefail
@@ -68,21 +69,23 @@ NFILES=$(find "$WS/calendars" -type f -name '*.yaml' | wc -l)
 log "== input: $NFILES calendar files, $BIG_INPUT bytes (demo: $DEMO_INPUT bytes)"
 
 # --- the commands ----------------------------------------------------------------
-NAMES=(baseline validate preview demo-validate)
+NAMES=(baseline validate preview cron-tick demo-validate)
 CMDS=(
     "$PARSE $WS/calendars"
     "$POSTCAL --workspace $WS validate --format json --now $NOW"
     "$POSTCAL --workspace $WS preview --days 7 --from 2027-06-01 --format json"
+    "$POSTCAL --workspace $WS publish --now $NOW"
     "$POSTCAL --workspace $ROOT validate --now $NOW"
 )
 LABELS=(
     "bench_parse calendars/ (baseline)"
     "postcal validate --format json"
     "postcal preview --days 7 --from 2027-06-01 --format json"
+    "postcal publish, nothing due (a cron tick)"
     "postcal validate (demo workspace)"
 )
-INPUTS=("$BIG_INPUT" "$BIG_INPUT" "$BIG_INPUT" "$DEMO_INPUT")
-BIG=(1 1 1 0)
+INPUTS=("$BIG_INPUT" "$BIG_INPUT" "$BIG_INPUT" "$BIG_INPUT" "$DEMO_INPUT")
+BIG=(1 1 1 1 0)
 
 # Sanity check: the workspace must validate with 0 errors; show what it says.
 log "== sanity checks"
