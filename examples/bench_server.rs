@@ -16,7 +16,10 @@ static NEXT: AtomicU64 = AtomicU64::new(1);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let delay = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(50u64);
+    let delay = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50u64);
     let app = Router::new().route(
         "/{channel}",
         post(move || async move {
@@ -25,7 +28,9 @@ async fn main() {
             axum::Json(serde_json::json!({ "id": id.to_string() }))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     println!("http://{}", listener.local_addr().expect("local address"));
     axum::serve(listener, app).await.expect("serve");
 }

@@ -6,9 +6,12 @@
 // A fake platform is the other side: it has its own clock.
 #![allow(clippy::disallowed_methods)]
 
+pub mod bluesky;
+pub mod discord;
 pub mod mastodon;
 pub mod server;
 pub mod slack;
+pub mod telegram;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

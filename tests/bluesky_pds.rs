@@ -1,0 +1,368 @@
+//! The Bluesky adapter against the REAL reference PDS (`@atproto/pds`, see
+//! /work/shared/peers/bluesky-pds): what the fake in tests/support/bluesky.rs
+//! claims, checked against the real server.
+//!
+//! Runs when `POSTCAL_PDS_URL` is set (e.g. `http://127.0.0.1:2583`);
+//! otherwise it says so and passes, unless `POSTCAL_REQUIRE_PDS=1`, which
+//! makes a missing or unreachable PDS a failure (for CI).
+//! `POSTCAL_PDS_ADMIN_PASSWORD` overrides the admin password (`admin-pass`).
+
+// The test takes its PDS from the environment and reads the clock for
+// `createdAt`: it stands where the CLI does.
+#![allow(clippy::disallowed_methods, clippy::print_stderr)]
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postcal::adapters::{Adapter, ErrorKind, MediaItem, Part, Remote};
+use postcal::publish::identity::bluesky_rkey;
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+const PASSWORD_ENV: &str = "PDS_TEST_APP_PASSWORD";
+const CHANNEL: &str = "sky";
+
+/// The PDS to test against, or `None` (with a note) when there is none.
+fn pds() -> Option<String> {
+    let required = std::env::var("POSTCAL_REQUIRE_PDS").is_ok_and(|v| v == "1");
+    let Some(url) = std::env::var("POSTCAL_PDS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        assert!(
+            !required,
+            "POSTCAL_REQUIRE_PDS=1 but POSTCAL_PDS_URL is not set"
+        );
+        eprintln!("note: POSTCAL_PDS_URL is not set; skipping the real-PDS test");
+        return None;
+    };
+    let url = url.trim_end_matches('/').to_owned();
+    let health = client()
+        .get(format!("{url}/xrpc/_health"))
+        .send()
+        .map(|r| r.status().is_success());
+    match health {
+        Ok(true) => Some(url),
+        other if required => panic!("the PDS at {url} is not reachable: {other:?}"),
+        other => {
+            eprintln!("note: the PDS at {url} is not reachable ({other:?}); skipping");
+            None
+        }
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// Call an XRPC procedure with JSON; panic with the body unless it succeeds.
+fn xrpc(url: &str, nsid: &str, auth: Option<&str>, body: &Value) -> Value {
+    let mut req = client().post(format!("{url}/xrpc/{nsid}")).json(body);
+    if let Some(token) = auth {
+        req = req.bearer_auth(token);
+    }
+    let resp = req.send().unwrap();
+    let status = resp.status();
+    let text = resp.text().unwrap();
+    assert!(status.is_success(), "{nsid}: {status}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// `getRecord` as anyone reads it: `Ok(record)` or `Err((status, body))`.
+fn get_record(url: &str, uri: &str) -> Result<Value, (u16, Value)> {
+    let rest = uri.strip_prefix("at://").unwrap();
+    let mut it = rest.splitn(3, '/');
+    let (repo, collection, rkey) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+    let resp = client()
+        .get(format!(
+            "{url}/xrpc/com.atproto.repo.getRecord?repo={repo}&collection={collection}&rkey={rkey}"
+        ))
+        .send()
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().unwrap_or(Value::Null);
+    if status == 200 {
+        Ok(body)
+    } else {
+        Err((status, body))
+    }
+}
+
+struct Account {
+    handle: String,
+    did: String,
+    app_password: String,
+}
+
+/// A new account (with an invite code when the PDS wants one) and an app password.
+fn create_account(url: &str, name: &str) -> Account {
+    let admin = std::env::var("POSTCAL_PDS_ADMIN_PASSWORD").unwrap_or_else(|_| "admin-pass".into());
+    let handle = format!("{name}{:06}.test", fastrand::u32(..1_000_000));
+    let invite = client()
+        .post(format!("{url}/xrpc/com.atproto.server.createInviteCode"))
+        .basic_auth("admin", Some(&admin))
+        .json(&json!({"useCount": 1}))
+        .send()
+        .ok()
+        .filter(|r| r.status().is_success())
+        .and_then(|r| r.json::<Value>().ok())
+        .and_then(|v| v["code"].as_str().map(str::to_owned));
+    let mut body = json!({
+        "handle": handle,
+        "email": format!("{handle}@example.invalid"),
+        "password": format!("main-{:x}", fastrand::u64(..)),
+    });
+    if let Some(code) = invite {
+        body["inviteCode"] = json!(code);
+    }
+    let account = xrpc(url, "com.atproto.server.createAccount", None, &body);
+    let access = account["accessJwt"].as_str().unwrap();
+    let app = xrpc(
+        url,
+        "com.atproto.server.createAppPassword",
+        Some(access),
+        &json!({"name": "postcal"}),
+    );
+    Account {
+        handle,
+        did: account["did"].as_str().unwrap().to_owned(),
+        app_password: app["password"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// A workspace with one bluesky channel for `account` on the PDS.
+fn workspace(url: &str, handle: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "timezone: UTC\nchannels:\n  {CHANNEL}:\n    platform: bluesky\n    handle: {handle}\n    app_password: env:{PASSWORD_ENV}\n    service: {url}\n"
+    );
+    std::fs::write(dir.path().join("postcal.yaml"), config).unwrap();
+    std::fs::create_dir(dir.path().join("calendars")).unwrap();
+    dir
+}
+
+fn adapter(root: &Path, env: &HashMap<String, String>) -> Box<dyn Adapter> {
+    let ws = postcal::calendar::load(root).unwrap();
+    let channel = ws.config.channels.get(CHANNEL).unwrap();
+    let timeouts = postcal::adapters::http::Timeouts {
+        connect: Duration::from_secs(5),
+        total: Duration::from_secs(20),
+    };
+    postcal::adapters::for_channel(root, channel, env, timeouts).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn part<'a>(
+    post: &'a str,
+    index: u32,
+    text: &'a str,
+    rkey: &'a str,
+    now: DateTime<Utc>,
+) -> Part<'a> {
+    Part {
+        post,
+        channel: CHANNEL,
+        index,
+        text,
+        cw: None,
+        language: Some("es"),
+        media: &[],
+        reply_to: None,
+        root: None,
+        key: "unused",
+        rkey,
+        now,
+    }
+}
+
+/// The text each facet covers, with its feature.
+fn facet_spans(value: &Value) -> Vec<(String, Value)> {
+    let text = value["text"].as_str().unwrap().as_bytes();
+    value["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = f["index"]["byteStart"].as_u64().unwrap() as usize;
+            let e = f["index"]["byteEnd"].as_u64().unwrap() as usize;
+            (
+                String::from_utf8(text[s..e].to_vec()).unwrap(),
+                f["features"][0].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn posts_reads_back_looks_up_and_deletes_on_a_real_pds() {
+    let Some(url) = pds() else { return };
+    let me = create_account(&url, "postcal");
+    let friend = create_account(&url, "friend");
+    let ws = workspace(&url, &me.handle);
+    let env: HashMap<String, String> = [(PASSWORD_ENV.to_owned(), me.app_password.clone())].into();
+    let mut sky = adapter(ws.path(), &env);
+    let now = Utc::now();
+    let rkey = |post: &str, part: u32| bluesky_rkey(post, CHANNEL, part, now);
+
+    // check: who the credentials belong to.
+    let who = sky.check().unwrap();
+    assert_eq!(who, format!("@{} ({}) on {url}", me.handle, me.did));
+
+    // Text with facets after multibyte characters.
+    let text = format!(
+        "Café ☕ 👩‍🚀 señal: https://example.com/ñ?q=1, hola @{} y @nadie.test #Rústico!",
+        friend.handle
+    );
+    let k_text = rkey("facets", 0);
+    let p_text = part("facets", 0, &text, &k_text, now);
+    assert_eq!(sky.lookup(&p_text).unwrap(), None, "not posted yet");
+    let r_text = sky.post(&p_text).unwrap();
+    assert_eq!(
+        r_text.id,
+        format!("at://{}/app.bsky.feed.post/{k_text}", me.did)
+    );
+    assert_eq!(
+        r_text.url.as_deref(),
+        Some(format!("https://bsky.app/profile/{}/post/{k_text}", me.handle).as_str())
+    );
+    let got = get_record(&url, &r_text.id).unwrap();
+    let value = &got["value"];
+    assert_eq!(value["text"], text.as_str());
+    assert_eq!(value["langs"], json!(["es"]));
+    assert!(value["createdAt"].as_str().unwrap().ends_with('Z'));
+    let spans = facet_spans(value);
+    assert_eq!(spans.len(), 3, "{spans:?}");
+    assert_eq!(spans[0].0, "https://example.com/ñ?q=1");
+    assert_eq!(spans[0].1["uri"], "https://example.com/ñ?q=1");
+    assert_eq!(spans[1].0, format!("@{}", friend.handle));
+    assert_eq!(spans[1].1["did"], friend.did.as_str());
+    assert_eq!(spans[2].0, "#Rústico");
+    assert_eq!(spans[2].1["tag"], "Rústico");
+    let facets = value["facets"].as_array().unwrap();
+    assert_eq!(facets[0]["index"]["byteStart"], text.find("https").unwrap());
+    assert_eq!(
+        facets[1]["index"]["byteEnd"],
+        text.find(" y @nadie").unwrap()
+    );
+
+    // An image with alt text and its aspect ratio.
+    std::fs::write(ws.path().join("grey.png"), support::bluesky::png(64, 48)).unwrap();
+    let media = [MediaItem {
+        path: ws.path().join("grey.png"),
+        name: "grey.png".into(),
+        alt: Some("A grey gradient".into()),
+    }];
+    let k_image = rkey("image", 0);
+    let mut p_image = part("image", 0, "Una imagen", &k_image, now);
+    p_image.media = &media;
+    let r_image = sky.post(&p_image).unwrap();
+    let embed = &get_record(&url, &r_image.id).unwrap()["value"]["embed"];
+    assert_eq!(embed["$type"], "app.bsky.embed.images");
+    assert_eq!(embed["images"][0]["alt"], "A grey gradient");
+    assert_eq!(
+        embed["images"][0]["aspectRatio"],
+        json!({"width": 64, "height": 48})
+    );
+    assert_eq!(embed["images"][0]["image"]["mimeType"], "image/png");
+
+    // A two-part thread; the second part from a new adapter (a later run).
+    let k_root = rkey("thread", 0);
+    let r_root = sky
+        .post(&part("thread", 0, "Hilo 1/2", &k_root, now))
+        .unwrap();
+    let k_reply = rkey("thread", 1);
+    let mut p_reply = part("thread", 1, "Hilo 2/2", &k_reply, now);
+    p_reply.reply_to = Some(&r_root);
+    p_reply.root = Some(&r_root);
+    let r_reply = adapter(ws.path(), &env).post(&p_reply).unwrap();
+    let root_rec = get_record(&url, &r_root.id).unwrap();
+    let reply = &get_record(&url, &r_reply.id).unwrap()["value"]["reply"];
+    let strong = json!({"uri": r_root.id, "cid": root_rec["cid"]});
+    assert_eq!(reply["root"], strong);
+    assert_eq!(reply["parent"], strong);
+
+    // The same record key again: the real PDS refuses it (HTTP 500), the
+    // adapter finds the record and reports it as posted; nothing is duplicated.
+    let again = adapter(ws.path(), &env).post(&p_text).unwrap();
+    assert_eq!(again, r_text);
+    assert_eq!(count_posts(&url, &me.did), 4);
+
+    // A cached access token the PDS refuses: refreshed, and the cache updated.
+    let cache = ws
+        .path()
+        .join(format!(".postcal/cache/bluesky-{CHANNEL}.json"));
+    let mut cached: Value =
+        serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    let old_refresh = cached["refreshJwt"].clone();
+    cached["accessJwt"] = json!("eyJ.not-a-valid-token");
+    std::fs::write(&cache, cached.to_string()).unwrap();
+    let mut refreshed = adapter(ws.path(), &env);
+    assert!(refreshed.check().unwrap().contains(&me.did));
+    let cached: Value = serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    assert_ne!(cached["accessJwt"], "eyJ.not-a-valid-token");
+    assert_ne!(
+        cached["refreshJwt"], old_refresh,
+        "refreshSession rotates the refresh token"
+    );
+
+    // lookup finds what was posted.
+    assert_eq!(refreshed.lookup(&p_text).unwrap(), Some(r_text.clone()));
+    assert_eq!(refreshed.lookup(&p_reply).unwrap(), Some(r_reply.clone()));
+
+    // Delete everything; deleting twice is fine; then nothing is found.
+    let then = Utc::now();
+    for remote in [&r_text, &r_image, &r_reply, &r_root] {
+        refreshed.delete(remote, then, then).unwrap();
+        let (status, body) = get_record(&url, &remote.id).unwrap_err();
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("RecordNotFound"))
+        );
+    }
+    refreshed.delete(&r_text, then, then).unwrap();
+    assert_eq!(refreshed.lookup(&p_text).unwrap(), None);
+    assert_eq!(count_posts(&url, &me.did), 0);
+}
+
+#[test]
+fn wrong_credentials_are_permanent_and_never_shown_on_a_real_pds() {
+    let Some(url) = pds() else { return };
+    let me = create_account(&url, "wrongpw");
+    let ws = workspace(&url, &me.handle);
+    let wrong = "zzzz-zzzz-zzzz-zzzz";
+    let env: HashMap<String, String> = [(PASSWORD_ENV.to_owned(), wrong.to_owned())].into();
+    let err = adapter(ws.path(), &env).check().unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Permanent, "{err:?}");
+    assert!(err.message.contains("HTTP 401"), "{}", err.message);
+    assert!(!err.message.contains(wrong), "{}", err.message);
+    let missing = Remote {
+        id: format!("at://{}/app.bsky.feed.post/3lbqtk2zhoq2c", me.did),
+        url: None,
+    };
+    let env: HashMap<String, String> = [(PASSWORD_ENV.to_owned(), me.app_password.clone())].into();
+    let mut sky = adapter(ws.path(), &env);
+    let now = Utc::now();
+    let mut p = part("reply", 1, "a reply to nothing", "3lbqtk2zhoq2d", now);
+    p.reply_to = Some(&missing);
+    p.root = Some(&missing);
+    let err = sky.post(&p).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Permanent, "{err:?}");
+}
+
+fn count_posts(url: &str, did: &str) -> usize {
+    let body: Value = client()
+        .get(format!(
+            "{url}/xrpc/com.atproto.repo.listRecords?repo={did}&collection=app.bsky.feed.post&limit=100"
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    body["records"].as_array().unwrap().len()
+}
