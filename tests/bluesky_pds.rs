@@ -366,3 +366,115 @@ fn count_posts(url: &str, did: &str) -> usize {
         .unwrap();
     body["records"].as_array().unwrap().len()
 }
+
+/// The whole flow through the binary: `postcal publish` posts a thread with
+/// facets and an image to the real PDS, the records read back as the
+/// calendar says, and `status: retracted` deletes them on the next run.
+#[test]
+fn postcal_publish_then_retract_on_a_real_pds() {
+    let Some(url) = pds() else { return };
+    let friend = create_account(&url, "friend");
+    let me = create_account(&url, "brand");
+    let ws = workspace(&url, &me.handle);
+    std::fs::create_dir(ws.path().join("media")).unwrap();
+    std::fs::write(
+        ws.path().join("media/cup.png"),
+        support::bluesky::png(64, 48),
+    )
+    .unwrap();
+    let calendar = format!(
+        "posts:\n  - id: launch\n    at: 2026-12-01T09:00:00Z\n    status: approved\n    channels: [{CHANNEL}]\n    language: en\n    text: \"Winter Blend ☕ is out: https://lumen.example/winter with @{} #WinterBlend\"\n    media:\n      - {{ file: media/cup.png, alt: A cup of coffee }}\n    thread: [\"Tasting notes: dark chocolate.\"]\n",
+        friend.handle
+    );
+    std::fs::write(ws.path().join("calendars/c.yaml"), &calendar).unwrap();
+    let publish = |now: &str| {
+        let out = assert_cmd::Command::cargo_bin("postcal")
+            .unwrap()
+            .env(PASSWORD_ENV, &me.app_password)
+            .arg("--workspace")
+            .arg(ws.path())
+            .args(["publish", "--format", "json", "--now", now])
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            !stdout.contains(&me.app_password)
+                && !String::from_utf8_lossy(&out.stderr).contains(&me.app_password)
+        );
+        (
+            out.status.code(),
+            serde_json::from_str::<Value>(&stdout).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, report, stderr) = publish("2026-12-01T09:05:00Z");
+    assert_eq!(code, Some(0), "{report} {stderr}");
+    assert_eq!(report["deliveries"][0]["outcome"], "published", "{report}");
+    assert!(
+        report["deliveries"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://bsky.app/profile/")
+    );
+
+    let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
+    let uris: Vec<String> = ledger
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["event"] == "published")
+        .map(|r| r["remote_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(uris.len(), 2);
+    let first = get_record(&url, &uris[0]).unwrap();
+    let second = get_record(&url, &uris[1]).unwrap();
+    let post = &first["value"];
+    assert!(
+        post["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Winter Blend ☕ is out: https://lumen.example/winter")
+    );
+    assert_eq!(post["langs"], json!(["en"]));
+    let kinds: Vec<String> = facet_spans(post)
+        .into_iter()
+        .map(|(_, feature)| feature["$type"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k.ends_with("#link"))
+            && kinds.iter().any(|k| k.ends_with("#mention"))
+            && kinds.iter().any(|k| k.ends_with("#tag")),
+        "{kinds:?}"
+    );
+    assert_eq!(post["embed"]["images"][0]["alt"], "A cup of coffee");
+    assert_eq!(
+        post["embed"]["images"][0]["aspectRatio"],
+        json!({"width": 64, "height": 48})
+    );
+    let reply = &second["value"]["reply"];
+    assert_eq!(reply["root"]["uri"], first["uri"]);
+    assert_eq!(reply["parent"]["cid"], first["cid"]);
+
+    // A second run posts nothing; it finds the session in the cache.
+    let (code, report, _) = publish("2026-12-01T09:06:00Z");
+    assert_eq!(
+        (code, report["deliveries"].as_array().map(Vec::len)),
+        (Some(0), Some(0))
+    );
+
+    std::fs::write(
+        ws.path().join("calendars/c.yaml"),
+        calendar.replace("approved", "retracted"),
+    )
+    .unwrap();
+    let (code, report, stderr) = publish("2026-12-01T10:00:00Z");
+    assert_eq!(code, Some(0), "{report} {stderr}");
+    assert_eq!(report["deliveries"][0]["outcome"], "retracted", "{report}");
+    for uri in &uris {
+        let (status, body) = get_record(&url, uri).unwrap_err();
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("RecordNotFound"))
+        );
+    }
+}

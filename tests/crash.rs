@@ -233,3 +233,29 @@ fn two_publishes_at_once_never_post_twice() {
         "the second run waited, then found nothing due"
     );
 }
+
+#[test]
+fn bluesky_killed_mid_request_is_resolved_by_its_record_key() {
+    let fake = support::bluesky::start(Behaviour::CommitThenHang(Duration::from_secs(60)));
+    let ws = setup(&fake, "bluesky");
+    kill_mid_request(ws.path(), &fake);
+    assert_eq!(events(ws.path()), ["attempt"]);
+    (fake.set_behaviour)(Behaviour::Ok);
+    let (code, out) = run(
+        ws.path(),
+        &fake,
+        &["--now", "2026-12-01T10:05:00+01:00", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"published\""), "{out}");
+    assert_eq!(
+        (fake.posts)().len(),
+        1,
+        "found by its record key, not posted again"
+    );
+    assert_eq!(events(ws.path()), ["attempt", "published"]);
+    assert!(
+        fake.requests_to("com.atproto.repo.createRecord").len() == 1,
+        "no second create"
+    );
+}
