@@ -115,7 +115,7 @@ impl Discord {
         let mut attachments = Vec::new();
         let mut form = Form::new();
         for (n, item) in media.iter().enumerate() {
-            let (file_name, part) = file_part(item)?;
+            let (file_name, part) = (item.file_name(), item.form_part()?);
             attachments.push(serde_json::json!({
                 "id": n,
                 "filename": file_name,
@@ -166,7 +166,7 @@ impl Adapter for Discord {
             // The webhook is gone but its messages stay: not deleted.
             Err(e) if is_unknown_webhook(&e) => Err(unknown_webhook(e)),
             // Unknown Message: already gone, so deleting is done.
-            Err(e) if e.message.contains("HTTP 404") => Ok(()),
+            Err(e) if e.status == Some(404) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -202,12 +202,12 @@ fn webhook_token(webhook: &str) -> Option<String> {
 /// Discord answers 404 for a webhook that was deleted (code 10015) and for
 /// a message that is gone (10008).
 fn is_unknown_webhook(e: &AdapterError) -> bool {
-    e.message.contains("HTTP 404") && e.message.contains("Unknown Webhook")
+    e.status == Some(404) && e.code.as_deref() == Some("10015")
 }
 
 /// A 404 on the webhook itself means it was deleted: say what to do.
 fn unknown_webhook(e: AdapterError) -> AdapterError {
-    if !e.message.contains("HTTP 404") || e.message.contains("Unknown Message") {
+    if !is_unknown_webhook(&e) {
         return e;
     }
     AdapterError::new(
@@ -218,22 +218,6 @@ fn unknown_webhook(e: AdapterError) -> AdapterError {
             e.message
         ),
     )
-}
-
-/// An attachment as a multipart file part, with its file name.
-fn file_part(item: &MediaItem) -> Result<(String, FormPart), AdapterError> {
-    let bytes = std::fs::read(&item.path)
-        .map_err(|e| AdapterError::permanent(format!("cannot read media `{}`: {e}", item.name)))?;
-    let file_name = item
-        .path
-        .file_name()
-        .map_or_else(|| "media".to_owned(), |n| n.to_string_lossy().into_owned());
-    let mime = infer::get(&bytes).map_or("application/octet-stream", |t| t.mime_type());
-    let part = FormPart::bytes(bytes)
-        .file_name(file_name.clone())
-        .mime_str(mime)
-        .map_err(|e| AdapterError::permanent(format!("media `{}`: {e}", item.name)))?;
-    Ok((file_name, part))
 }
 
 #[cfg(test)]

@@ -48,6 +48,11 @@ impl Http {
         Ok(Http { client, secrets })
     }
 
+    /// Hide one more value (a token learnt at run time) from every message.
+    pub fn add_secret(&mut self, secret: SecretString) {
+        self.secrets.push(secret);
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }
@@ -164,7 +169,19 @@ impl Http {
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
             message.push_str(" (check the channel's credentials)");
         }
-        AdapterError::new(kind, self.redact(&message))
+        let code = parsed.as_ref().and_then(|v| {
+            let field = v.get("error").or_else(|| v.get("code"))?;
+            field
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| field.as_i64().map(|n| n.to_string()))
+        });
+        AdapterError {
+            kind,
+            message: self.redact(&message),
+            status: Some(status.as_u16()),
+            code: code.map(|c| self.redact(&c)),
+        }
     }
 }
 
@@ -194,15 +211,38 @@ fn describe_json(v: &serde_json::Value) -> Option<String> {
     .into_iter()
     .filter_map(field)
     .collect();
-    (!parts.is_empty()).then(|| {
-        let mut seen = Vec::new();
-        for p in parts {
-            if !seen.contains(&p) {
-                seen.push(p);
-            }
+    let mut seen: Vec<String> = Vec::new();
+    for p in parts {
+        if !seen.iter().any(|s| s == p) {
+            seen.push(p.to_owned());
         }
-        snippet(&seen.join(": "))
-    })
+    }
+    if let Some(errors) = v.get("errors") {
+        discord_field_errors(errors, "", &mut seen);
+    }
+    (!seen.is_empty()).then(|| snippet(&seen.join(": ")))
+}
+
+/// Discord's nested `errors` object: `{"content": {"_errors": [{"message"}]}}`
+/// becomes `content: <message>`.
+fn discord_field_errors(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    let Some(map) = v.as_object() else { return };
+    for (key, value) in map {
+        if key == "_errors" {
+            for e in value.as_array().into_iter().flatten() {
+                if let Some(message) = e.get("message").and_then(|m| m.as_str()) {
+                    out.push(format!("{path}: {message}"));
+                }
+            }
+        } else {
+            let sub = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            discord_field_errors(value, &sub, out);
+        }
+    }
 }
 
 /// How long the platform asks us to wait: `Retry-After` (seconds or an HTTP
@@ -324,6 +364,15 @@ mod tests {
         assert_eq!(
             http.redact("url /bot12:ab/cd/send and 12%3Aab%2Fcd"),
             "url /bot[redacted]/send and [redacted]"
+        );
+    }
+
+    #[test]
+    fn discord_field_errors_are_spelt_out() {
+        let body = serde_json::json!({"code": 50035, "message": "Invalid Form Body", "errors": {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}});
+        assert_eq!(
+            describe_json(&body).unwrap(),
+            "Invalid Form Body: content: Must be 2000 or fewer in length."
         );
     }
 

@@ -53,18 +53,7 @@ impl Mastodon {
     }
 
     fn upload(&self, item: &MediaItem) -> Result<String, AdapterError> {
-        let bytes = std::fs::read(&item.path).map_err(|e| {
-            AdapterError::permanent(format!("cannot read media `{}`: {e}", item.name))
-        })?;
-        let file_name = item
-            .path
-            .file_name()
-            .map_or_else(|| "media".to_owned(), |n| n.to_string_lossy().into_owned());
-        let mime = infer::get(&bytes).map_or("application/octet-stream", |t| t.mime_type());
-        let file = reqwest::blocking::multipart::Part::bytes(bytes)
-            .file_name(file_name)
-            .mime_str(mime)
-            .map_err(|e| AdapterError::permanent(format!("media `{}`: {e}", item.name)))?;
+        let file = item.form_part()?;
         let mut form = reqwest::blocking::multipart::Form::new().part("file", file);
         if let Some(alt) = &item.alt {
             form = form.text("description", alt.clone());
@@ -176,7 +165,7 @@ impl Adapter for Mastodon {
         match result {
             Ok(_) => Ok(()),
             // Already gone: deleting is done.
-            Err(e) if e.message.contains("HTTP 404") => Ok(()),
+            Err(e) if e.status == Some(404) => Ok(()),
             Err(e) => Err(e),
         }
     }

@@ -39,6 +39,33 @@ pub struct MediaItem {
     pub alt: Option<String>,
 }
 
+impl MediaItem {
+    /// The file's bytes and MIME type (from its content).
+    pub fn read(&self) -> Result<(Vec<u8>, &'static str), AdapterError> {
+        let bytes = std::fs::read(&self.path).map_err(|e| {
+            AdapterError::permanent(format!("cannot read media `{}`: {e}", self.name))
+        })?;
+        let mime = infer::get(&bytes).map_or("application/octet-stream", |t| t.mime_type());
+        Ok((bytes, mime))
+    }
+
+    /// The file's name, without its folders.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map_or_else(|| "media".to_owned(), |n| n.to_string_lossy().into_owned())
+    }
+
+    /// The file as a multipart part, with its file name and MIME type.
+    pub fn form_part(&self) -> Result<reqwest::blocking::multipart::Part, AdapterError> {
+        let (bytes, mime) = self.read()?;
+        reqwest::blocking::multipart::Part::bytes(bytes)
+            .file_name(self.file_name())
+            .mime_str(mime)
+            .map_err(|e| AdapterError::permanent(format!("media `{}`: {e}", self.name)))
+    }
+}
+
 /// One request: a delivery's part, rendered.
 #[derive(Debug, Clone)]
 pub struct Part<'a> {
@@ -82,6 +109,11 @@ pub enum ErrorKind {
 pub struct AdapterError {
     pub kind: ErrorKind,
     pub message: String,
+    /// The HTTP status, when the platform answered.
+    pub status: Option<u16>,
+    /// The platform's own error name or code, when its body gave one
+    /// (Bluesky `ExpiredToken`, Discord `10015`, Mastodon's `error` text).
+    pub code: Option<String>,
 }
 
 impl AdapterError {
@@ -89,6 +121,8 @@ impl AdapterError {
         AdapterError {
             kind,
             message: message.into(),
+            status: None,
+            code: None,
         }
     }
 

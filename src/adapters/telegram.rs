@@ -13,7 +13,7 @@
 //! - No idempotency: a resend after an ambiguous failure may post twice.
 
 use reqwest::blocking::RequestBuilder;
-use reqwest::blocking::multipart::{Form, Part as FormPart};
+use reqwest::blocking::multipart::Form;
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -165,7 +165,7 @@ impl Telegram {
     fn send_photo(&self, part: &Part<'_>, item: &MediaItem) -> Result<Message, AdapterError> {
         let mut form = Form::new()
             .text("chat_id", self.chat_text())
-            .part("photo", file_part(item)?);
+            .part("photo", item.form_part()?);
         if !part.text.is_empty() {
             form = form.text("caption", part.text.to_owned());
         }
@@ -252,21 +252,6 @@ fn with_hint(e: AdapterError) -> AdapterError {
         return e;
     };
     AdapterError::new(e.kind, format!("{}; {hint}", e.message))
-}
-
-/// The image as the multipart `photo` part.
-fn file_part(item: &MediaItem) -> Result<FormPart, AdapterError> {
-    let bytes = std::fs::read(&item.path)
-        .map_err(|e| AdapterError::permanent(format!("cannot read media `{}`: {e}", item.name)))?;
-    let file_name = item
-        .path
-        .file_name()
-        .map_or_else(|| "photo".to_owned(), |n| n.to_string_lossy().into_owned());
-    let mime = infer::get(&bytes).map_or("application/octet-stream", |t| t.mime_type());
-    FormPart::bytes(bytes)
-        .file_name(file_name)
-        .mime_str(mime)
-        .map_err(|e| AdapterError::permanent(format!("media `{}`: {e}", item.name)))
 }
 
 #[cfg(test)]

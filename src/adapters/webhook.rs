@@ -104,7 +104,7 @@ impl Adapter for Webhook {
         }
         let what = "POST (webhook)";
         let response = match self.http.send(what, request.body(body)) {
-            Err(e) if e.message.contains("HTTP 410") => {
+            Err(e) if e.status == Some(410) => {
                 return Err(AdapterError::new(
                     ErrorKind::Permanent,
                     format!(

@@ -9,9 +9,10 @@
 //! sent (validation's `cw-unsupported` says so). The record key is the
 //! idempotency key, so `Part::key` is not used.
 
+mod facets;
+
 use std::collections::HashMap;
 use std::io::Write;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::SecondsFormat;
@@ -20,10 +21,10 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use unicode_segmentation::UnicodeSegmentation;
 
-use super::http::{Http, Timeouts};
+use super::http::Http;
 use super::{Adapter, AdapterConfig, AdapterError, ErrorKind, MediaItem, Part, Remote};
+use facets::{Feature, detect_facets};
 
 const DEFAULT_SERVICE: &str = "https://bsky.social";
 const POST: &str = "app.bsky.feed.post";
@@ -35,14 +36,10 @@ const GET_RECORD: &str = "com.atproto.repo.getRecord";
 const DELETE_RECORD: &str = "com.atproto.repo.deleteRecord";
 const UPLOAD_BLOB: &str = "com.atproto.repo.uploadBlob";
 const RESOLVE_HANDLE: &str = "com.atproto.identity.resolveHandle";
-/// The longest hashtag the lexicon accepts, in graphemes, without the `#`.
-const MAX_TAG_GRAPHEMES: usize = 64;
 
 pub struct Bluesky {
+    /// Redacts the app password, and every token once learnt.
     http: Http,
-    timeouts: Timeouts,
-    /// Every secret this adapter has seen: the app password, then tokens.
-    secrets: Vec<SecretString>,
     service: String,
     identifier: String,
     password: SecretString,
@@ -124,11 +121,9 @@ impl Bluesky {
             AdapterError::permanent(format!("channel `{}` has no `handle`", config.channel.name))
         })?;
         let identifier = identifier.trim_start_matches('@').to_owned();
-        let secrets = vec![password.clone()];
+
         Ok(Bluesky {
-            http: Http::new(config.timeouts, secrets.clone())?,
-            timeouts: config.timeouts,
-            secrets,
+            http: Http::new(config.timeouts, vec![password.clone()])?,
             service: config.endpoint(DEFAULT_SERVICE),
             identifier,
             password,
@@ -218,7 +213,8 @@ impl Bluesky {
             access: SecretString::from(answer.access_jwt),
             refresh: SecretString::from(answer.refresh_jwt),
         };
-        self.learn_secrets([session.access.clone(), session.refresh.clone()])?;
+        self.http.add_secret(session.access.clone());
+        self.http.add_secret(session.refresh.clone());
         if save {
             self.cache_problem = self.save_cache(&session).err().map(|e| {
                 format!(
@@ -228,17 +224,6 @@ impl Bluesky {
             });
         }
         self.session = Some(session);
-        Ok(())
-    }
-
-    /// Make `Http` redact secrets learnt at run time (it takes its list
-    /// when built).
-    fn learn_secrets(
-        &mut self,
-        new: impl IntoIterator<Item = SecretString>,
-    ) -> Result<(), AdapterError> {
-        self.secrets.extend(new);
-        self.http = Http::new(self.timeouts, self.secrets.clone())?;
         Ok(())
     }
 
@@ -274,7 +259,7 @@ impl Bluesky {
     ) -> Result<Response, AdapterError> {
         let auth = bearer(&self.session()?.access);
         match self.http.send(nsid, build(&self.http, auth)) {
-            Err(e) if token_refused(nsid, &e) => {
+            Err(e) if token_refused(&e) => {
                 self.renew()?;
                 let auth = bearer(&self.session()?.access);
                 self.http.send(nsid, build(&self.http, auth))
@@ -318,11 +303,7 @@ impl Bluesky {
                 }
                 Ok(Some(record))
             }
-            Err(e)
-                if xrpc_error(GET_RECORD, &e).is_some_and(|(_, name)| name == "RecordNotFound") =>
-            {
-                Ok(None)
-            }
+            Err(e) if e.code.as_deref() == Some("RecordNotFound") => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -383,10 +364,7 @@ impl Bluesky {
     // ---- content -------------------------------------------------------
 
     fn upload(&mut self, item: &MediaItem) -> Result<Value, AdapterError> {
-        let bytes = std::fs::read(&item.path).map_err(|e| {
-            AdapterError::permanent(format!("cannot read media `{}`: {e}", item.name))
-        })?;
-        let mime = infer::get(&bytes).map_or("application/octet-stream", |t| t.mime_type());
+        let (bytes, mime) = item.read()?;
         let url = self.url(UPLOAD_BLOB);
         let blob: Blob = self.authed_json(UPLOAD_BLOB, |http, auth| {
             http.client()
@@ -588,26 +566,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// The status and XRPC error name of a failure `Http` described as
-/// `<what>: HTTP <status>: <Name>[: <message>]`.
-fn xrpc_error<'e>(what: &str, e: &'e AdapterError) -> Option<(u16, &'e str)> {
-    let rest = e.message.strip_prefix(what)?.strip_prefix(": HTTP ")?;
-    let digits = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let status = rest[..digits].parse().ok()?;
-    let name = rest[digits..].strip_prefix(": ").unwrap_or("");
-    let end = name
-        .find(|c: char| !c.is_ascii_alphanumeric())
-        .unwrap_or(name.len());
-    Some((status, &name[..end]))
-}
-
 /// The PDS refused the access token (an expired one is HTTP 400, not 401).
-fn token_refused(what: &str, e: &AdapterError) -> bool {
-    xrpc_error(what, e).is_some_and(|(status, name)| {
-        matches!(status, 400 | 401) && matches!(name, "ExpiredToken" | "InvalidToken")
-    })
+fn token_refused(e: &AdapterError) -> bool {
+    matches!(e.status, Some(400 | 401))
+        && matches!(e.code.as_deref(), Some("ExpiredToken" | "InvalidToken"))
 }
 
 /// Whether a failed `createRecord` may have left the record in place: the
@@ -616,9 +578,7 @@ fn token_refused(what: &str, e: &AdapterError) -> bool {
 fn may_exist(e: &AdapterError) -> bool {
     match e.kind {
         ErrorKind::Ambiguous => true,
-        ErrorKind::Transient { .. } => {
-            xrpc_error(CREATE_RECORD, e).is_some_and(|(status, _)| status >= 500)
-        }
+        ErrorKind::Transient { .. } => e.status.is_some_and(|status| status >= 500),
         ErrorKind::Permanent => e.message.contains("already"),
         ErrorKind::Unsupported => false,
     }
@@ -639,218 +599,20 @@ fn parse_at_uri(uri: &str) -> Result<(&str, &str, &str), AdapterError> {
     }
 }
 
-// ---- facet detection (as the official client's `detectFacets`) ----------
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Feature {
-    Link(String),
-    /// A handle, to resolve to a DID.
-    Mention(String),
-    /// Without the `#`.
-    Tag(String),
-}
-
-/// Links, mentions and hashtags in `text`, by UTF-8 byte range, in order.
-/// Mentions and tags inside a link are part of the link.
-fn detect_facets(text: &str) -> Vec<(Range<usize>, Feature)> {
-    let mut out: Vec<(Range<usize>, Feature)> = crate::platform::http_links(text)
-        .map(|r| (r.clone(), Feature::Link(text[r].to_owned())))
-        .collect();
-    let links: Vec<Range<usize>> = out.iter().map(|(r, _)| r.clone()).collect();
-    let overlaps_link = |r: &Range<usize>| links.iter().any(|l| l.start < r.end && r.start < l.end);
-    let mut prev: Option<char> = None;
-    for (i, c) in text.char_indices() {
-        let found = match c {
-            '@' if prev.is_none_or(|p| p.is_whitespace() || p == '(') => mention_at(text, i),
-            '#' | '＃' if prev.is_none_or(char::is_whitespace) => tag_at(text, i),
-            _ => None,
-        };
-        prev = Some(c);
-        if let Some((range, feature)) = found
-            && !overlaps_link(&range)
-        {
-            out.push((range, feature));
-        }
-    }
-    out.sort_by_key(|(r, _)| r.start);
-    out
-}
-
-/// A mention `@handle.domain` starting at byte `at`.
-fn mention_at(text: &str, at: usize) -> Option<(Range<usize>, Feature)> {
-    let rest = &text[at + 1..];
-    let run = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-        .unwrap_or(rest.len());
-    // The match ends at a word boundary: trailing dots and dashes are punctuation.
-    let handle = rest[..run].trim_end_matches(['.', '-']);
-    is_handle(handle).then(|| {
-        (
-            at..at + 1 + handle.len(),
-            Feature::Mention(handle.to_owned()),
-        )
-    })
-}
-
-/// atproto handle syntax: two or more DNS labels, the last not starting with a digit.
-fn is_handle(s: &str) -> bool {
-    let labels: Vec<&str> = s.split('.').collect();
-    let label_ok = |l: &&str| {
-        (1..=63).contains(&l.len())
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    s.len() <= 253
-        && labels.len() >= 2
-        && labels.iter().all(label_ok)
-        && labels
-            .last()
-            .is_some_and(|tld| tld.starts_with(|c: char| c.is_ascii_alphabetic()))
-}
-
-/// Characters that end a hashtag besides whitespace (zero-width and soft hyphen).
-fn ends_tag(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{2060}'
-                | '\u{200A}'
-                | '\u{200B}'
-                | '\u{200C}'
-                | '\u{200D}'
-                | '\u{20E2}'
-        )
-}
-
-/// A hashtag starting at byte `at` (on `#` or `＃`).
-fn tag_at(text: &str, at: usize) -> Option<(Range<usize>, Feature)> {
-    let hash_len = text[at..].chars().next()?.len_utf8();
-    let rest = &text[at + hash_len..];
-    if rest.starts_with('\u{FE0F}') {
-        // `#️⃣` is the keycap emoji.
-        return None;
-    }
-    let candidate = &rest[..rest.find(ends_tag).unwrap_or(rest.len())];
-    // Not only digits and punctuation (`#1` is not a tag).
-    if !candidate
-        .chars()
-        .any(|c| !c.is_ascii_digit() && !is_punctuation(c))
-    {
-        return None;
-    }
-    let tag = candidate.trim_end_matches(is_punctuation);
-    let graphemes = tag.graphemes(true).count();
-    (graphemes > 0 && graphemes <= MAX_TAG_GRAPHEMES)
-        .then(|| (at..at + hash_len + tag.len(), Feature::Tag(tag.to_owned())))
-}
-
-/// Unicode punctuation (`\p{P}`) as far as it shows up in posts: ASCII,
-/// Latin-1, general and CJK punctuation, fullwidth forms.
-fn is_punctuation(c: char) -> bool {
-    matches!(
-        c,
-        '!' | '"' | '#' | '%' | '&' | '\'' | '(' | ')' | '*' | ',' | '-' | '.' | '/' | ':'
-            | ';' | '?' | '@' | '[' | '\\' | ']' | '_' | '{' | '}'
-            | '¡' | '§' | '«' | '¶' | '·' | '»' | '¿'
-            | '\u{2010}'..='\u{2027}'
-            | '\u{2030}'..='\u{2043}'
-            | '\u{2045}'..='\u{2051}'
-            | '\u{2053}'..='\u{205E}'
-            | '\u{3001}'..='\u{3003}'
-            | '\u{3008}'..='\u{3011}'
-            | '\u{3014}'..='\u{301F}'
-            | '\u{FF01}'..='\u{FF03}'
-            | '\u{FF05}'..='\u{FF0A}'
-            | '\u{FF0C}'..='\u{FF0F}'
-            | '\u{FF1A}' | '\u{FF1B}' | '\u{FF1F}' | '\u{FF20}'
-            | '\u{FF3B}'..='\u{FF3D}'
-            | '\u{FF3F}' | '\u{FF5B}' | '\u{FF5D}'
-            | '\u{FF5F}'..='\u{FF65}'
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn facets(text: &str) -> Vec<(&str, Feature)> {
-        detect_facets(text)
-            .into_iter()
-            .map(|(r, f)| (&text[r], f))
-            .collect()
-    }
-
     #[test]
-    fn byte_ranges_survive_multibyte_text() {
-        let text = "Café ☕👨‍👩‍👧 → https://example.com/ü?x=1, @ana.bsky.social y #Rústico!";
-        let found = detect_facets(text);
-        assert_eq!(found.len(), 3);
-        let (link, mention, tag) = (&found[0].0, &found[1].0, &found[2].0);
-        assert_eq!(&text[link.clone()], "https://example.com/ü?x=1");
-        assert_eq!(link.start, text.find("https").unwrap());
-        assert_eq!(&text[mention.clone()], "@ana.bsky.social");
-        assert_eq!(&text[tag.clone()], "#Rústico");
-        assert_eq!(found[2].1, Feature::Tag("Rústico".into()));
-    }
-
-    #[test]
-    fn mentions_follow_the_official_rules() {
-        assert_eq!(
-            facets("(@ana.test) and @bob.example.com."),
-            vec![
-                ("@ana.test", Feature::Mention("ana.test".into())),
-                (
-                    "@bob.example.com",
-                    Feature::Mention("bob.example.com".into())
-                ),
-            ]
-        );
-        // Not after a word character (e-mail), not a bare name, not a numeric TLD.
-        assert!(facets("mail ana@example.com").is_empty());
-        assert!(facets("hi @ana").is_empty());
-        assert!(facets("@1.2.3.4").is_empty());
-    }
-
-    #[test]
-    fn hashtags_follow_the_official_rules() {
-        assert_eq!(
-            facets("#rust, ＃日本 #café.")
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect::<Vec<_>>(),
-            vec!["#rust", "＃日本", "#café"]
-        );
-        // Numbers, keycaps, mid-word and over-long tags are not tags.
-        assert!(facets("#1 #️⃣ a#b").is_empty());
-        assert!(facets(&format!("#{}", "a".repeat(65))).is_empty());
-        assert_eq!(facets(&format!("#{}", "a".repeat(64))).len(), 1);
-        // Inside a link they are part of the link.
-        assert_eq!(
-            facets("https://example.com/#x @y").len(),
-            1,
-            "the fragment is not a tag"
-        );
-    }
-
-    #[test]
-    fn xrpc_errors_are_read_from_http_messages() {
-        let e = AdapterError::permanent(
-            "com.atproto.repo.createRecord: HTTP 400: ExpiredToken: Token has expired",
-        );
-        assert_eq!(xrpc_error(CREATE_RECORD, &e), Some((400, "ExpiredToken")));
-        assert!(token_refused(CREATE_RECORD, &e));
-        let e = AdapterError::permanent(
-            "com.atproto.server.createSession: HTTP 401: AuthenticationRequired (check the channel's credentials)",
-        );
-        assert_eq!(
-            xrpc_error(CREATE_SESSION, &e),
-            Some((401, "AuthenticationRequired"))
-        );
-        assert!(!token_refused(CREATE_SESSION, &e));
-        let e = AdapterError::permanent("com.atproto.repo.getRecord: HTTP 502");
-        assert_eq!(xrpc_error(GET_RECORD, &e), Some((502, "")));
+    fn refused_tokens_are_recognised_by_status_and_name() {
+        let error = |status, code: &str| AdapterError {
+            status: Some(status),
+            code: Some(code.to_owned()),
+            ..AdapterError::permanent("x")
+        };
+        assert!(token_refused(&error(400, "ExpiredToken")));
+        assert!(token_refused(&error(400, "InvalidToken")));
+        assert!(!token_refused(&error(401, "AuthenticationRequired")));
     }
 
     #[test]
