@@ -531,4 +531,11 @@ fn slack_cannot_retract_and_says_so() {
     let run = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
     assert_eq!(run.outcomes(), vec![("oops@s".into(), "skipped".into())]);
     assert!(run.stdout.contains("cannot delete"), "{}", run.stdout);
+    // Said in plain output too, every run: a person has to delete it by hand.
+    let human = publish(ws.path(), &[&fake], &["--now", NOW]);
+    assert!(
+        human.stdout.contains("skipped") && human.stdout.contains("cannot retract"),
+        "{}",
+        human.stdout
+    );
 }

@@ -186,7 +186,14 @@ fn human(
     if report.frozen {
         return "frozen: publishing is switched off (publish.freeze or POSTCAL_FREEZE); nothing was sent\n".to_owned();
     }
-    if report.outcomes.is_empty() {
+    // Skips (a delivery that failed earlier, one in a blackout) repeat every
+    // run: they show with -v and in JSON, not in every cron mail.
+    let shown: Vec<_> = report
+        .outcomes
+        .iter()
+        .filter(|o| printer.verbose > 0 || o.loud || o.kind != OutcomeKind::Skipped)
+        .collect();
+    if shown.is_empty() {
         return if printer.verbose > 0 {
             "nothing due\n".to_owned()
         } else {
@@ -194,7 +201,7 @@ fn human(
         };
     }
     let mut out = String::new();
-    for o in &report.outcomes {
+    for o in shown.iter().copied() {
         let when = o.at.with_timezone(&zone).format("%Y-%m-%d %H:%M");
         let tail = o.url.as_deref().or(o.error.as_deref()).unwrap_or("");
         out.push_str(&format!(
@@ -204,7 +211,7 @@ fn human(
             o.channel
         ));
     }
-    let count = |k: OutcomeKind| report.outcomes.iter().filter(|o| o.kind == k).count();
+    let count = |k: OutcomeKind| shown.iter().filter(|o| o.kind == k).count();
     let mut parts = Vec::new();
     for k in [
         OutcomeKind::Published,

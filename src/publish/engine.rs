@@ -445,9 +445,12 @@ impl Engine<'_> {
                             .as_deref()
                             .map(|u| format!(" ({u})"))
                             .unwrap_or_default();
-                        return Ok(Outcome::of(&item.delivery, kind)
-                            .with_url(published.url.clone())
-                            .with_error(&format!("cannot retract{url}: {}", e.message)));
+                        return Ok(Outcome {
+                            loud: kind == OutcomeKind::Skipped,
+                            ..Outcome::of(&item.delivery, kind)
+                        }
+                        .with_url(published.url.clone())
+                        .with_error(&format!("cannot retract{url}: {}", e.message)));
                     }
                 }
             }

@@ -62,6 +62,10 @@ pub struct Outcome {
     pub kind: OutcomeKind,
     pub url: Option<String>,
     pub error: Option<String>,
+    /// A skip a person must hear about every run (a retraction the platform
+    /// cannot do), unlike skips that merely repeat (a blackout, a failure
+    /// already reported).
+    pub loud: bool,
 }
 
 impl Outcome {
@@ -73,6 +77,7 @@ impl Outcome {
             kind,
             url: None,
             error: None,
+            loud: false,
         }
     }
 

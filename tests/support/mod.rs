@@ -12,6 +12,7 @@ pub mod mastodon;
 pub mod server;
 pub mod slack;
 pub mod telegram;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
