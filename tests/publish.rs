@@ -539,3 +539,52 @@ fn slack_cannot_retract_and_says_so() {
         human.stdout
     );
 }
+
+#[test]
+fn a_thread_cut_short_resumes_where_it_stopped() {
+    let fake = mastodon::start(Behaviour::Ok);
+    let ws = support::workspace(&[("m", "mastodon", &fake)]);
+    // The channel allows 1000 characters, the server only 500: part two is
+    // refused, and the thread stops after part one.
+    let config = std::fs::read_to_string(ws.path().join("postcal.yaml")).unwrap();
+    std::fs::write(
+        ws.path().join("postcal.yaml"),
+        config.replace(
+            "token: env:FAKE_MASTODON_TOKEN",
+            "token: env:FAKE_MASTODON_TOKEN\n    max_chars: 1000",
+        ),
+    )
+    .unwrap();
+    let long = "y".repeat(600);
+    let cal = format!(
+        "posts:\n  - id: t\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: One\n    thread: [\"{long}\", Three]\n"
+    );
+    calendar(ws.path(), &cal);
+    let first = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
+    assert_eq!(first.outcomes(), vec![("t@m".into(), "failed".into())]);
+    assert_eq!((fake.posts)().len(), 1);
+
+    calendar(ws.path(), &cal.replace(&long, "Two"));
+    let second = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
+    assert_eq!(
+        second.outcomes(),
+        vec![("t@m".into(), "published".into())],
+        "{}",
+        second.stderr
+    );
+    let posts = (fake.posts)();
+    let texts: Vec<&str> = posts
+        .iter()
+        .map(|p| p["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["One", "Two", "Three"],
+        "part one is not posted again"
+    );
+    assert_eq!(
+        posts[1]["in_reply_to_id"], posts[0]["id"],
+        "the resumed part replies to part one"
+    );
+    assert_eq!(posts[2]["in_reply_to_id"], posts[1]["id"]);
+}

@@ -85,7 +85,10 @@ impl Engine<'_> {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Ok(Vec::new())))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         });
         let mut outcomes = Vec::new();
@@ -116,7 +119,16 @@ impl Engine<'_> {
                     from,
                     pending,
                     late,
-                } => self.publish(adapter.as_mut(), item, *from, pending.as_ref(), *late)?,
+                    root,
+                    parent,
+                } => self.publish(
+                    adapter.as_mut(),
+                    item,
+                    *from,
+                    pending.as_ref(),
+                    *late,
+                    (root.as_ref(), parent.as_ref()),
+                )?,
                 Action::Retract { parts } => self.retract(adapter.as_mut(), item, parts)?,
                 Action::Missed | Action::Skip { .. } => continue,
             };
@@ -144,6 +156,7 @@ impl Engine<'_> {
         from: usize,
         pending: Option<&Record>,
         late: bool,
+        (resume_root, resume_parent): (Option<&Record>, Option<&Record>),
     ) -> Result<Outcome, Fatal> {
         let d = &item.delivery;
         let (post, channel) = (d.post.id.value.as_str(), d.channel.name.as_str());
@@ -157,23 +170,14 @@ impl Engine<'_> {
             })
             .collect();
         // A resumed thread replies to what the ledger says went out.
-        let ledger_remote = |part: usize| -> Option<Remote> {
-            let ledger = super::ledger::read(self.root).ok()?;
-            let r = ledger
-                .part(post, channel, u32::try_from(part).ok()?)?
-                .published
-                .clone()?;
-            Some(Remote {
-                id: r.remote_id.unwrap_or_default(),
-                url: r.url,
+        let remote = |r: Option<&Record>| {
+            r.map(|r| Remote {
+                id: r.remote_id.clone().unwrap_or_default(),
+                url: r.url.clone(),
             })
         };
-        let mut root: Option<Remote> = if from > 0 { ledger_remote(0) } else { None };
-        let mut previous: Option<Remote> = if from > 0 {
-            ledger_remote(from - 1)
-        } else {
-            None
-        };
+        let mut root = remote(resume_root);
+        let mut previous = remote(resume_parent);
         let mut first_url = None;
         for index in from..d.parts.len() {
             let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);

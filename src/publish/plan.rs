@@ -24,6 +24,9 @@ pub struct Selection {
     pub retry_unknown: DeliverySet,
 }
 
+// A plan holds one action per delivery acted on, a handful per run: the
+// size of the `Publish` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Action {
     /// Publish parts `from..`; `pending` is an attempt of part `from` with no
@@ -34,6 +37,10 @@ pub enum Action {
         from: usize,
         pending: Option<Record>,
         late: bool,
+        /// The `published` records of parts 0 and `from - 1` (the thread's
+        /// root and the part to reply to), when resuming a thread.
+        root: Option<Record>,
+        parent: Option<Record>,
     },
     /// The time passed beyond catch-up and nothing went out: record once.
     Missed,
@@ -169,14 +176,23 @@ fn publish_action(
     let from = (0..d.parts.len()).find(|&i| state(i).is_none_or(|s| s.published.is_none()))?;
     let window = d.post.catch_up().unwrap_or(ws.config.publish.catch_up);
     let last = state(from).and_then(|s| s.last.clone());
+    let published = |i: usize| state(i).and_then(|s| s.published.clone());
+    let (root, parent) = if from > 0 {
+        (published(0), published(from - 1))
+    } else {
+        (None, None)
+    };
+    let publish = |pending: Option<Record>, late: bool| Action::Publish {
+        from,
+        pending,
+        late,
+        root: root.clone(),
+        parent: parent.clone(),
+    };
     let late = now - d.at > window;
     if last.as_ref().is_some_and(|r| r.event == Event::Attempt) {
         // A run died mid-request: find out what happened first, even late.
-        return Some(Action::Publish {
-            from,
-            pending: last,
-            late,
-        });
+        return Some(publish(last, late));
     }
     if late {
         let seen = ledger
@@ -206,7 +222,7 @@ fn publish_action(
             let failed = last.as_ref()?;
             let changed = failed.hash.as_deref() != Some(part_hash(d, from).as_str());
             if failed.transient || changed || selection.retry.contains(&key) {
-                Some(Action::Publish { from, pending: None, late: false })
+                Some(publish(None, false))
             } else {
                 Some(Action::Skip {
                     reason: format!(
@@ -217,6 +233,6 @@ fn publish_action(
                 })
             }
         }
-        _ => Some(Action::Publish { from, pending: None, late: false }),
+        _ => Some(publish(None, false)),
     }
 }
