@@ -26,8 +26,8 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Why a file could not be read as text; the finding goes at line 1 (or at the
-/// first invalid byte).
+/// Read a file as text, or say why not: the finding goes at line 1 (or at
+/// the first invalid byte).
 pub fn read_text(path: &Path) -> Result<String, (Loc, String, String)> {
     let file = std::fs::File::open(path).map_err(|e| {
         (
@@ -46,6 +46,11 @@ pub fn read_text(path: &Path) -> Result<String, (Loc, String, String)> {
                 "check that it is a regular, readable file".to_owned(),
             )
         })?;
+    decode(bytes)
+}
+
+/// Bytes as calendar text: at most `MAX_FILE_BYTES`, valid UTF-8.
+pub fn decode(bytes: Vec<u8>) -> Result<String, (Loc, String, String)> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err((
             Loc::UNKNOWN,

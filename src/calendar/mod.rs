@@ -2,6 +2,7 @@
 //! configuration and posts.
 
 mod config;
+pub mod files;
 mod load;
 mod located;
 mod model;
@@ -12,7 +13,7 @@ mod source;
 use std::path::{Path, PathBuf};
 
 pub use config::{is_valid_name, secret_ref};
-pub use load::{CONFIG_FILE, MAX_FILE_BYTES, did_you_mean, find_root};
+pub use load::{CONFIG_FILE, MAX_FILE_BYTES, decode as load_decode, did_you_mean, find_root};
 pub use located::{Loc, Located};
 pub use model::{
     Blackout, Channel, Config, Post, PostExtra, PublishSettings, SecretRef, Status, Workspace,
@@ -48,19 +49,34 @@ impl LoadError {
 /// Load the workspace at `root`: postcal.yaml and every calendar file.
 /// Problems in calendars become findings; an unusable postcal.yaml is an error.
 pub fn load(root: &Path) -> Result<Workspace, LoadError> {
-    let mut sources = Sources::on_disk(root);
+    load_from(
+        root,
+        &files::Disk {
+            root: root.to_path_buf(),
+        },
+    )
+}
+
+/// Load a workspace whose files come from `files` (the disk, or a git
+/// revision); `root` is where it lives on disk.
+pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, LoadError> {
+    let mut sources = if files.keep_texts() {
+        Sources::default()
+    } else {
+        Sources::on_disk(root)
+    };
     let mut findings = Vec::new();
-    let config_path = root.join(CONFIG_FILE);
-    if !config_path.is_file() {
-        return Err(LoadError::NotFound {
-            start: root.to_path_buf(),
-            walked_up: false,
-        });
+    let not_found = || LoadError::NotFound {
+        start: root.to_path_buf(),
+        walked_up: false,
+    };
+    let config_text = files.text(CONFIG_FILE);
+    if matches!(config_text, Ok(None)) {
+        return Err(not_found());
     }
-    let raw =
-        read_and_parse::<raw::RawConfig>(&config_path, CONFIG_FILE.to_owned(), &mut sources, true);
-    let config_file = raw.0;
-    let raw = match raw.1 {
+    let (config_file, raw) =
+        parse_file::<raw::RawConfig>(config_text, CONFIG_FILE.to_owned(), &mut sources, true);
+    let raw = match raw {
         Ok(raw) => raw,
         Err(finding) => {
             return Err(LoadError::Unusable {
@@ -81,8 +97,7 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
             return Err(LoadError::Unusable { sources, findings });
         }
     };
-    let cal_dir = root.join(&config.calendars);
-    if !cal_dir.is_dir() {
+    let Some(calendar_files) = files.calendar_files(&config.calendars) else {
         let finding = Finding::error(
             SYNTAX,
             config_file,
@@ -99,11 +114,12 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
             sources,
             findings: vec![finding],
         });
-    }
+    };
     let mut posts = Vec::new();
-    for path in load::calendar_files(&cal_dir) {
-        let rel = relative(root, &path);
-        let (file, parsed) = read_and_parse::<raw::RawCalendar>(&path, rel, &mut sources, false);
+    for rel in calendar_files {
+        let text = files.text(&rel);
+        let (file, parsed) =
+            parse_file::<raw::RawCalendar>(text, rel, &mut sources, files.keep_texts());
         match parsed {
             Ok(cal) => resolve::posts_of(cal, file, &config, &mut posts, &mut findings),
             Err(finding) => findings.push(finding),
@@ -121,35 +137,42 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     })
 }
 
-/// Read and parse one file. Its text is kept in memory only when `keep` is
-/// true; otherwise diagnostics read it back from disk.
-fn read_and_parse<T: serde::de::DeserializeOwned>(
-    path: &Path,
+/// Parse one file's text (or record why it could not be read). Its text is
+/// kept in memory only when `keep` is true; otherwise diagnostics read it
+/// back from disk.
+fn parse_file<T: serde::de::DeserializeOwned>(
+    text: Result<Option<String>, files::ReadError>,
     rel: String,
     sources: &mut Sources,
     keep: bool,
 ) -> (FileId, Result<T, Finding>) {
-    match load::read_text(path) {
-        Ok(text) => {
-            let file = sources.add(rel, String::new());
+    let file = sources.add(rel, String::new());
+    let first = Loc {
+        line: 1,
+        column: 1,
+        offset: 0,
+        len: 0,
+    };
+    match text {
+        Ok(Some(text)) => {
             let parsed = load::parse_yaml::<T>(&text, file);
             if keep {
                 sources.set_text(file, text);
             }
             (file, parsed)
         }
+        Ok(None) => (
+            file,
+            Err(Finding::error(
+                SYNTAX,
+                file,
+                first,
+                "the file disappeared while it was read",
+            )
+            .with_help("run again")),
+        ),
         Err((loc, message, help)) => {
-            let file = sources.add(rel, String::new());
-            let loc = if loc.is_known() {
-                loc
-            } else {
-                Loc {
-                    line: 1,
-                    column: 1,
-                    offset: 0,
-                    len: 0,
-                }
-            };
+            let loc = if loc.is_known() { loc } else { first };
             (
                 file,
                 Err(Finding::error(SYNTAX, file, loc, message).with_help(help)),

@@ -2,7 +2,9 @@
 //! outcomes and errors into output and exit codes.
 
 mod completions;
+mod diff;
 mod doctor;
+mod init;
 mod preview;
 mod printer;
 mod progress;
@@ -67,10 +69,14 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up a workspace: postcal.yaml, an example calendar, CI workflows, a crontab line.
+    Init(init::InitArgs),
     /// Check postcal.yaml and every calendar file.
     Validate(validate::ValidateArgs),
     /// Show upcoming deliveries exactly as they will be posted.
     Preview(preview::PreviewArgs),
+    /// What a change does to the channels, post by post, between two git revisions.
+    Diff(diff::DiffArgs),
     /// Publish every due delivery (SPEC §4); --dry-run shows the plan.
     Publish(publish::PublishArgs),
     /// What the ledger knows: published, failed, missed, unknown, upcoming.
@@ -185,8 +191,10 @@ pub fn main() -> ExitCode {
 /// Dispatch one subcommand.
 pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
     match command {
+        Command::Init(args) => init::run(args, env),
         Command::Validate(args) => validate::run(args, env),
         Command::Preview(args) => preview::run(args, env),
+        Command::Diff(args) => diff::run(args, env),
         Command::Publish(args) => publish::run(args, env),
         Command::Status(args) => status::run(args, env),
         Command::Doctor(args) => doctor::run(args, env),

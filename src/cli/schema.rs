@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{CliError, Env, Outcome};
-use crate::calendar::raw::{RawCalendar, RawConfig};
+use crate::schema::{FILE_NAMES, FileKind, schema_json};
 
 #[derive(Debug, clap::Args)]
 pub struct SchemaArgs {
@@ -25,22 +25,14 @@ pub enum SchemaKind {
     Calendar,
 }
 
-/// The JSON Schema (draft-07) for a kind of file, pretty-printed.
-pub fn schema_json(kind: SchemaKind) -> String {
-    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
-    let schema = match kind {
-        SchemaKind::Workspace => generator.into_root_schema_for::<RawConfig>(),
-        SchemaKind::Calendar => generator.into_root_schema_for::<RawCalendar>(),
-    };
-    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    s.push('\n');
-    s
+impl From<SchemaKind> for FileKind {
+    fn from(kind: SchemaKind) -> FileKind {
+        match kind {
+            SchemaKind::Workspace => FileKind::Workspace,
+            SchemaKind::Calendar => FileKind::Calendar,
+        }
+    }
 }
-
-pub const FILE_NAMES: [(SchemaKind, &str); 2] = [
-    (SchemaKind::Workspace, "postcal.schema.json"),
-    (SchemaKind::Calendar, "calendar.schema.json"),
-];
 
 pub fn run(args: SchemaArgs, env: &Env) -> Result<Outcome, CliError> {
     if let Some(dir) = args.out {
@@ -52,7 +44,8 @@ pub fn run(args: SchemaArgs, env: &Env) -> Result<Outcome, CliError> {
         }
         return Ok(Outcome::Success);
     }
-    env.printer
-        .out(&schema_json(args.kind.unwrap_or(SchemaKind::Workspace)))?;
+    env.printer.out(&schema_json(
+        args.kind.unwrap_or(SchemaKind::Workspace).into(),
+    ))?;
     Ok(Outcome::Success)
 }

@@ -2,4 +2,5 @@
 //! strings; the CLI decides where they go.
 
 pub mod diagnostics;
+pub mod diff;
 pub mod preview;

@@ -1,0 +1,186 @@
+//! Reading a workspace at a git revision through the `git` command, behind a
+//! small trait so the comparison does not care where files come from.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::calendar::files::{Files, ReadError};
+use crate::calendar::{Loc, load_decode};
+
+/// Why a revision could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct GitError {
+    pub message: String,
+    pub help: String,
+}
+
+/// What `diff` needs from version control.
+pub trait Repo {
+    /// The commit a revision names.
+    fn resolve(&self, rev: &str) -> Result<String, GitError>;
+    /// Files under `dir` (repository-relative) at `commit`, repository-relative.
+    fn list(&self, commit: &str, dir: &str) -> Result<Vec<String>, GitError>;
+    /// A file's bytes at `commit`; `None` when it does not exist there.
+    fn show(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError>;
+    /// The workspace folder relative to the repository's top (`""` or `sub/dir/`).
+    fn prefix(&self) -> &str;
+}
+
+/// The `git` command, run in the workspace folder.
+pub struct GitCli {
+    dir: PathBuf,
+    prefix: String,
+}
+
+fn git_error(message: impl Into<String>, help: impl Into<String>) -> GitError {
+    GitError {
+        message: message.into(),
+        help: help.into(),
+    }
+}
+
+impl GitCli {
+    /// Open the repository holding `dir`.
+    pub fn open(dir: &Path) -> Result<GitCli, GitError> {
+        let cli = GitCli {
+            dir: dir.to_path_buf(),
+            prefix: String::new(),
+        };
+        let prefix = cli
+            .run(&["rev-parse", "--show-prefix"])
+            .map_err(|_| git_error(format!("{} is not inside a git repository", dir.display()), "`postcal diff` compares git revisions: run it in a clone of the calendar's repository"))?;
+        Ok(GitCli {
+            prefix: String::from_utf8_lossy(&prefix).trim().to_owned(),
+            ..cli
+        })
+    }
+
+    fn run(&self, args: &[&str]) -> Result<Vec<u8>, String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    }
+
+    fn is_shallow(&self) -> bool {
+        self.run(&["rev-parse", "--is-shallow-repository"])
+            .is_ok_and(|o| o.starts_with(b"true"))
+    }
+}
+
+impl Repo for GitCli {
+    fn resolve(&self, rev: &str) -> Result<String, GitError> {
+        if rev.starts_with('-') {
+            return Err(git_error(
+                format!("`{rev}` is not a revision"),
+                "name a branch, tag or commit",
+            ));
+        }
+        match self.run(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ]) {
+            Ok(id) => Ok(String::from_utf8_lossy(&id).trim().to_owned()),
+            Err(_) if self.is_shallow() => Err(git_error(
+                format!("revision `{rev}` is not in this clone, which is shallow"),
+                "fetch the history: in GitHub Actions give actions/checkout `fetch-depth: 0`; elsewhere run `git fetch --unshallow`",
+            )),
+            Err(_) => Err(git_error(
+                format!("revision `{rev}` is not in this repository"),
+                format!("check the name, or fetch it first (`git fetch origin {rev}`)"),
+            )),
+        }
+    }
+
+    fn list(&self, commit: &str, dir: &str) -> Result<Vec<String>, GitError> {
+        let out = self
+            .run(&["ls-tree", "-r", "--name-only", "-z", commit, "--", dir])
+            .map_err(|e| {
+                git_error(
+                    format!("cannot list {dir} at {commit}: {e}"),
+                    "check the revision",
+                )
+            })?;
+        Ok(out
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect())
+    }
+
+    fn show(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        // `cat-file -e` first: a missing file is an answer, not an error.
+        if self
+            .run(&["cat-file", "-e", &format!("{commit}:{path}")])
+            .is_err()
+        {
+            return Ok(None);
+        }
+        self.run(&["cat-file", "blob", &format!("{commit}:{path}")])
+            .map(Some)
+            .map_err(|e| {
+                git_error(
+                    format!("cannot read {path} at {commit}: {e}"),
+                    "check the revision",
+                )
+            })
+    }
+
+    fn prefix(&self) -> &str {
+        &self.prefix
+    }
+}
+
+/// A workspace's files as they are at one commit.
+pub struct AtCommit<'a> {
+    pub repo: &'a dyn Repo,
+    pub commit: String,
+}
+
+fn read_error(e: &GitError) -> ReadError {
+    (Loc::UNKNOWN, e.message.clone(), e.help.clone())
+}
+
+impl Files for AtCommit<'_> {
+    fn text(&self, rel: &str) -> Result<Option<String>, ReadError> {
+        let path = format!("{}{rel}", self.repo.prefix());
+        match self
+            .repo
+            .show(&self.commit, &path)
+            .map_err(|e| read_error(&e))?
+        {
+            Some(bytes) => load_decode(bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn calendar_files(&self, dir: &str) -> Option<Vec<String>> {
+        let prefix = self.repo.prefix();
+        let dir = dir.trim_end_matches('/');
+        let mut files: Vec<String> = self
+            .repo
+            .list(&self.commit, &format!("{prefix}{dir}/"))
+            .ok()?
+            .into_iter()
+            .filter_map(|p| p.strip_prefix(prefix).map(str::to_owned))
+            .filter(|p| p.ends_with(".yaml") || p.ends_with(".yml"))
+            .collect();
+        files.sort();
+        // A revision from before the calendars folder existed has no posts.
+        Some(files)
+    }
+
+    fn keep_texts(&self) -> bool {
+        true
+    }
+}

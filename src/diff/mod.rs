@@ -1,0 +1,384 @@
+//! `diff`: what a change to the calendar does to the channels, post by post
+//! (not line by line): added, removed, renamed, rescheduled, re-worded (per
+//! channel, rendered as it will be posted), re-targeted, status changes, and
+//! other field changes; flagged when the post already went out.
+
+pub mod git;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::calendar::{Post, Workspace};
+use crate::delivery::{self, Delivery};
+use crate::platform::Length;
+use crate::validate::PublishedSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Added,
+    Removed,
+    Renamed,
+    Rescheduled,
+    Reworded,
+    Retargeted,
+    Status,
+    Other,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Added => "added",
+            Kind::Removed => "removed",
+            Kind::Renamed => "renamed",
+            Kind::Rescheduled => "rescheduled",
+            Kind::Reworded => "reworded",
+            Kind::Retargeted => "retargeted",
+            Kind::Status => "status",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// One channel's text before and after, as it will be posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewording {
+    pub channel: String,
+    pub platform: &'static str,
+    pub before: String,
+    pub after: String,
+    /// The new text's length against the platform's limit (worst part).
+    pub length: Length,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub post: String,
+    pub kind: Kind,
+    /// Where the post is written now (or was, when removed), and its line.
+    pub file: String,
+    pub line: u32,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// The ledger shows the post already went out on some channel.
+    pub published: bool,
+    /// For sorting and display: the post's time (after the change if it has one).
+    pub at: Option<DateTime<Utc>>,
+    /// For `reworded`: per channel.
+    pub rewordings: Vec<Rewording>,
+}
+
+/// Everything about a post that is its content, for recognising a rename.
+fn content_key(ws: &Workspace, p: &Post) -> String {
+    let texts: Vec<String> = delivery::of_post(p, &ws.config)
+        .iter()
+        .map(|d| all_text(d))
+        .collect();
+    format!(
+        "{:?}|{:?}|{:?}|{:?}",
+        p.at,
+        channel_names(p),
+        texts,
+        p.status
+    )
+}
+
+/// The words a delivery posts: its parts, as rendered.
+fn words(d: &Delivery<'_>) -> String {
+    d.parts
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Everything a delivery carries: words, content warning, attachments.
+fn all_text(d: &Delivery<'_>) -> String {
+    let mut s: Vec<String> = d.parts.iter().map(|p| p.text.clone()).collect();
+    s.extend(d.media.iter().map(|m| {
+        format!(
+            "[{}|{}]",
+            m.file.value,
+            m.alt.as_ref().map_or("", |a| a.value.as_str())
+        )
+    }));
+    if let Some(cw) = d.cw {
+        s.insert(0, format!("CW: {cw}"));
+    }
+    s.join("\n\n")
+}
+
+fn channel_names(p: &Post) -> Vec<String> {
+    p.channels.iter().map(|c| c.value.clone()).collect()
+}
+
+/// `Tue 01 Dec 2026 09:00` in the workspace zone.
+pub fn when(ws: &Workspace, at: Option<DateTime<Utc>>) -> String {
+    at.map_or_else(
+        || "(no valid time)".to_owned(),
+        |t| {
+            t.with_timezone(&ws.config.timezone)
+                .format("%a %d %b %Y %H:%M")
+                .to_string()
+        },
+    )
+}
+
+fn by_id(ws: &Workspace) -> HashMap<&str, &Post> {
+    let mut map = HashMap::new();
+    for p in &ws.posts {
+        map.entry(p.id.value.as_str()).or_insert(p);
+    }
+    map
+}
+
+/// Compare two states of a calendar. `published` comes from the ledger.
+pub fn compare(before: &Workspace, after: &Workspace, published: &PublishedSet) -> Vec<Change> {
+    let (old, new) = (by_id(before), by_id(after));
+    let went_out = |id: &str| published.iter().any(|(p, _)| p == id);
+    let mut changes = Vec::new();
+    let mut removed: Vec<&Post> = before
+        .posts
+        .iter()
+        .filter(|p| !new.contains_key(p.id.value.as_str()))
+        .collect();
+    let mut added: Vec<&Post> = after
+        .posts
+        .iter()
+        .filter(|p| !old.contains_key(p.id.value.as_str()))
+        .collect();
+    removed.dedup_by_key(|p| p.id.value.clone());
+    added.dedup_by_key(|p| p.id.value.clone());
+
+    // A removed and an added post with the same content are one post renamed.
+    let mut renamed: Vec<(&Post, &Post)> = Vec::new();
+    let removed_keys: Vec<String> = removed.iter().map(|p| content_key(before, p)).collect();
+    let mut taken = vec![false; removed.len()];
+    added.retain(|a| {
+        let key = content_key(after, a);
+        match removed_keys
+            .iter()
+            .enumerate()
+            .find(|(i, k)| !taken[*i] && **k == key)
+        {
+            Some((i, _)) => {
+                taken[i] = true;
+                renamed.push((removed[i], a));
+                false
+            }
+            None => true,
+        }
+    });
+    let removed: Vec<&Post> = removed
+        .into_iter()
+        .zip(taken)
+        .filter(|(_, t)| !t)
+        .map(|(p, _)| p)
+        .collect();
+
+    let base = |ws: &Workspace, p: &Post, kind: Kind| Change {
+        post: p.id.value.clone(),
+        kind,
+        file: ws.sources.path(p.file).to_owned(),
+        line: p.loc.line,
+        before: None,
+        after: None,
+        published: went_out(&p.id.value),
+        at: p.at,
+        rewordings: Vec::new(),
+    };
+    for p in added {
+        let summary = format!(
+            "{} on {} [{}]",
+            when(after, p.at),
+            channel_names(p).join(", "),
+            p.status.name()
+        );
+        // What each channel will get, for reviewers.
+        let rewordings = delivery::of_post(p, &after.config)
+            .into_iter()
+            .map(|d| Rewording {
+                channel: d.channel.name.clone(),
+                platform: d.channel.platform.name(),
+                length: d
+                    .parts
+                    .iter()
+                    .map(|p| p.length)
+                    .find(|l| l.is_over())
+                    .unwrap_or(d.parts[0].length),
+                before: String::new(),
+                after: words(&d),
+            })
+            .collect();
+        changes.push(Change {
+            after: Some(summary),
+            rewordings,
+            ..base(after, p, Kind::Added)
+        });
+    }
+    for p in removed {
+        let summary = format!(
+            "{} on {} [{}]",
+            when(before, p.at),
+            channel_names(p).join(", "),
+            p.status.name()
+        );
+        changes.push(Change {
+            before: Some(summary),
+            ..base(before, p, Kind::Removed)
+        });
+    }
+    for (b, a) in renamed {
+        changes.push(Change {
+            before: Some(b.id.value.clone()),
+            after: Some(a.id.value.clone()),
+            published: went_out(&b.id.value) || went_out(&a.id.value),
+            ..base(after, a, Kind::Renamed)
+        });
+    }
+    for a in &after.posts {
+        if let Some(b) = old.get(a.id.value.as_str())
+            && new
+                .get(a.id.value.as_str())
+                .is_some_and(|first| std::ptr::eq(*first, a))
+        {
+            changes.extend(compare_post(before, b, after, a, &base));
+        }
+    }
+    changes.sort_by(|x, y| (x.at, &x.post, x.kind).cmp(&(y.at, &y.post, y.kind)));
+    changes
+}
+
+fn compare_post(
+    before: &Workspace,
+    b: &Post,
+    after: &Workspace,
+    a: &Post,
+    base: &dyn Fn(&Workspace, &Post, Kind) -> Change,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    let pair = |kind, old: String, new: String| Change {
+        before: Some(old),
+        after: Some(new),
+        ..base(after, a, kind)
+    };
+    if b.at != a.at {
+        out.push(pair(
+            Kind::Rescheduled,
+            when(before, b.at),
+            when(after, a.at),
+        ));
+    }
+    let (bc, ac) = (channel_names(b), channel_names(a));
+    if bc != ac {
+        out.push(pair(Kind::Retargeted, bc.join(", "), ac.join(", ")));
+    }
+    if b.status != a.status {
+        out.push(pair(
+            Kind::Status,
+            b.status.name().to_owned(),
+            a.status.name().to_owned(),
+        ));
+    }
+    let old_d: HashMap<String, Delivery<'_>> = delivery::of_post(b, &before.config)
+        .into_iter()
+        .map(|d| (d.channel.name.clone(), d))
+        .collect();
+    let rewordings: Vec<Rewording> = delivery::of_post(a, &after.config)
+        .into_iter()
+        .filter_map(|d| {
+            let old = old_d.get(&d.channel.name)?;
+            let (was, is) = (words(old), words(&d));
+            (was != is).then(|| Rewording {
+                channel: d.channel.name.clone(),
+                platform: d.channel.platform.name(),
+                length: d
+                    .parts
+                    .iter()
+                    .map(|p| p.length)
+                    .find(|l| l.is_over())
+                    .unwrap_or(d.parts[0].length),
+                before: was,
+                after: is,
+            })
+        })
+        .collect();
+    if !rewordings.is_empty() {
+        let text = |p: &Post| {
+            p.text
+                .as_ref()
+                .map_or(String::new(), |t| t.value.trim_end().to_owned())
+        };
+        out.push(Change {
+            rewordings,
+            ..pair(Kind::Reworded, text(b), text(a))
+        });
+    }
+    let others = other_fields(b, a);
+    if !others.is_empty() {
+        let list = others.into_iter().collect::<Vec<_>>().join(", ");
+        out.push(pair(Kind::Other, list.clone(), list));
+    }
+    out
+}
+
+/// Fields that changed but are none of the above (and do not change the text).
+fn other_fields(b: &Post, a: &Post) -> BTreeSet<&'static str> {
+    let mut out = BTreeSet::new();
+    let val = |x: Option<&crate::calendar::Located<String>>| x.map(|v| v.value.clone());
+    if val(b.cw()) != val(a.cw()) {
+        out.insert("cw");
+    }
+    if val(b.language()) != val(a.language()) {
+        out.insert("language");
+    }
+    if b.catch_up() != a.catch_up() {
+        out.insert("catch_up");
+    }
+    if b.campaign != a.campaign {
+        out.insert("campaign");
+    }
+    let media = |p: &Post| {
+        p.media
+            .iter()
+            .map(|m| {
+                (
+                    m.file.value.clone(),
+                    m.alt.as_ref().map(|x| x.value.clone()),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    if media(b) != media(a) {
+        out.insert("media");
+    }
+    let people = |p: &Post| {
+        p.extra.as_ref().map(|e| {
+            (
+                e.owner.clone(),
+                e.approved_by.clone(),
+                e.tags.clone(),
+                e.notes.clone(),
+            )
+        })
+    };
+    if people(b) != people(a) {
+        let (pb, pa) = (people(b).unwrap_or_default(), people(a).unwrap_or_default());
+        if pb.0 != pa.0 {
+            out.insert("owner");
+        }
+        if pb.1 != pa.1 {
+            out.insert("approved_by");
+        }
+        if pb.2 != pa.2 {
+            out.insert("tags");
+        }
+        if pb.3 != pa.3 {
+            out.insert("notes");
+        }
+    }
+    out
+}

@@ -1,0 +1,280 @@
+//! `diff` formats: human (coloured on a terminal), Markdown for a pull-request
+//! comment, JSON (SPEC §3).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use similar::{ChangeTag, TextDiff};
+
+use super::preview::fmt_length;
+use crate::diff::{Change, Kind};
+
+/// A word-level diff: `[-old-]{+new+}` (or red/green when coloured); runs of
+/// changed words are grouped.
+pub fn word_diff(before: &str, after: &str, color: bool) -> String {
+    let diff = TextDiff::from_words(before, after);
+    let mut runs: Vec<(ChangeTag, String)> = Vec::new();
+    for change in diff.iter_all_changes() {
+        match runs.last_mut() {
+            Some((tag, text)) if *tag == change.tag() => text.push_str(change.value()),
+            // Spaces between two changed words join the run.
+            _ => runs.push((change.tag(), change.value().to_owned())),
+        }
+    }
+    let mut out = String::new();
+    for (tag, text) in runs {
+        match (tag, color) {
+            (ChangeTag::Equal, _) => out.push_str(&text),
+            (ChangeTag::Delete, true) => {
+                let _ = write!(out, "\x1b[31;9m{text}\x1b[0m");
+            }
+            (ChangeTag::Insert, true) => {
+                let _ = write!(out, "\x1b[32m{text}\x1b[0m");
+            }
+            (ChangeTag::Delete, false) => {
+                let _ = write!(out, "[-{text}-]");
+            }
+            (ChangeTag::Insert, false) => {
+                let _ = write!(out, "{{+{text}+}}");
+            }
+        }
+    }
+    out
+}
+
+fn marker(kind: Kind) -> char {
+    match kind {
+        Kind::Added => '+',
+        Kind::Removed => '-',
+        _ => '~',
+    }
+}
+
+const PUBLISHED_WARNING: &str =
+    "ALREADY PUBLISHED: editing it will not change what went out; `status: retracted` deletes it";
+
+pub fn human(changes: &[Change], color: bool) -> String {
+    if changes.is_empty() {
+        return "no changes to posts\n".to_owned();
+    }
+    let mut out = String::new();
+    let mut last_post = "";
+    for c in changes {
+        if c.post != last_post {
+            let _ = writeln!(
+                out,
+                "{} {}  ({}:{})",
+                marker(c.kind),
+                c.post,
+                c.file,
+                c.line
+            );
+            if c.published {
+                let warn = if color {
+                    format!("\x1b[1;33m{PUBLISHED_WARNING}\x1b[0m")
+                } else {
+                    PUBLISHED_WARNING.to_owned()
+                };
+                let _ = writeln!(out, "    {warn}");
+            }
+            last_post = &c.post;
+        }
+        match c.kind {
+            Kind::Added => {
+                let _ = writeln!(out, "    added: {}", c.after.as_deref().unwrap_or(""));
+            }
+            Kind::Removed => {
+                let _ = writeln!(out, "    removed: {}", c.before.as_deref().unwrap_or(""));
+            }
+            Kind::Reworded => {
+                for r in &c.rewordings {
+                    let _ = writeln!(
+                        out,
+                        "    reworded on {} ({}), now {}:",
+                        r.channel,
+                        r.platform,
+                        fmt_length(&r.length)
+                    );
+                    for line in word_diff(&r.before, &r.after, color).lines() {
+                        let _ = writeln!(out, "      {line}");
+                    }
+                }
+            }
+            Kind::Other => {
+                let _ = writeln!(
+                    out,
+                    "    other fields changed: {}",
+                    c.after.as_deref().unwrap_or("")
+                );
+            }
+            kind => {
+                let _ = writeln!(
+                    out,
+                    "    {}: {} → {}",
+                    kind.name(),
+                    c.before.as_deref().unwrap_or(""),
+                    c.after.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{}", summary(changes));
+    out
+}
+
+/// `3 posts changed: 1 added, 1 rescheduled, 1 reworded`.
+pub fn summary(changes: &[Change]) -> String {
+    let mut posts: Vec<&str> = changes.iter().map(|c| c.post.as_str()).collect();
+    posts.sort_unstable();
+    posts.dedup();
+    let mut kinds: Vec<(Kind, usize)> = Vec::new();
+    for c in changes {
+        match kinds.iter_mut().find(|(k, _)| *k == c.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((c.kind, 1)),
+        }
+    }
+    kinds.sort();
+    let list = kinds
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.name()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let noun = if posts.len() == 1 { "post" } else { "posts" };
+    format!("{} {noun} changed: {list}", posts.len())
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// For a pull-request comment: a summary table, then per post the details,
+/// with the text per channel as it will be posted and its length.
+pub fn markdown(changes: &[Change]) -> String {
+    let mut out = String::from("### postcal: what this change does to the channels\n\n");
+    if changes.is_empty() {
+        out.push_str("No post is added, removed or changed.\n");
+        return out;
+    }
+    let _ = writeln!(out, "{}\n", summary(changes));
+    out.push_str("| | post | change | before | after |\n|---|---|---|---|---|\n");
+    for c in changes {
+        let flag = if c.published { "⚠️" } else { "" };
+        let (before, after) = match c.kind {
+            Kind::Reworded => (
+                "".to_owned(),
+                c.rewordings
+                    .iter()
+                    .map(|r| r.channel.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            _ => (
+                c.before.clone().unwrap_or_default(),
+                c.after.clone().unwrap_or_default(),
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "| {flag} | `{}` | {} | {} | {} |",
+            c.post,
+            c.kind.name(),
+            md_escape(&before),
+            md_escape(&after)
+        );
+    }
+    if changes.iter().any(|c| c.published) {
+        let _ = writeln!(out, "\n⚠️ {PUBLISHED_WARNING}.");
+    }
+    for c in changes.iter().filter(|c| c.kind == Kind::Added) {
+        let _ = writeln!(out, "\n#### `{}` added ({}:{})\n", c.post, c.file, c.line);
+        for r in &c.rewordings {
+            let _ = writeln!(
+                out,
+                "**{}** ({}) — {}\n",
+                r.channel,
+                r.platform,
+                fmt_length(&r.length)
+            );
+            let _ = writeln!(out, "```text\n{}\n```", r.after.trim_end());
+        }
+    }
+    for c in changes.iter().filter(|c| c.kind == Kind::Reworded) {
+        let _ = writeln!(
+            out,
+            "\n#### `{}` re-worded ({}:{})\n",
+            c.post, c.file, c.line
+        );
+        for r in &c.rewordings {
+            let long = r.before.lines().count() + r.after.lines().count() > 12;
+            if long {
+                let _ = writeln!(
+                    out,
+                    "<details><summary>{} ({}) — {}</summary>\n",
+                    r.channel,
+                    r.platform,
+                    fmt_length(&r.length)
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "**{}** ({}) — {}\n",
+                    r.channel,
+                    r.platform,
+                    fmt_length(&r.length)
+                );
+            }
+            out.push_str("```diff\n");
+            for line in TextDiff::from_lines(&r.before, &r.after).iter_all_changes() {
+                let sign = match line.tag() {
+                    ChangeTag::Equal => ' ',
+                    ChangeTag::Delete => '-',
+                    ChangeTag::Insert => '+',
+                };
+                let _ = write!(out, "{sign}{}", line.value());
+                if !line.value().ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            out.push_str("```\n");
+            if long {
+                out.push_str("\n</details>\n");
+            }
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    post: &'a str,
+    kind: &'a str,
+    file: &'a str,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+    published: bool,
+}
+
+/// `{"changes": [{"post", "kind", "file", "before", "after", "published"}]}`.
+pub fn json(changes: &[Change]) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        changes: Vec<JsonChange<'a>>,
+    }
+    let doc = Doc {
+        changes: changes
+            .iter()
+            .map(|c| JsonChange {
+                post: &c.post,
+                kind: c.kind.name(),
+                file: &c.file,
+                before: c.before.as_deref(),
+                after: c.after.as_deref(),
+                published: c.published,
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}

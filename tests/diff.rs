@@ -1,0 +1,245 @@
+//! `postcal diff` on real git repositories made in temp dirs.
+
+use std::path::Path;
+use std::process::Command;
+
+use assert_cmd::Command as Bin;
+
+const CONFIG: &str = "\
+timezone: Europe/Madrid
+channels:
+  m: { platform: mastodon, instance: https://m.example, token: env:M_TOKEN }
+  b: { platform: bluesky, handle: x.bsky.social, app_password: env:B_PW }
+";
+
+const BASE: &str = "\
+posts:
+  - id: launch
+    at: 2026-12-03 09:00
+    status: draft
+    channels: [m]
+    text: Winter Blend is here. Dark chocolate and orange peel.
+  - id: workshop
+    at: 2026-12-04 10:00
+    status: approved
+    channels: [m, b]
+    text: Latte-art workshop on Saturday.
+  - id: old-name
+    at: 2026-12-05 10:00
+    status: approved
+    channels: [m]
+    text: Same words, new id.
+  - id: goodbye
+    at: 2026-12-06 10:00
+    status: approved
+    channels: [m]
+    text: This one is dropped.
+  - id: tips
+    at: 2026-12-07 10:00
+    status: approved
+    channels: [m]
+    text: Brew tip
+";
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["config", "user.email", "t@example.com"]);
+    git(p, &["config", "user.name", "T"]);
+    std::fs::write(p.join("postcal.yaml"), CONFIG).unwrap();
+    std::fs::create_dir(p.join("calendars")).unwrap();
+    std::fs::write(p.join("calendars/december.yaml"), BASE).unwrap();
+    git(p, &["add", "."]);
+    git(p, &["commit", "-q", "-m", "base"]);
+    dir
+}
+
+fn diff(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Bin::cargo_bin("postcal")
+        .unwrap()
+        .env_remove("NO_COLOR")
+        .args(["--color", "never", "--workspace"])
+        .arg(dir)
+        .arg("diff")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Every kind of change at once, in the working tree (uncommitted).
+fn edit(p: &Path) {
+    let text = BASE
+        .replace("status: draft", "status: approved")
+        .replace("at: 2026-12-04 10:00", "at: 2026-12-05 18:00")
+        .replace("Dark chocolate and orange peel.", "Dark chocolate, orange peel and a long finish.")
+        .replace("id: old-name", "id: new-name")
+        .replace("    channels: [m]\n    text: Brew tip", "    channels: [m, b]\n    cw: Caffeine\n    text: Brew tip")
+        .replace("  - id: goodbye\n    at: 2026-12-06 10:00\n    status: approved\n    channels: [m]\n    text: This one is dropped.\n", "");
+    std::fs::write(p.join("calendars/december.yaml"), text).unwrap();
+    // An untracked file counts too.
+    std::fs::write(
+        p.join("calendars/extra.yaml"),
+        "posts:\n  - id: fresh\n    at: 2026-12-08 12:00\n    status: review\n    channels: [b]\n    text: Brand new\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn every_kind_of_change_in_three_formats() {
+    let dir = repo();
+    edit(dir.path());
+    let (code, human) = diff(dir.path(), &[]);
+    assert_eq!(code, 0, "changes are not an error without --exit-code");
+    insta::assert_snapshot!("human", human);
+    insta::assert_snapshot!("markdown", diff(dir.path(), &["--format", "markdown"]).1);
+    insta::assert_snapshot!("json", diff(dir.path(), &["--format", "json"]).1);
+    assert_eq!(diff(dir.path(), &["--exit-code"]).0, 1);
+}
+
+#[test]
+fn no_changes_and_exit_code() {
+    let dir = repo();
+    let (code, out) = diff(dir.path(), &["--exit-code"]);
+    assert_eq!((code, out.as_str()), (0, "no changes to posts\n"));
+}
+
+#[test]
+fn between_branches_and_moving_posts_between_files() {
+    let dir = repo();
+    let p = dir.path();
+    git(p, &["checkout", "-q", "-b", "feature"]);
+    // Move the file (git mv) and split a post out to another file: no change.
+    git(
+        p,
+        &["mv", "calendars/december.yaml", "calendars/2026-12.yaml"],
+    );
+    let text = std::fs::read_to_string(p.join("calendars/2026-12.yaml")).unwrap();
+    let tips = "  - id: tips\n    at: 2026-12-07 10:00\n    status: approved\n    channels: [m]\n    text: Brew tip\n";
+    std::fs::write(p.join("calendars/2026-12.yaml"), text.replace(tips, "")).unwrap();
+    std::fs::write(p.join("calendars/tips.yaml"), format!("posts:\n{tips}")).unwrap();
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "reorganise"]);
+    let (code, out) = diff(p, &["main", "feature", "--exit-code"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "no changes to posts\n"),
+        "moving posts between files is no change"
+    );
+
+    std::fs::write(
+        p.join("calendars/tips.yaml"),
+        format!("posts:\n{}", tips.replace("10:00", "11:00")),
+    )
+    .unwrap();
+    git(p, &["commit", "-q", "-am", "move tips"]);
+    let (code, out) = diff(p, &["main", "feature", "--format", "json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changes = json["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{out}");
+    assert_eq!(changes[0]["kind"], "rescheduled");
+    assert_eq!(changes[0]["file"], "calendars/tips.yaml");
+    assert_eq!(changes[0]["before"], "Mon 07 Dec 2026 10:00");
+    assert_eq!(changes[0]["after"], "Mon 07 Dec 2026 11:00");
+}
+
+#[test]
+fn changes_to_published_posts_are_flagged() {
+    let dir = repo();
+    let p = dir.path();
+    std::fs::create_dir(p.join(".postcal")).unwrap();
+    std::fs::write(
+        p.join(".postcal/ledger.jsonl"),
+        r#"{"ts":"2026-12-04T09:00:00Z","post":"workshop","channel":"m","part":0,"event":"published","remote_id":"1","url":"https://m.example/@x/1"}"#.to_owned() + "\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("calendars/december.yaml"),
+        BASE.replace(
+            "Latte-art workshop on Saturday.",
+            "Latte-art workshop on Sunday.",
+        ),
+    )
+    .unwrap();
+    let (_, out) = diff(p, &[]);
+    assert!(out.contains("ALREADY PUBLISHED"), "{out}");
+    let (_, json) = diff(p, &["--format", "json"]);
+    assert!(json.contains("\"published\": true"), "{json}");
+}
+
+#[test]
+fn a_shallow_clone_says_how_to_fetch_history() {
+    let dir = repo();
+    let p = dir.path();
+    std::fs::write(
+        p.join("calendars/december.yaml"),
+        BASE.replace("Brew tip", "Brew tip two"),
+    )
+    .unwrap();
+    git(p, &["commit", "-q", "-am", "second"]);
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", p.display());
+    let out = Command::new("git")
+        .args(["clone", "-q", "--depth", "1", &url])
+        .arg(clone.path().join("c"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (code, out) = diff(&clone.path().join("c"), &["HEAD~1"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("shallow") && out.contains("fetch-depth: 0"),
+        "{out}"
+    );
+    let (code, out) = diff(p, &["no-such-branch"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("no-such-branch"), "{out}");
+}
+
+#[test]
+fn a_base_without_a_workspace_shows_every_post_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["config", "user.email", "t@example.com"]);
+    git(p, &["config", "user.name", "T"]);
+    std::fs::write(p.join("README"), "x").unwrap();
+    git(p, &["add", "."]);
+    git(p, &["commit", "-q", "-m", "empty"]);
+    std::fs::write(p.join("postcal.yaml"), CONFIG).unwrap();
+    std::fs::create_dir(p.join("calendars")).unwrap();
+    std::fs::write(p.join("calendars/december.yaml"), BASE).unwrap();
+    let (_, json) = diff(p, &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["changes"].as_array().unwrap().len(), 5);
+    assert!(
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["kind"] == "added")
+    );
+}
