@@ -243,3 +243,105 @@ fn a_base_without_a_workspace_shows_every_post_added() {
             .all(|c| c["kind"] == "added")
     );
 }
+
+fn validate(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Bin::cargo_bin("postcal")
+        .unwrap()
+        .args(["--color", "never", "--workspace"])
+        .arg(dir)
+        .args(["validate", "--now", "2026-11-22T12:00:00Z"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn validate_changed_since_reports_only_what_the_change_brings() {
+    let dir = repo();
+    let p = dir.path();
+    // An old problem, committed: an unknown channel on `tips`.
+    std::fs::write(
+        p.join("calendars/december.yaml"),
+        BASE.replace(
+            "    channels: [m]\n    text: Brew tip",
+            "    channels: [mm]\n    text: Brew tip",
+        ),
+    )
+    .unwrap();
+    git(p, &["commit", "-q", "-am", "old problem"]);
+    // The change: a new post with a problem, and an edited post with one.
+    std::fs::write(
+        p.join("calendars/new.yaml"),
+        "posts:\n  - id: fresh\n    at: 2026-12-09 10:00\n    channels: [x]\n    text: New\n",
+    )
+    .unwrap();
+    let edited = std::fs::read_to_string(p.join("calendars/december.yaml"))
+        .unwrap()
+        .replace(
+            "text: Latte-art workshop on Saturday.",
+            "text: \"Latte-art workshop on Saturday! #a #b #c #d #e #f\"",
+        );
+    std::fs::write(p.join("calendars/december.yaml"), edited).unwrap();
+
+    let rules = |json: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{}:{}", f["rule"].as_str().unwrap(), f["line"]))
+            .collect()
+    };
+    let (_, all) = validate(p, &["--format", "json"]);
+    assert_eq!(rules(&all).len(), 3, "{all}");
+    let (code, changed) = validate(p, &["--format", "json", "--changed-since", "HEAD"]);
+    assert_eq!(code, 1);
+    let mut found = rules(&changed);
+    found.sort();
+    assert_eq!(found, ["max-hashtags:11", "unknown-channel:4"], "{changed}");
+}
+
+#[test]
+fn github_annotations_beyond_the_limit_stay_in_the_log() {
+    let dir = repo();
+    let p = dir.path();
+    let posts: String = (0..13)
+        .map(|i| {
+            format!(
+                "  - id: p{i}\n    at: 2026-12-10 {:02}:00\n    channels: [nope]\n    text: x\n",
+                8 + i
+            )
+        })
+        .collect();
+    std::fs::write(
+        p.join("calendars/december.yaml"),
+        format!("posts:\n{posts}"),
+    )
+    .unwrap();
+    let (code, out) = validate(p, &["--format", "github"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("::error ")).count(),
+        10,
+        "{out}"
+    );
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with("calendars/december.yaml:")
+                && l.contains("error[unknown-channel]"))
+            .count(),
+        3,
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with("::notice title=postcal::3 more findings"),
+        "{out}"
+    );
+}

@@ -15,6 +15,10 @@ pub struct ValidateArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Report only findings in posts added or changed since this git
+    /// revision (and in files that changed): a pull request's own problems.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,6 +41,9 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
     let published = crate::publish::ledger::published(&ws.root);
     let loaded = started.elapsed();
     let mut findings = validate::validate(&ws, env.now, &published);
+    if let Some(rev) = &args.changed_since {
+        findings = changed_since(&ws, rev, findings)?;
+    }
     env.printer.debug(&format!(
         "loaded {} files and {} posts from {} in {loaded:.1?}; checked in {:.1?}",
         ws.sources.len(),
@@ -98,4 +105,40 @@ fn emit(
         }
     }
     Ok(())
+}
+
+/// The findings a change since `rev` is responsible for.
+fn changed_since(
+    ws: &crate::calendar::Workspace,
+    rev: &str,
+    findings: Vec<validate::Finding>,
+) -> Result<Vec<validate::Finding>, CliError> {
+    use crate::diff::git::{AtCommit, GitCli, Repo};
+    let usage = |e: crate::diff::git::GitError| CliError::Usage {
+        message: e.message,
+        help: Some(e.help),
+    };
+    let repo = GitCli::open(&ws.root).map_err(usage)?;
+    let files = AtCommit {
+        repo: &repo,
+        commit: repo.resolve(rev).map_err(usage)?,
+    };
+    let before = match crate::calendar::load_from(&ws.root, &files) {
+        Ok(before) => Some(before),
+        Err(LoadError::NotFound { .. }) => None,
+        Err(LoadError::Unusable { .. }) => {
+            return Err(CliError::Usage {
+                message: format!(
+                    "postcal.yaml at {rev} cannot be used, so changes since it cannot be told apart"
+                ),
+                help: Some("run without --changed-since".to_owned()),
+            });
+        }
+    };
+    Ok(crate::diff::only_changed(
+        ws,
+        before.as_ref(),
+        &files,
+        findings,
+    ))
 }

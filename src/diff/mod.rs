@@ -382,3 +382,38 @@ fn other_fields(b: &Post, a: &Post) -> BTreeSet<&'static str> {
     }
     out
 }
+
+/// Keep the findings a change is responsible for (`validate --changed-since`):
+/// those in posts added or changed since `before`, and whole-file findings in
+/// files whose text differs from `before_files`. With no `before` (the
+/// revision had no workspace), everything is new.
+pub fn only_changed(
+    ws: &Workspace,
+    before: Option<&Workspace>,
+    before_files: &dyn crate::calendar::files::Files,
+    findings: Vec<crate::validate::Finding>,
+) -> Vec<crate::validate::Finding> {
+    let Some(before) = before else {
+        return findings;
+    };
+    let changed: std::collections::HashSet<String> = compare(before, ws, &PublishedSet::new())
+        .into_iter()
+        .filter(|c| c.kind != Kind::Removed)
+        .map(|c| c.post)
+        .collect();
+    let index = crate::validate::PostIndex::new(ws);
+    let mut file_changed: HashMap<crate::calendar::FileId, bool> = HashMap::new();
+    findings
+        .into_iter()
+        .filter(|f| match index.owner(f) {
+            Some(i) => changed.contains(&ws.posts[i].id.value),
+            None => f.file.is_none_or(|id| {
+                *file_changed.entry(id).or_insert_with(|| {
+                    let now = ws.sources.text(id).map(|t| t.into_owned());
+                    let then = before_files.text(ws.sources.path(id)).ok().flatten();
+                    now != then
+                })
+            }),
+        })
+        .collect()
+}

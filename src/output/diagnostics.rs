@@ -157,17 +157,40 @@ pub fn json(findings: &[Finding], sources: &Sources) -> String {
 /// GitHub shows at most this many annotations of each severity per step.
 pub const GITHUB_ANNOTATION_LIMIT: usize = 10;
 
-/// GitHub Actions workflow commands, escaped as the runner expects.
+/// GitHub Actions workflow commands, escaped as the runner expects. GitHub
+/// shows at most `GITHUB_ANNOTATION_LIMIT` annotations of each severity per
+/// step: findings past that are printed as plain log lines instead (so none
+/// is lost), with a notice saying so.
 pub fn github(findings: &[Finding], sources: &Sources) -> String {
     let mut out = String::new();
+    let (mut errors, mut warnings, mut overflow) = (0, 0, 0);
     for f in findings {
-        let command = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        let (command, count) = match f.severity {
+            Severity::Error => ("error", &mut errors),
+            Severity::Warning => ("warning", &mut warnings),
         };
+        *count += 1;
+        let path = f.file.map(|id| sources.path(id));
+        let mut message = f.message.clone();
+        if let Some(help) = &f.help {
+            let _ = write!(message, "\nhelp: {help}");
+        }
+        if *count > GITHUB_ANNOTATION_LIMIT {
+            overflow += 1;
+            let place = path
+                .map(|p| format!("{p}:{}:{}: ", f.loc.line, f.loc.column))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{place}{command}[{}]: {}",
+                f.rule,
+                message.replace('\n', " — ")
+            );
+            continue;
+        }
         let mut props = Vec::new();
-        if let Some(id) = f.file {
-            props.push(format!("file={}", escape_property(sources.path(id))));
+        if let Some(path) = path {
+            props.push(format!("file={}", escape_property(path)));
             if f.loc.is_known() {
                 props.push(format!("line={}", f.loc.line));
                 props.push(format!("col={}", f.loc.column));
@@ -177,15 +200,20 @@ pub fn github(findings: &[Finding], sources: &Sources) -> String {
             "title={}",
             escape_property(&format!("postcal {}", f.rule))
         ));
-        let mut message = f.message.clone();
-        if let Some(help) = &f.help {
-            let _ = write!(message, "\nhelp: {help}");
-        }
         let _ = writeln!(
             out,
             "::{command} {}::{}",
             props.join(","),
             escape_data(&message)
+        );
+    }
+    if overflow > 0 {
+        let _ = writeln!(
+            out,
+            "::notice title=postcal::{}",
+            escape_data(&format!(
+                "{overflow} more findings than GitHub shows as annotations ({GITHUB_ANNOTATION_LIMIT} errors and {GITHUB_ANNOTATION_LIMIT} warnings per step); they are listed in this step's log"
+            ))
         );
     }
     out

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::adapters::http::Timeouts;
-use crate::calendar::{FileId, Workspace};
+use crate::calendar::Workspace;
 use crate::delivery::Delivery;
 use crate::secrets::EnvSource;
 use crate::validate::{Finding, Severity};
@@ -172,25 +172,11 @@ fn errors_by_post(
     ws: &Workspace,
     findings: &[Finding],
 ) -> (HashMap<usize, Vec<Finding>>, Vec<Finding>) {
-    let mut starts: HashMap<FileId, Vec<(u32, usize)>> = HashMap::new();
-    for (i, post) in ws.posts.iter().enumerate() {
-        starts
-            .entry(post.file)
-            .or_default()
-            .push((post.loc.line, i));
-    }
-    for list in starts.values_mut() {
-        list.sort_unstable();
-    }
+    let index = crate::validate::PostIndex::new(ws);
     let mut by_post: HashMap<usize, Vec<Finding>> = HashMap::new();
     let mut files = Vec::new();
     for f in findings.iter().filter(|f| f.severity == Severity::Error) {
-        let owner = f
-            .file
-            .and_then(|file| starts.get(&file))
-            .and_then(|list| list.iter().rev().find(|(line, _)| *line <= f.loc.line))
-            .map(|(_, i)| *i);
-        match owner {
+        match index.owner(f) {
             Some(i) => by_post.entry(i).or_default().push(f.clone()),
             None => files.push(f.clone()),
         }

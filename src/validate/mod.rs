@@ -107,6 +107,37 @@ fn normalized_hash(text: &str) -> Option<std::num::NonZeroU64> {
     std::num::NonZeroU64::new(h.finish())
 }
 
+/// Which post a finding is about, by where posts start in their files.
+pub struct PostIndex {
+    starts: HashMap<crate::calendar::FileId, Vec<(u32, usize)>>,
+}
+
+impl PostIndex {
+    pub fn new(ws: &Workspace) -> PostIndex {
+        let mut starts: HashMap<crate::calendar::FileId, Vec<(u32, usize)>> = HashMap::new();
+        for (i, post) in ws.posts.iter().enumerate() {
+            starts
+                .entry(post.file)
+                .or_default()
+                .push((post.loc.line, i));
+        }
+        for list in starts.values_mut() {
+            list.sort_unstable();
+        }
+        PostIndex { starts }
+    }
+
+    /// The index of the post a finding points into; `None` for findings
+    /// about a whole file (or postcal.yaml).
+    pub fn owner(&self, f: &Finding) -> Option<usize> {
+        let list = self.starts.get(&f.file?)?;
+        list.iter()
+            .rev()
+            .find(|(line, _)| *line <= f.loc.line)
+            .map(|(_, i)| *i)
+    }
+}
+
 /// Apply `--strict`: warnings count as errors.
 pub fn make_strict(findings: &mut [Finding]) {
     for f in findings {
