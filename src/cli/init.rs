@@ -11,9 +11,10 @@ use crate::secrets::EnvSource;
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// The folder to set up as a workspace (created when missing).
-    #[arg(value_name = "DIR", default_value = ".")]
-    pub dir: PathBuf,
+    /// The folder to set up as a workspace (created when missing; default:
+    /// --workspace if given, else the current folder).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
     /// The workspace timezone, an IANA name such as Europe/Madrid (default: the system's, else UTC).
     #[arg(long, value_name = "TZ")]
     pub timezone: Option<String>,
@@ -36,7 +37,13 @@ pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
             ),
         },
     };
-    let dir = env.cwd.join(&args.dir);
+    // With no DIR, `--workspace` (or POSTCAL_WORKSPACE) names the folder.
+    let shown = args
+        .dir
+        .clone()
+        .or_else(|| env.workspace.clone())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let dir = env.cwd.join(&shown);
     let options = Options {
         timezone: zone,
         today: env.now.with_timezone(&zone).date_naive(),
@@ -62,7 +69,7 @@ pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
     for file in &done.files {
         p.note(&file_line(file));
     }
-    p.note(&summary(&args.dir, &zone_note, &done, in_git_repo(&dir)));
+    p.note(&summary(&shown, &zone_note, &done, in_git_repo(&dir)));
     Ok(Outcome::Success)
 }
 
