@@ -328,7 +328,7 @@ pub struct RawPost {
 }
 
 /// Per-channel or per-platform overrides of a post.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVariant {
     #[serde(default)]
@@ -341,7 +341,7 @@ pub struct RawVariant {
     pub cw: Option<Located<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMedia {
     /// Path relative to the workspace root; must stay inside it.

@@ -1,8 +1,10 @@
 //! Reading a workspace at a git revision through the `git` command, behind a
 //! small trait so the comparison does not care where files come from.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Mutex;
 
 use crate::calendar::files::{Files, ReadError};
 use crate::calendar::{Loc, load_decode};
@@ -27,10 +29,71 @@ pub trait Repo {
     fn prefix(&self) -> &str;
 }
 
-/// The `git` command, run in the workspace folder.
+/// The `git` command, run in the workspace folder. File contents come
+/// through one long-running `git cat-file --batch` (a process per file made
+/// a big calendar's diff slow).
 pub struct GitCli {
     dir: PathBuf,
     prefix: String,
+    batch: Mutex<Option<Batch>>,
+}
+
+struct Batch {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Batch {
+    fn start(dir: &Path) -> std::io::Result<Batch> {
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let input = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let output = BufReader::new(
+            child
+                .stdout
+                .take()
+                .ok_or_else(|| std::io::Error::other("no stdout"))?,
+        );
+        Ok(Batch {
+            child,
+            input,
+            output,
+        })
+    }
+
+    /// `<object> missing` or `<oid> <type> <size>` then the bytes.
+    fn read(&mut self, object: &str) -> std::io::Result<Option<Vec<u8>>> {
+        writeln!(self.input, "{object}")?;
+        self.input.flush()?;
+        let mut header = String::new();
+        self.output.read_line(&mut header)?;
+        let fields: Vec<&str> = header.trim_end().split(' ').collect();
+        if fields.last() == Some(&"missing") || fields.len() != 3 {
+            return Ok(None);
+        }
+        let size: usize = fields[2].parse().map_err(std::io::Error::other)?;
+        let mut bytes = vec![0; size + 1];
+        self.output.read_exact(&mut bytes)?;
+        bytes.pop();
+        Ok((fields[1] == "blob").then_some(bytes))
+    }
 }
 
 fn git_error(message: impl Into<String>, help: impl Into<String>) -> GitError {
@@ -46,6 +109,7 @@ impl GitCli {
         let cli = GitCli {
             dir: dir.to_path_buf(),
             prefix: String::new(),
+            batch: Mutex::new(None),
         };
         let prefix = cli
             .run(&["rev-parse", "--show-prefix"])
@@ -119,21 +183,30 @@ impl Repo for GitCli {
     }
 
     fn show(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
-        // `cat-file -e` first: a missing file is an answer, not an error.
-        if self
-            .run(&["cat-file", "-e", &format!("{commit}:{path}")])
-            .is_err()
-        {
-            return Ok(None);
+        let failed = |e: std::io::Error| {
+            git_error(
+                format!("cannot read {path} at {commit}: {e}"),
+                "check that git works in this repository",
+            )
+        };
+        let mut batch = self
+            .batch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if batch.is_none() {
+            *batch = Some(Batch::start(&self.dir).map_err(failed)?);
         }
-        self.run(&["cat-file", "blob", &format!("{commit}:{path}")])
-            .map(Some)
-            .map_err(|e| {
-                git_error(
-                    format!("cannot read {path} at {commit}: {e}"),
-                    "check the revision",
-                )
-            })
+        let reader = batch
+            .as_mut()
+            .ok_or_else(|| failed(std::io::Error::other("git cat-file did not start")))?;
+        match reader.read(&format!("{commit}:{path}")) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) => {
+                // A broken stream is not reused.
+                *batch = None;
+                Err(failed(e))
+            }
+        }
     }
 
     fn prefix(&self) -> &str {

@@ -283,6 +283,32 @@ fn compare_post(
             a.status.name().to_owned(),
         ));
     }
+    // Rendering every post twice is most of a diff's cost: skip it when
+    // nothing that goes into the words changed.
+    let same_words = b.text == a.text
+        && b.thread == a.thread
+        && b.variants == a.variants
+        && b.campaign == a.campaign
+        && before.config.utm == after.config.utm;
+    if !same_words {
+        out.extend(rewording(before, b, after, a, &pair));
+    }
+    let others = other_fields(b, a);
+    if !others.is_empty() {
+        let list = others.into_iter().collect::<Vec<_>>().join(", ");
+        out.push(pair(Kind::Other, list.clone(), list));
+    }
+    out
+}
+
+/// The posts' words per channel, when they differ.
+fn rewording(
+    before: &Workspace,
+    b: &Post,
+    after: &Workspace,
+    a: &Post,
+    pair: &dyn Fn(Kind, String, String) -> Change,
+) -> Option<Change> {
     let old_d: HashMap<String, Delivery<'_>> = delivery::of_post(b, &before.config)
         .into_iter()
         .map(|d| (d.channel.name.clone(), d))
@@ -306,23 +332,15 @@ fn compare_post(
             })
         })
         .collect();
-    if !rewordings.is_empty() {
-        let text = |p: &Post| {
-            p.text
-                .as_ref()
-                .map_or(String::new(), |t| t.value.trim_end().to_owned())
-        };
-        out.push(Change {
-            rewordings,
-            ..pair(Kind::Reworded, text(b), text(a))
-        });
-    }
-    let others = other_fields(b, a);
-    if !others.is_empty() {
-        let list = others.into_iter().collect::<Vec<_>>().join(", ");
-        out.push(pair(Kind::Other, list.clone(), list));
-    }
-    out
+    let text = |p: &Post| {
+        p.text
+            .as_ref()
+            .map_or(String::new(), |t| t.value.trim_end().to_owned())
+    };
+    (!rewordings.is_empty()).then(|| Change {
+        rewordings,
+        ..pair(Kind::Reworded, text(b), text(a))
+    })
 }
 
 /// Fields that changed but are none of the above (and do not change the text).
