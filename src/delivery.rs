@@ -38,8 +38,14 @@ impl Delivery<'_> {
         &self.parts[0].text
     }
 
-    pub fn is_over_limit(&self) -> bool {
-        self.parts.iter().any(|p| p.length.is_over())
+    /// The length to show for the whole delivery: the first part over its
+    /// limit, else the first part's.
+    pub fn worst_length(&self) -> Length {
+        self.parts
+            .iter()
+            .map(|p| p.length)
+            .find(Length::is_over)
+            .unwrap_or(self.parts[0].length)
     }
 }
 

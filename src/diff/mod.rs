@@ -71,6 +71,19 @@ pub struct Change {
     pub rewordings: Vec<Rewording>,
 }
 
+impl Rewording {
+    /// What `d` now posts, against `before`.
+    fn of(d: &Delivery<'_>, before: String) -> Rewording {
+        Rewording {
+            channel: d.channel.name.clone(),
+            platform: d.channel.platform.name(),
+            length: d.worst_length(),
+            before,
+            after: words(d),
+        }
+    }
+}
+
 /// Everything about a post that is its content, for recognising a rename.
 fn content_key(ws: &Workspace, p: &Post) -> String {
     let texts: Vec<String> = delivery::of_post(p, &ws.config)
@@ -199,19 +212,8 @@ pub fn compare(before: &Workspace, after: &Workspace, published: &PublishedSet) 
         );
         // What each channel will get, for reviewers.
         let rewordings = delivery::of_post(p, &after.config)
-            .into_iter()
-            .map(|d| Rewording {
-                channel: d.channel.name.clone(),
-                platform: d.channel.platform.name(),
-                length: d
-                    .parts
-                    .iter()
-                    .map(|p| p.length)
-                    .find(|l| l.is_over())
-                    .unwrap_or(d.parts[0].length),
-                before: String::new(),
-                after: words(&d),
-            })
+            .iter()
+            .map(|d| Rewording::of(d, String::new()))
             .collect();
         changes.push(Change {
             after: Some(summary),
@@ -318,18 +320,7 @@ fn rewording(
         .filter_map(|d| {
             let old = old_d.get(&d.channel.name)?;
             let (was, is) = (words(old), words(&d));
-            (was != is).then(|| Rewording {
-                channel: d.channel.name.clone(),
-                platform: d.channel.platform.name(),
-                length: d
-                    .parts
-                    .iter()
-                    .map(|p| p.length)
-                    .find(|l| l.is_over())
-                    .unwrap_or(d.parts[0].length),
-                before: was,
-                after: is,
-            })
+            (was != is).then(|| Rewording::of(&d, was))
         })
         .collect();
     let text = |p: &Post| {

@@ -67,17 +67,13 @@ pub fn table(deliveries: &[Delivery<'_>], zone: Tz) -> String {
         if !d.media.is_empty() {
             let _ = write!(text, " [{} media]", d.media.len());
         }
-        let worst = d
-            .parts
-            .iter()
-            .find(|p| p.length.is_over())
-            .unwrap_or(&d.parts[0]);
+        let worst = d.worst_length();
         t.add_row([
             fmt_time(d, zone, "%a %d %b %H:%M"),
             d.channel.name.clone(),
             d.post.id.value.clone(),
             d.post.status.name().to_owned(),
-            fmt_length(&worst.length),
+            fmt_length(&worst),
             text,
         ]);
     }

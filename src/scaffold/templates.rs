@@ -1,0 +1,329 @@
+//! The files `postcal init` writes, as templates (`@@NAME@@` is filled in).
+
+pub(super) const CONFIG: &str = r#"# yaml-language-server: $schema=schema/postcal.schema.json
+#
+# Workspace settings, written by `postcal init`. Check them with
+# `postcal validate`; `postcal rules` lists every rule.
+timezone: @@TIMEZONE@@   # IANA name: calendar times are wall times in this zone
+calendars: calendars     # folder scanned recursively for *.yaml / *.yml
+
+channels:                # where posts go: a name you choose -> an account
+  brand-mastodon:
+    platform: mastodon
+    instance: https://mastodon.social     # your server
+    token: env:BRAND_MASTODON_TOKEN      # secrets: env:NAME or file:PATH, never the value
+  # brand-bsky:
+  #   platform: bluesky
+  #   handle: brand.bsky.social
+  #   app_password: env:BRAND_BSKY_APP_PASSWORD   # an app password, not the account's
+
+publish:
+  catch_up: 2h             # how late a due post may still go out (scheduled CI starts late)
+  require_approval: true   # only `status: approved` posts are published
+  freeze: false            # crisis switch: true stops all publishing
+
+links:
+  utm:                     # added to every http(s) link when a post is rendered
+    utm_source: "{platform}"
+    utm_medium: social
+    utm_campaign: "{campaign}"
+
+rules:                     # off | warn | error, or a map with `level` and options
+  max-hashtags: { level: warn, max: 3 }
+  banned-phrases: { level: error, phrases: ["guaranteed results"] }
+  min-gap: { level: warn, minutes: 60 }      # between two posts on one channel
+  max-per-day: { level: warn, max: 4 }       # per channel, in the workspace timezone
+  alt-text: error                            # every image needs alt text
+  duplicate-text: { level: warn, days: 30 }  # same text on one channel within 30 days
+"#;
+
+pub(super) const EXAMPLE_CALENDAR: &str = r#"# yaml-language-server: $schema=../../schema/calendar.schema.json
+#
+# Example posts for @@MONTH@@, written by `postcal init`. Every *.yaml file
+# under calendars/ is read: one per month, one per campaign, as you like.
+# Careful: once the publish job runs with credentials, `approved` posts go out
+# when their time comes. Edit or delete these first.
+campaign: getting-started
+defaults:
+  channels: [brand-mastodon]
+posts:
+  - id: hello-calendar
+    at: @@AT1@@
+    status: approved
+    text: |
+      Hello! Our posts are now planned together in a shared calendar and reviewed before they go out. More soon: https://example.com
+  - id: behind-the-scenes
+    at: @@AT2@@
+    status: draft          # drafts are never published; set `approved` when ready
+    owner: you
+    text: |
+      Behind the scenes: how our team plans a month of posts. #planning
+    thread:
+      - Every post is a few lines of YAML, reviewed in a pull request.
+  - id: weekend-question
+    at: @@AT3@@
+    status: draft
+    text: What should we write about next? Tell us in the replies!
+"#;
+
+pub(super) const GITHUB_PR: &str = r#"# Written by `postcal init`. On every pull request: check the calendar
+# (findings show as annotations on the changed lines) and post what will change
+# on each channel as one comment, updated on every push.
+#
+# POSTCAL_INSTALL is a placeholder: there is no public release to download
+# yet. Set it to the command that installs your copy, e.g.
+#   cargo install --locked --git https://git.example.com/you/postcal
+# The binary is cached under that command; change the command to refresh it.
+name: Calendar (postcal)
+
+on:
+  pull_request:
+
+permissions:
+  contents: read
+  pull-requests: write
+
+concurrency:
+  group: postcal-pr-${{ github.event.pull_request.number }}
+  cancel-in-progress: true
+
+env:
+  POSTCAL_INSTALL: cargo install --locked postcal
+
+jobs:
+  calendar:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # the diff reads the base branch's history
+      - name: Cache postcal
+        id: cache
+        uses: actions/cache@v4
+        with:
+          path: ~/.cargo/bin/postcal
+          key: postcal-${{ runner.os }}-${{ env.POSTCAL_INSTALL }}
+      - name: Install postcal
+        if: steps.cache.outputs.cache-hit != 'true'
+        run: eval "$POSTCAL_INSTALL"
+      - name: Validate
+        run: postcal validate --format github
+      - name: Diff against the base branch
+        id: diff
+        if: ${{ !cancelled() }}
+        run: postcal diff "origin/$GITHUB_BASE_REF" --format markdown > "$RUNNER_TEMP/postcal-diff.md"
+      - name: Comment the diff on the pull request
+        if: ${{ !cancelled() && steps.diff.outcome == 'success' }}
+        # Pull requests from forks get a read-only token: no comment, no failure.
+        continue-on-error: ${{ github.event.pull_request.head.repo.fork }}
+        uses: actions/github-script@v7
+        with:
+          script: |
+            const fs = require('fs');
+            const marker = '<!-- postcal-diff -->';
+            let diff = fs.readFileSync(`${process.env.RUNNER_TEMP}/postcal-diff.md`, 'utf8').trim();
+            if (!diff) diff = 'No changes to the calendar.';
+            const limit = 60000; // GitHub refuses comments over 65536 characters
+            if (diff.length > limit) {
+              diff = diff.slice(0, limit) + '\n\n*(cut short: run `postcal diff` locally for the rest)*';
+            }
+            const body = `${marker}\n${diff}\n`;
+            const { owner, repo } = context.repo;
+            const issue_number = context.issue.number;
+            const comments = await github.paginate(github.rest.issues.listComments, {
+              owner, repo, issue_number, per_page: 100,
+            });
+            const previous = comments.find(
+              (c) => c.user.type === 'Bot' && (c.body || '').startsWith(marker),
+            );
+            if (previous) {
+              await github.rest.issues.updateComment({ owner, repo, comment_id: previous.id, body });
+            } else {
+              await github.rest.issues.createComment({ owner, repo, issue_number, body });
+            }
+"#;
+
+pub(super) const GITHUB_PUBLISH: &str = r#"# Written by `postcal init`. Every 15 minutes: publish the due posts, then
+# commit the ledger (.postcal/ledger.jsonl, the record of what went out) back,
+# so the next run knows. GitHub starts scheduled runs late when it is busy;
+# `publish.catch_up` in postcal.yaml absorbs that.
+#
+# Secrets: add every `env:` name from postcal.yaml as a repository secret
+# (Settings > Secrets and variables > Actions) and list it under the publish
+# step's `env:` below. Crisis switch without a commit: set the repository
+# variable POSTCAL_FREEZE to 1. Branch protection must let this job push.
+#
+# POSTCAL_INSTALL is a placeholder: there is no public release to download
+# yet. Set it to the command that installs your copy, e.g.
+#   cargo install --locked --git https://git.example.com/you/postcal
+# The binary is cached under that command; change the command to refresh it.
+name: Publish (postcal)
+
+on:
+  schedule:
+    - cron: "*/15 * * * *"
+  workflow_dispatch:
+
+concurrency:
+  group: postcal-publish
+  cancel-in-progress: false
+
+permissions:
+  contents: write
+
+env:
+  POSTCAL_INSTALL: cargo install --locked postcal
+
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    steps:
+      - uses: actions/checkout@v4
+      - name: Cache postcal
+        id: cache
+        uses: actions/cache@v4
+        with:
+          path: ~/.cargo/bin/postcal
+          key: postcal-${{ runner.os }}-${{ env.POSTCAL_INSTALL }}
+      - name: Install postcal
+        if: steps.cache.outputs.cache-hit != 'true'
+        run: eval "$POSTCAL_INSTALL"
+      - name: Publish due posts
+        id: publish
+        # A failed run records too: commit the ledger first, fail the job after.
+        continue-on-error: true
+        run: postcal publish
+        env:
+          POSTCAL_FREEZE: ${{ vars.POSTCAL_FREEZE }}
+@@SECRETS_ENV@@      - name: Commit the ledger
+        id: ledger
+        if: ${{ !cancelled() }}
+        run: |
+          [ -f .postcal/ledger.jsonl ] || exit 0
+          git add .postcal/ledger.jsonl
+          git diff --cached --quiet && exit 0
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          git commit -q -m "Ledger after a publish run"
+          for try in 1 2 3; do
+            if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
+              exit 0
+            fi
+            git rebase --abort 2>/dev/null || true
+            sleep $((try * 10))
+          done
+          echo "::error::could not push the ledger after 3 tries; it is kept as an artifact of this run: commit it by hand before the next run, or posts may go out twice"
+          exit 1
+      - name: Keep the unpushed ledger
+        if: ${{ failure() && steps.ledger.outcome == 'failure' }}
+        uses: actions/upload-artifact@v4
+        with:
+          name: postcal-ledger-${{ github.run_id }}
+          path: .postcal/ledger.jsonl
+      - name: Fail when publishing failed
+        if: ${{ steps.publish.outcome == 'failure' }}
+        run: |
+          echo "::error::postcal publish failed; its output is in the step above"
+          exit 1
+"#;
+
+pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for the calendar:
+# - merge requests: validate the calendar and print the diff against the
+#   target branch in the job log;
+# - schedules (Build > Pipeline schedules, e.g. "*/15 * * * *") and manual
+#   runs: publish the due posts and commit the ledger back. GitLab starts
+#   scheduled pipelines late when it is busy; `publish.catch_up` absorbs that.
+#
+# Settings > CI/CD > Variables: add each credential as a masked variable
+# (@@SECRETS@@), and POSTCAL_PUSH_TOKEN, a masked project access token with
+# write_repository (the job token cannot push). Crisis switch without a
+# commit: a variable POSTCAL_FREEZE=1.
+#
+# POSTCAL_INSTALL is a placeholder: there is no public release to download
+# yet. Set it to the command that installs your copy, e.g.
+#   cargo install --locked --git https://git.example.com/you/postcal
+# The binary is cached; clear the runner caches to refresh it.
+
+variables:
+  POSTCAL_INSTALL: cargo install --locked postcal
+  CARGO_INSTALL_ROOT: $CI_PROJECT_DIR/.cargo-install
+
+default:
+  image: rust:1
+  cache:
+    key: postcal-bin
+    paths:
+      - .cargo-install/
+  before_script:
+    - export PATH="$CARGO_INSTALL_ROOT/bin:$PATH"
+    - command -v postcal >/dev/null || eval "$POSTCAL_INSTALL"
+
+postcal-validate:
+  stage: test
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  variables:
+    GIT_DEPTH: 0   # the diff reads the target branch's history
+  script:
+    - |
+      rc=0
+      postcal validate || rc=$?
+      target="$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+      git fetch -q origin "+refs/heads/$target:refs/remotes/origin/$target"
+      postcal diff "origin/$target" || rc=1
+      exit $rc
+
+postcal-publish:
+  stage: deploy
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+    - if: $CI_PIPELINE_SOURCE == "web"
+  resource_group: postcal-publish   # one run at a time
+  script:
+    - |
+      rc=0
+      postcal publish || rc=$?
+      if [ -f .postcal/ledger.jsonl ]; then
+        git add .postcal/ledger.jsonl
+        if ! git diff --cached --quiet; then
+          git config user.name "postcal"
+          git config user.email "postcal@$CI_SERVER_HOST"
+          git commit -q -m "Ledger after a publish run"
+          push_url="$CI_SERVER_PROTOCOL://oauth2:$POSTCAL_PUSH_TOKEN@$CI_SERVER_HOST:$CI_SERVER_PORT/$CI_PROJECT_PATH.git"
+          pushed=no
+          for try in 1 2 3; do
+            if git fetch -q origin "$CI_COMMIT_BRANCH" && git rebase -q FETCH_HEAD \
+                && git push -q "$push_url" "HEAD:$CI_COMMIT_BRANCH"; then
+              pushed=yes
+              break
+            fi
+            git rebase --abort 2>/dev/null || true
+            sleep $((try * 10))
+          done
+          if [ "$pushed" = no ]; then
+            echo "could not push the ledger after 3 tries: commit it by hand before the next run, or posts may go out twice"
+            rc=1
+          fi
+        fi
+      fi
+      exit $rc
+"#;
+
+pub(super) const CRONTAB: &str = r#"# Written by `postcal init`: publish from cron on a plain server.
+#
+# 1. Clone this repository on the server (the path below is an example), with
+#    push access, and install postcal (see POSTCAL_INSTALL in the workflows).
+#    Cron's PATH is short: add a PATH= line above the job if the binary is in
+#    ~/.cargo/bin, e.g. PATH=/home/you/.cargo/bin:/usr/local/bin:/usr/bin:/bin
+# 2. Keep secrets out of this file: put `export @@SECRET@@=...` in a file only
+#    the cron user can read and start the job with `. /path/to/that/file &&`,
+#    or use `file:PATH` credentials in postcal.yaml.
+# 3. Install: (crontab -l; cat postcal.crontab) | crontab -
+#
+# Every 5 minutes: pull, publish, commit and push the ledger (a push that
+# fails is retried by the next run). A quiet run prints nothing, so cron
+# mails only when something happened; exit 75 means the previous run is
+# still busy (the next one simply tries again).
+*/5 * * * * cd /srv/brand-calendar && { git pull -q --rebase --autostash; postcal publish; rc=$?; git add .postcal/ledger.jsonl 2>/dev/null; git diff --cached --quiet || git commit -qm "Ledger after a publish run"; git push -q; exit $rc; }
+"#;
