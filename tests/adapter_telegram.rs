@@ -2,8 +2,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use postcal::adapters::{AdapterError, ErrorKind, MediaItem, Remote};
 use support::{Behaviour, Fake, telegram};
@@ -137,51 +135,6 @@ fn a_thread_is_a_reply_chain() {
         sent[2].json()["reply_parameters"],
         serde_json::json!({"message_id": second_remote.id.parse::<i64>().unwrap()})
     );
-}
-
-#[test]
-fn every_failure_is_classified_without_leaking_the_token() {
-    let cases = [
-        (Behaviour::Unauthorized, ErrorKind::Permanent),
-        (Behaviour::Invalid, ErrorKind::Permanent),
-        (
-            Behaviour::RateLimited {
-                retry_after_secs: 7,
-            },
-            ErrorKind::Transient {
-                retry_after: Some(Duration::from_secs(7)),
-            },
-        ),
-        (
-            Behaviour::ServerError,
-            ErrorKind::Transient { retry_after: None },
-        ),
-        (
-            Behaviour::FailOnceThenOk,
-            ErrorKind::Transient { retry_after: None },
-        ),
-        (Behaviour::Garbage, ErrorKind::Ambiguous),
-        (
-            Behaviour::Slow(Duration::from_secs(3)),
-            ErrorKind::Ambiguous,
-        ),
-        (
-            Behaviour::CommitThenHang(Duration::from_secs(3)),
-            ErrorKind::Ambiguous,
-        ),
-    ];
-    for (behaviour, kind) in cases {
-        let fake = telegram::start(behaviour);
-        let (_ws, mut adapter) = setup(&fake);
-        let err = adapter.post(&support::part("x", "k")).unwrap_err();
-        assert_eq!(err.kind, kind, "{behaviour:?}: {err}");
-        assert_no_secret(&err);
-        assert!(err.message.starts_with("Telegram sendMessage"), "{err}");
-        if behaviour == Behaviour::FailOnceThenOk {
-            adapter.post(&support::part("x", "k")).unwrap();
-            assert_eq!((fake.posts)().len(), 1);
-        }
-    }
 }
 
 #[test]

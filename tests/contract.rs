@@ -1,8 +1,8 @@
 //! One contract, every adapter: the same body runs against each platform's
 //! local server (tests/support), checking how answers are classified —
 //! success, bad credentials, validation errors, 429 with the platform's wait,
-//! 5xx, an unreadable success, a server too slow, no server at all — and that
-//! no secret ever shows in an error.
+//! 5xx (and a retry after one), an unreadable success, a server too slow, no
+//! server at all — and that no secret ever shows in an error.
 
 mod support;
 
@@ -163,6 +163,22 @@ fn server_errors_are_transient() {
         let error = result.expect_err(p.name);
         assert!(error.is_transient(), "{}: {error:?}", p.name);
         assert_no_secret(p, &fake, &error);
+    }
+}
+
+#[test]
+fn a_failure_then_a_retry_posts_once() {
+    for p in &PLATFORMS {
+        let fake = (p.start)(Behaviour::FailOnceThenOk);
+        let ws = support::workspace(&[("ch", p.name, &fake)]);
+        let mut adapter = support::adapter(ws.path(), "ch", &fake.env);
+        let part = support::part("Hello again", "postcal-contract-key");
+        let error = adapter.post(&part).expect_err(p.name);
+        assert!(error.is_transient(), "{}: {error:?}", p.name);
+        adapter
+            .post(&part)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        assert_eq!((fake.posts)().len(), 1, "{}", p.name);
     }
 }
 
