@@ -588,3 +588,23 @@ fn a_thread_cut_short_resumes_where_it_stopped() {
     );
     assert_eq!(posts[2]["in_reply_to_id"], posts[1]["id"]);
 }
+
+#[test]
+fn an_approved_post_with_an_impossible_time_is_reported_not_dropped() {
+    let fake = mastodon::start(Behaviour::Ok);
+    let ws = support::workspace(&[("m", "mastodon", &fake)]);
+    // 02:30 does not exist in Madrid on 29 March 2026.
+    calendar(
+        ws.path(),
+        "posts:\n  - id: spring\n    at: 2026-03-29 02:30\n    status: approved\n    channels: [m]\n    text: Clocks change\n",
+    );
+    let run = publish(
+        ws.path(),
+        &[&fake],
+        &["--now", "2026-03-29T10:00:00+02:00", "--format", "json"],
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(run.outcomes(), vec![("spring@m".into(), "failed".into())]);
+    assert!(run.stdout.contains("is not a valid time"), "{}", run.stdout);
+    assert!(fake.requests().is_empty());
+}

@@ -353,6 +353,8 @@ impl Engine<'_> {
                         attempt += 1;
                         continue;
                     }
+                    // The platform says it is not there: a plain failure.
+                    Ok(None) => return self.failed(item, part, hash, &error.message, true),
                     _ if adapter.dedupes_resend(chrono::Duration::zero())
                         && attempt < MAX_ATTEMPTS =>
                     {

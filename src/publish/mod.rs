@@ -223,6 +223,35 @@ pub fn publish(
         skipped_ledger_lines: state.skipped_lines.clone(),
         ..Report::default()
     };
+    // An approved post whose time cannot be read is never due: say so every
+    // run rather than drop it silently.
+    for post in ws.posts.iter().filter(|p| {
+        p.at.is_none() && plan::publishable(p.status, ws.config.publish.require_approval)
+    }) {
+        if !options.selection.posts.is_empty() && !options.selection.posts.contains(&post.id.value)
+        {
+            continue;
+        }
+        for channel in post
+            .channels
+            .iter()
+            .filter(|c| ws.config.channels.contains_key(&c.value))
+        {
+            report.outcomes.push(Outcome {
+                post: post.id.value.clone(),
+                channel: channel.value.clone(),
+                at: now,
+                kind: OutcomeKind::Failed,
+                url: None,
+                error: Some(format!(
+                    "not published: its `at` ({}:{}) is not a valid time; run `postcal validate`",
+                    ws.sources.path(post.file),
+                    post.at_loc.line
+                )),
+                loud: false,
+            });
+        }
+    }
     let items = plan::plan(ws, &state, now, &options.selection);
     let mut ledger = if options.dry_run {
         None
