@@ -532,11 +532,33 @@ impl Adapter for Bluesky {
             http.client().get(&url).header(AUTHORIZATION, auth)
         })?;
         let mut out = format!("@{} ({}) on {}", me.handle, me.did, self.service);
+        // Cron depends on the refresh token: say when it runs out.
+        if let Some(expiry) = self.session.as_ref().and_then(|s| jwt_expiry(&s.refresh)) {
+            out.push_str(&format!(
+                "; session renewable until {} (then a new login)",
+                expiry.format("%Y-%m-%d")
+            ));
+        }
         if let Some(problem) = &self.cache_problem {
             out.push_str(&format!("; {problem}"));
         }
         Ok(out)
     }
+}
+
+/// The `exp` claim of a JWT (its payload is base64url JSON; the signature is
+/// the server's business, not ours).
+fn jwt_expiry(token: &SecretString) -> Option<chrono::DateTime<chrono::Utc>> {
+    use base64::Engine as _;
+    let payload = token.expose_secret().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let exp = serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .get("exp")?
+        .as_i64()?;
+    chrono::DateTime::from_timestamp(exp, 0)
 }
 
 fn bearer(token: &SecretString) -> String {
@@ -613,6 +635,19 @@ mod tests {
         assert!(token_refused(&error(400, "ExpiredToken")));
         assert!(token_refused(&error(400, "InvalidToken")));
         assert!(!token_refused(&error(401, "AuthenticationRequired")));
+    }
+
+    #[test]
+    fn jwt_expiry_is_read_from_the_payload() {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"scope":"com.atproto.refresh","exp":1796112000}"#);
+        let token = SecretString::from(format!("eyJhbGciOiJIUzI1NiJ9.{payload}.sig"));
+        assert_eq!(
+            jwt_expiry(&token).unwrap().to_rfc3339(),
+            "2026-12-01T08:00:00+00:00"
+        );
+        assert!(jwt_expiry(&SecretString::from("not-a-jwt".to_owned())).is_none());
     }
 
     #[test]
