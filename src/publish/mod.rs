@@ -9,7 +9,6 @@ pub mod plan;
 pub mod status;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -369,9 +368,4 @@ pub fn mark_published(
         ledger.append(&r)?;
     }
     Ok(parts.len())
-}
-
-/// Whether `root` has a ledger at all (for messages).
-pub fn has_ledger(root: &Path) -> bool {
-    root.join(ledger::LEDGER_PATH).is_file()
 }
