@@ -404,10 +404,11 @@ fn one_failing_channel_does_not_stop_the_others() {
         ws.path(),
         "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m, s]\n    text: Hello\n",
     );
+    // At the highest verbosity: secrets stay out of every log.
     let run = publish(
         ws.path(),
         &[&good, &bad],
-        &["--now", NOW, "--format", "json"],
+        &["--now", NOW, "--format", "json", "-vv"],
     );
     assert_eq!(run.code, 1);
     let mut outcomes = run.outcomes();
