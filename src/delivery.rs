@@ -4,13 +4,13 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::calendar::raw::{RawMedia, RawVariant};
-use crate::calendar::{Channel, Config, Loc, Located, Post, Workspace};
+use crate::calendar::{Channel, Config, Media, Post, Variant, Workspace};
+use crate::diagnostic::{Loc, Located, Subject};
 use crate::platform::{Length, count_text, http_links};
 
-/// One part of a delivery: the main text (part 0) or a thread follow-up.
+/// One rendered part of a delivery: the main text (part 0) or a thread follow-up.
 #[derive(Debug, Clone)]
-pub struct Part {
+pub struct RenderedPart {
     pub text: String,
     /// Where its text is written (the post's, or a variant's).
     pub loc: Loc,
@@ -23,8 +23,8 @@ pub struct Delivery<'a> {
     pub channel: &'a Channel,
     pub at: DateTime<Utc>,
     /// Part 0 is the post itself; the rest are its thread, in order.
-    pub parts: Vec<Part>,
-    pub media: &'a [RawMedia],
+    pub parts: Vec<RenderedPart>,
+    pub media: &'a [Media],
     pub cw: Option<&'a str>,
 }
 
@@ -32,6 +32,11 @@ impl Delivery<'_> {
     /// `post-id@channel`, as deliveries are named in output and the ledger.
     pub fn key(&self) -> String {
         format!("{}@{}", self.post.id.value, self.channel.name)
+    }
+
+    /// What a finding about this delivery is about.
+    pub fn subject(&self) -> Subject {
+        self.post.delivery_subject(&self.channel.name)
     }
 
     pub fn text(&self) -> &str {
@@ -89,20 +94,20 @@ pub fn on_channel<'a>(
 
 /// The variant of `post` that applies on `channel`: one named after the
 /// channel wins over one named after its platform.
-pub fn variant_for<'a>(post: &'a Post, channel: &Channel) -> Option<&'a RawVariant> {
+pub fn variant_for<'a>(post: &'a Post, channel: &Channel) -> Option<&'a Variant> {
     post.variants
         .iter()
         .find(|(key, _)| key.value == channel.name)
         .or_else(|| {
             post.variants
                 .iter()
-                .find(|(key, _)| key.value == channel.platform.name())
+                .find(|(key, _)| key.value == channel.platform().name())
         })
         .map(|(_, v)| v)
 }
 
 /// The media a delivery of `post` on `channel` attaches.
-pub fn media_for<'a>(post: &'a Post, channel: &Channel) -> &'a [RawMedia] {
+pub fn media_for<'a>(post: &'a Post, channel: &Channel) -> &'a [Media] {
     variant_for(post, channel)
         .and_then(|v| v.media.as_deref())
         .unwrap_or(&post.media)
@@ -126,19 +131,19 @@ fn render<'a>(
         .and_then(|v| v.cw.as_ref())
         .or(post.cw())
         .map(|c| c.value.as_str())
-        .filter(|_| channel.platform.supports_cw());
+        .filter(|_| channel.platform().supports_cw());
 
     let decorate = |s: &str| append_utm(s, &config.utm, post, channel);
     let main_text = text
         .map(|t| decorate(t.value.trim_end()))
         .unwrap_or_default();
     let main_loc = text.map_or(post.loc, |t| t.loc);
-    let mut parts = vec![Part {
+    let mut parts = vec![RenderedPart {
         length: count_text(
-            channel.platform,
+            channel.platform(),
             &main_text,
             cw,
-            channel.max_chars,
+            channel.max_chars(),
             !media.is_empty(),
         ),
         text: main_text,
@@ -146,8 +151,8 @@ fn render<'a>(
     }];
     parts.extend(thread.iter().map(|t| {
         let text = decorate(t.value.trim_end());
-        Part {
-            length: count_text(channel.platform, &text, None, channel.max_chars, false),
+        RenderedPart {
+            length: count_text(channel.platform(), &text, None, channel.max_chars(), false),
             text,
             loc: t.loc,
         }
@@ -225,12 +230,9 @@ fn decorate_link(link: &str, utm: &[(String, String)], post: &Post, channel: &Ch
     out
 }
 
-/// The placeholders a UTM template may use.
-pub const PLACEHOLDERS: [&str; 4] = ["platform", "channel", "campaign", "post"];
-
 fn expand(template: &str, post: &Post, channel: &Channel) -> String {
     template
-        .replace("{platform}", channel.platform.name())
+        .replace("{platform}", channel.platform().name())
         .replace("{channel}", &channel.name)
         .replace("{campaign}", post.campaign.as_deref().unwrap_or(""))
         .replace("{post}", &post.id.value)

@@ -9,6 +9,7 @@ pub mod adapters;
 pub mod calendar;
 pub mod cli;
 pub mod delivery;
+pub mod diagnostic;
 pub mod diff;
 pub mod output;
 pub mod platform;

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use postcal::calendar::{self, LoadError};
-use postcal::validate::{self, PublishedSet, Severity};
+use postcal::diagnostic::Severity;
+use postcal::validate::{self, PublishedSet};
 
 const CONFIG: &str = "\
 timezone: Europe/Madrid
@@ -26,7 +27,7 @@ fn findings_with(extra_config: &str, calendar: &str) -> Vec<(String, u32, Severi
     let ws = calendar::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     validate::validate(&ws, now(), &PublishedSet::new())
         .into_iter()
-        .map(|f| (f.rule.to_owned(), f.loc.line, f.severity))
+        .map(|f| (f.rule.as_str().to_owned(), f.loc.line, f.severity))
         .collect()
 }
 
@@ -174,7 +175,7 @@ fn media_on_slack_and_too_many_items() {
     let f = validate::validate(&ws, now(), &PublishedSet::new());
     let media: Vec<&str> = f
         .iter()
-        .filter(|f| f.rule == "media")
+        .filter(|f| f.rule.as_str() == "media")
         .map(|f| f.message.as_str())
         .collect();
     assert_eq!(media.len(), 2, "{media:?}");

@@ -20,7 +20,8 @@ use serde::Deserialize;
 use url::Url;
 
 use super::http::Http;
-use super::{Adapter, AdapterConfig, AdapterError, ErrorKind, MediaItem, Part, Remote};
+use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
+use crate::calendar::channel;
 
 pub struct Discord {
     http: Http,
@@ -46,18 +47,18 @@ struct WebhookInfo {
 }
 
 impl Discord {
-    pub fn new(config: &AdapterConfig<'_>) -> Result<Discord, AdapterError> {
-        let webhook = config.secret("webhook")?;
+    pub fn new(config: &channel::Discord, cx: &Context<'_>) -> Result<Discord, AdapterError> {
+        let webhook = cx.secret("webhook", &config.webhook)?;
         let token = webhook_token(webhook.expose_secret()).ok_or_else(|| {
             AdapterError::permanent(format!(
                 "the `webhook` of channel `{}` is not a Discord webhook URL \
                  (expected https://discord.com/api/webhooks/ID/TOKEN)",
-                config.channel.name
+                cx.channel
             ))
         })?;
         Ok(Discord {
             http: Http::new(
-                config.timeouts,
+                cx.timeouts,
                 vec![webhook.clone(), SecretString::from(token)],
             )?,
             webhook,

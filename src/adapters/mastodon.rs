@@ -9,7 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::http::Http;
-use super::{Adapter, AdapterConfig, AdapterError, ErrorKind, MediaItem, Part, Remote};
+use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
+use crate::calendar::channel;
 
 /// Mastodon keeps idempotency keys for an hour; resend only well inside it.
 const KEY_LIFETIME: chrono::Duration = chrono::Duration::minutes(55);
@@ -39,11 +40,11 @@ struct Account {
 }
 
 impl Mastodon {
-    pub fn new(config: &AdapterConfig<'_>) -> Result<Mastodon, AdapterError> {
-        let token = config.secret("token")?;
+    pub fn new(config: &channel::Mastodon, cx: &Context<'_>) -> Result<Mastodon, AdapterError> {
+        let token = cx.secret("token", &config.token)?;
         Ok(Mastodon {
-            http: Http::new(config.timeouts, vec![token.clone()])?,
-            instance: config.endpoint("https://mastodon.social"),
+            http: Http::new(cx.timeouts, vec![token.clone()])?,
+            instance: config.instance.clone(),
             token,
         })
     }

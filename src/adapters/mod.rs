@@ -11,15 +11,14 @@ mod slack;
 mod telegram;
 mod webhook;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use crate::calendar::Channel;
-use crate::platform::Platform;
+use crate::calendar::{Channel, ChannelKind, SecretRef};
+use crate::secrets::EnvSource;
 
 /// A post (or thread part) as it exists on the platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,46 +176,30 @@ pub trait Adapter: Send {
     fn check(&mut self) -> Result<String, AdapterError>;
 }
 
-/// What building an adapter needs.
-pub struct AdapterConfig<'a> {
-    pub channel: &'a Channel,
-    /// Resolved credentials by field name (`token`, `app_password`, …).
-    pub secrets: HashMap<&'static str, SecretString>,
-    /// The workspace root.
+/// What building an adapter needs besides its channel's settings.
+pub struct Context<'a> {
+    /// The channel's name, for messages.
+    pub channel: &'a str,
+    /// The workspace root (`file:` credentials are relative to it).
     pub root: &'a Path,
     /// Where adapters may cache state between runs (`.postcal/cache`),
     /// outside the ledger and outside git.
     pub cache_dir: PathBuf,
     pub timeouts: http::Timeouts,
+    pub env: &'a dyn EnvSource,
 }
 
-impl AdapterConfig<'_> {
-    /// A credential the channel must have (validation guarantees it is configured).
-    pub fn secret(&self, field: &str) -> Result<SecretString, AdapterError> {
-        self.secrets.get(field).cloned().ok_or_else(|| {
-            AdapterError::permanent(format!("channel `{}` has no `{field}`", self.channel.name))
+impl Context<'_> {
+    /// Resolve the credential `field` of the channel: its value, or why not.
+    pub fn secret(&self, field: &str, reference: &SecretRef) -> Result<SecretString, AdapterError> {
+        crate::secrets::resolve(reference, self.root, self.env).map_err(|e| {
+            AdapterError::permanent(format!(
+                "channel `{}`: `{field}`: {e}; {}",
+                self.channel,
+                e.help()
+            ))
         })
     }
-
-    /// The endpoint override, or the platform's default.
-    pub fn endpoint(&self, default: &str) -> String {
-        self.channel
-            .endpoint
-            .clone()
-            .unwrap_or_else(|| default.to_owned())
-    }
-}
-
-/// The adapter for a channel's platform.
-pub fn build(config: AdapterConfig<'_>) -> Result<Box<dyn Adapter>, AdapterError> {
-    Ok(match config.channel.platform {
-        Platform::Mastodon => Box::new(mastodon::Mastodon::new(&config)?),
-        Platform::Bluesky => Box::new(bluesky::Bluesky::new(&config)?),
-        Platform::Discord => Box::new(discord::Discord::new(&config)?),
-        Platform::Slack => Box::new(slack::Slack::new(&config)?),
-        Platform::Telegram => Box::new(telegram::Telegram::new(&config)?),
-        Platform::Webhook => Box::new(webhook::Webhook::new(&config)?),
-    })
 }
 
 /// The adapter for `channel` of the workspace at `root`, its credentials
@@ -224,25 +207,22 @@ pub fn build(config: AdapterConfig<'_>) -> Result<Box<dyn Adapter>, AdapterError
 pub fn for_channel(
     root: &Path,
     channel: &Channel,
-    env: &dyn crate::secrets::EnvSource,
+    env: &dyn EnvSource,
     timeouts: http::Timeouts,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
-    let mut secrets = HashMap::new();
-    for (field, reference) in &channel.secrets {
-        let value = crate::secrets::resolve(reference, root, env).map_err(|e| {
-            AdapterError::permanent(format!(
-                "channel `{}`: `{field}`: {e}; {}",
-                channel.name,
-                e.help()
-            ))
-        })?;
-        secrets.insert(*field, value);
-    }
-    build(AdapterConfig {
-        channel,
-        secrets,
+    let cx = Context {
+        channel: &channel.name,
         root,
         cache_dir: root.join(".postcal/cache"),
         timeouts,
+        env,
+    };
+    Ok(match &channel.kind {
+        ChannelKind::Mastodon(c) => Box::new(mastodon::Mastodon::new(c, &cx)?),
+        ChannelKind::Bluesky(c) => Box::new(bluesky::Bluesky::new(c, &cx)?),
+        ChannelKind::Discord(c) => Box::new(discord::Discord::new(c, &cx)?),
+        ChannelKind::Slack(c) => Box::new(slack::Slack::new(c, &cx)?),
+        ChannelKind::Telegram(c) => Box::new(telegram::Telegram::new(c, &cx)?),
+        ChannelKind::Webhook(c) => Box::new(webhook::Webhook::new(c, &cx)?),
     })
 }

@@ -5,7 +5,8 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::http::Http;
-use super::{Adapter, AdapterConfig, AdapterError, ErrorKind, Part, Remote};
+use super::{Adapter, AdapterError, Context, ErrorKind, Part, Remote};
+use crate::calendar::channel;
 
 pub struct Slack {
     http: Http,
@@ -13,10 +14,10 @@ pub struct Slack {
 }
 
 impl Slack {
-    pub fn new(config: &AdapterConfig<'_>) -> Result<Slack, AdapterError> {
-        let webhook = config.secret("webhook")?;
+    pub fn new(config: &channel::Slack, cx: &Context<'_>) -> Result<Slack, AdapterError> {
+        let webhook = cx.secret("webhook", &config.webhook)?;
         Ok(Slack {
-            http: Http::new(config.timeouts, vec![webhook.clone()])?,
+            http: Http::new(cx.timeouts, vec![webhook.clone()])?,
             webhook,
         })
     }

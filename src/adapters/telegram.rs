@@ -20,8 +20,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::http::{self, Http};
-use super::{Adapter, AdapterConfig, AdapterError, ErrorKind, MediaItem, Part, Remote};
-use crate::calendar::raw::RawChatId;
+use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
+use crate::calendar::{ChatId, channel};
 
 /// Telegram deletes only messages sent less than this long ago.
 const DELETE_WINDOW: chrono::Duration = chrono::Duration::hours(48);
@@ -30,7 +30,7 @@ pub struct Telegram {
     http: Http,
     api_base: String,
     token: SecretString,
-    chat: RawChatId,
+    chat: ChatId,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,19 +45,13 @@ struct User {
 }
 
 impl Telegram {
-    pub fn new(config: &AdapterConfig<'_>) -> Result<Telegram, AdapterError> {
-        let token = config.secret("token")?;
-        let chat = config.channel.chat_id.clone().ok_or_else(|| {
-            AdapterError::permanent(format!(
-                "channel `{}` has no `chat_id`",
-                config.channel.name
-            ))
-        })?;
+    pub fn new(config: &channel::Telegram, cx: &Context<'_>) -> Result<Telegram, AdapterError> {
+        let token = cx.secret("token", &config.token)?;
         Ok(Telegram {
-            http: Http::new(config.timeouts, vec![token.clone()])?,
-            api_base: config.endpoint("https://api.telegram.org"),
+            http: Http::new(cx.timeouts, vec![token.clone()])?,
+            api_base: config.api_base.clone(),
             token,
-            chat,
+            chat: config.chat_id.clone(),
         })
     }
 
@@ -71,16 +65,13 @@ impl Telegram {
 
     fn chat_json(&self) -> serde_json::Value {
         match &self.chat {
-            RawChatId::Number(n) => (*n).into(),
-            RawChatId::Name(s) => s.clone().into(),
+            ChatId::Number(n) => (*n).into(),
+            ChatId::Name(s) => s.clone().into(),
         }
     }
 
     fn chat_text(&self) -> String {
-        match &self.chat {
-            RawChatId::Number(n) => n.to_string(),
-            RawChatId::Name(s) => s.clone(),
-        }
+        self.chat.to_string()
     }
 
     /// Call `method` and return its `result`.
@@ -180,10 +171,10 @@ impl Telegram {
     /// Where people see a message: only public channels (`@name`) have links.
     fn message_url(&self, message_id: i64) -> Option<String> {
         match &self.chat {
-            RawChatId::Name(name) => name
+            ChatId::Name(name) => name
                 .strip_prefix('@')
                 .map(|name| format!("https://t.me/{name}/{message_id}")),
-            RawChatId::Number(_) => None,
+            ChatId::Number(_) => None,
         }
     }
 }
@@ -258,7 +249,7 @@ fn with_hint(e: AdapterError) -> AdapterError {
 mod tests {
     use super::*;
 
-    fn telegram(chat: RawChatId) -> Telegram {
+    fn telegram(chat: ChatId) -> Telegram {
         let token = SecretString::from("123:secret".to_owned());
         Telegram {
             http: Http::new(Default::default(), vec![token.clone()]).unwrap(),
@@ -270,21 +261,18 @@ mod tests {
 
     #[test]
     fn links_only_for_public_channels() {
-        let named = telegram(RawChatId::Name("@lumen".into()));
+        let named = telegram(ChatId::Name("@lumen".into()));
         assert_eq!(
             named.message_url(7).as_deref(),
             Some("https://t.me/lumen/7")
         );
-        assert_eq!(telegram(RawChatId::Number(-1001)).message_url(7), None);
-        assert_eq!(
-            telegram(RawChatId::Name("-1001".into())).message_url(7),
-            None
-        );
+        assert_eq!(telegram(ChatId::Number(-1001)).message_url(7), None);
+        assert_eq!(telegram(ChatId::Name("-1001".into())).message_url(7), None);
     }
 
     #[test]
     fn ok_false_in_a_200_is_an_error() {
-        let tg = telegram(RawChatId::Number(1));
+        let tg = telegram(ChatId::Number(1));
         let flood = serde_json::json!({
             "ok": false, "error_code": 429,
             "description": "Too Many Requests: retry after 5",
@@ -316,7 +304,7 @@ mod tests {
 
     #[test]
     fn the_token_never_shows() {
-        let tg = telegram(RawChatId::Number(1));
+        let tg = telegram(ChatId::Number(1));
         let echo = serde_json::json!({
             "ok": false, "error_code": 400, "description": "Bad Request: /bot123:secret/x"
         });

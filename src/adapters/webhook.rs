@@ -10,7 +10,8 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::http::Http;
-use super::{Adapter, AdapterConfig, AdapterError, ErrorKind, Part, Remote};
+use super::{Adapter, AdapterError, Context, ErrorKind, Part, Remote};
+use crate::calendar::channel::{self, WebhookUrl};
 
 pub struct Webhook {
     http: Http,
@@ -25,19 +26,20 @@ struct Answer {
 }
 
 impl Webhook {
-    pub fn new(config: &AdapterConfig<'_>) -> Result<Webhook, AdapterError> {
+    pub fn new(config: &channel::Webhook, cx: &Context<'_>) -> Result<Webhook, AdapterError> {
         // A literal URL is configuration; one given as `env:` may carry a token.
-        let url = match config.secrets.get("url") {
-            Some(url) => url.clone(),
-            None => SecretString::from(config.channel.endpoint.clone().ok_or_else(|| {
-                AdapterError::permanent(format!("channel `{}` has no `url`", config.channel.name))
-            })?),
+        let url = match &config.url {
+            WebhookUrl::Secret(r) => cx.secret("url", r)?,
+            WebhookUrl::Literal(url) => SecretString::from(url.clone()),
         };
-        let secret = config.secrets.get("secret").cloned();
+        let secret = match &config.secret {
+            Some(r) => Some(cx.secret("secret", r)?),
+            None => None,
+        };
         let mut hidden = vec![url.clone()];
         hidden.extend(secret.clone());
         Ok(Webhook {
-            http: Http::new(config.timeouts, hidden)?,
+            http: Http::new(cx.timeouts, hidden)?,
             url,
             secret,
         })

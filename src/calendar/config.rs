@@ -4,22 +4,27 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use indexmap::IndexMap;
 
-use super::located::{Loc, Located};
-use super::model::{Blackout, Channel, Config, PublishSettings, SecretRef};
-use super::raw::{RawBlackout, RawChannel, RawConfig, RawPublish};
-use super::source::FileId;
-use crate::delivery::PLACEHOLDERS;
+use super::channel::{Builder, Channel};
+use super::model::{Blackout, Config, PublishSettings, RuleEntry, RuleOptions};
+use super::raw::{RawBlackout, RawConfig, RawLevel, RawPublish, RawRuleSetting};
+use crate::diagnostic::{FileId, Finding, Level, Located, RuleId, Subject, did_you_mean};
 use crate::schedule::{WrittenTime, parse_duration, parse_written, parse_zone, resolve_wall};
-use crate::validate::Finding;
-use crate::validate::rules::{
-    BLACKOUT, CONFIG, RuleSettings, UNKNOWN_TIMEZONE, insecure_endpoint, literal_secret,
-};
 
-/// Credential fields: they take `env:NAME` or `file:PATH`, never a value.
-const CREDENTIAL_FIELDS: [&str; 4] = ["token", "app_password", "webhook", "secret"];
+/// The placeholders a UTM template may use.
+pub const PLACEHOLDERS: [&str; 4] = ["platform", "channel", "campaign", "post"];
+
+/// A finding about postcal.yaml as a whole.
+fn config_error(
+    rule: RuleId,
+    file: FileId,
+    loc: crate::diagnostic::Loc,
+    message: String,
+) -> Finding {
+    Finding::error(rule, Subject::Workspace, file, loc, message)
+}
 
 /// A finding for an unknown timezone, with the closest names.
-pub fn unknown_zone(name: &Located<String>, file: FileId) -> Finding {
+pub fn unknown_zone(name: &Located<String>, file: FileId, subject: Subject) -> Finding {
     let suggestions = parse_zone(&name.value).err().unwrap_or_default();
     let help = if suggestions.is_empty() {
         "use an IANA name such as `Europe/Madrid` or `America/New_York`".to_owned()
@@ -34,7 +39,8 @@ pub fn unknown_zone(name: &Located<String>, file: FileId) -> Finding {
         )
     };
     Finding::error(
-        UNKNOWN_TIMEZONE,
+        RuleId::UNKNOWN_TIMEZONE,
+        subject,
         file,
         name.loc,
         format!("unknown timezone `{}`", name.value),
@@ -48,16 +54,19 @@ pub fn resolve(
     file: FileId,
     findings: &mut Vec<Finding>,
     secrets: &mut Vec<std::ops::Range<usize>>,
-) -> Result<Config, Finding> {
-    let timezone: Tz =
-        parse_zone(&raw.timezone.value).map_err(|_| unknown_zone(&raw.timezone, file))?;
-    let channels = raw
-        .channels
-        .iter()
-        .filter_map(|(name, ch)| {
-            resolve_channel(name, ch, file, findings, secrets).map(|c| (name.value.clone(), c))
-        })
-        .collect::<IndexMap<_, _>>();
+) -> Result<Config, Box<Finding>> {
+    let timezone: Tz = parse_zone(&raw.timezone.value)
+        .map_err(|_| Box::new(unknown_zone(&raw.timezone, file, Subject::Workspace)))?;
+    let mut channels = IndexMap::new();
+    let mut unusable_channels = Vec::new();
+    for (name, ch) in &raw.channels {
+        match Builder::new(name, ch, file, findings, secrets).build() {
+            Some(channel) => {
+                channels.insert(name.value.clone(), channel);
+            }
+            None => unusable_channels.push(name.value.clone()),
+        }
+    }
     let publish = resolve_publish(raw.publish.as_ref(), file, findings);
     let blackouts = raw
         .blackouts
@@ -78,7 +87,11 @@ pub fn resolve(
                 .collect()
         })
         .unwrap_or_default();
-    let rules = RuleSettings::resolve(&raw.rules, file, findings);
+    let rules = raw
+        .rules
+        .iter()
+        .map(|(name, setting)| rule_entry(name, setting))
+        .collect();
     Ok(Config {
         file,
         timezone,
@@ -90,7 +103,34 @@ pub fn resolve(
         blackouts,
         utm,
         rules,
+        unusable_channels,
     })
+}
+
+fn rule_entry(name: &Located<String>, setting: &Located<RawRuleSetting>) -> RuleEntry {
+    let raw = &setting.value;
+    let level = raw.level.as_ref().map(|l| {
+        Located::new(
+            match l.value {
+                RawLevel::Off => Level::Off,
+                RawLevel::Warn => Level::Warn,
+                RawLevel::Error => Level::Error,
+            },
+            l.loc,
+        )
+    });
+    let o = &raw.options;
+    RuleEntry {
+        name: name.clone(),
+        loc: setting.loc,
+        level,
+        options: RuleOptions {
+            max: o.max.clone(),
+            minutes: o.minutes.clone(),
+            days: o.days.clone(),
+            phrases: o.phrases.clone(),
+        },
+    }
 }
 
 fn check_placeholders(value: &Located<String>, file: FileId, findings: &mut Vec<Finding>) {
@@ -102,8 +142,8 @@ fn check_placeholders(value: &Located<String>, file: FileId, findings: &mut Vec<
         let name = &rest[start + 1..start + len];
         if !PLACEHOLDERS.contains(&name) {
             findings.push(
-                Finding::error(
-                    CONFIG,
+                config_error(
+                    RuleId::CONFIG,
                     file,
                     value.loc,
                     format!("unknown placeholder `{{{name}}}`"),
@@ -127,8 +167,8 @@ fn resolve_publish(
         parse_duration(&v.value)
             .map_err(|e| {
                 findings.push(
-                    Finding::error(
-                        CONFIG,
+                    config_error(
+                        RuleId::CONFIG,
                         file,
                         v.loc,
                         format!("`{}` is not a duration: {e}", v.value),
@@ -149,179 +189,6 @@ fn resolve_publish(
     settings
 }
 
-fn present_fields(ch: &RawChannel) -> Vec<(&'static str, Loc)> {
-    let string_fields = [
-        ("instance", &ch.instance),
-        ("token", &ch.token),
-        ("handle", &ch.handle),
-        ("app_password", &ch.app_password),
-        ("service", &ch.service),
-        ("webhook", &ch.webhook),
-        ("api_base", &ch.api_base),
-        ("url", &ch.url),
-        ("secret", &ch.secret),
-    ];
-    let mut out: Vec<_> = string_fields
-        .iter()
-        .filter_map(|(n, v)| v.as_ref().map(|v| (*n, v.loc)))
-        .collect();
-    if let Some(v) = &ch.max_chars {
-        out.push(("max_chars", v.loc));
-    }
-    if let Some(v) = &ch.chat_id {
-        out.push(("chat_id", v.loc));
-    }
-    out
-}
-
-fn resolve_channel(
-    name: &Located<String>,
-    ch: &Located<RawChannel>,
-    file: FileId,
-    findings: &mut Vec<Finding>,
-    literal_secrets: &mut Vec<std::ops::Range<usize>>,
-) -> Option<Channel> {
-    let platform = ch.value.platform.value;
-    let raw = &ch.value;
-    if !is_valid_name(&name.value) {
-        findings.push(
-            Finding::error(
-                CONFIG,
-                file,
-                name.loc,
-                format!("channel name `{}` is not allowed", name.value),
-            )
-            .with_help(
-                "use lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit",
-            ),
-        );
-    }
-    let present = present_fields(raw);
-    for (field, loc) in &present {
-        if !platform.fields().contains(field) {
-            findings.push(
-                Finding::error(
-                    CONFIG,
-                    file,
-                    *loc,
-                    format!("`{field}` is not a field of a {platform} channel"),
-                )
-                .with_help(format!(
-                    "a {platform} channel takes: platform, {}",
-                    platform.fields().join(", ")
-                )),
-            );
-        }
-    }
-    for field in platform.required_fields() {
-        if !present.iter().any(|(f, _)| f == field) {
-            findings.push(
-                Finding::error(
-                    CONFIG,
-                    file,
-                    ch.loc,
-                    format!("channel `{}` has no `{field}`", name.value),
-                )
-                .with_help(format!(
-                    "a {platform} channel needs: {}",
-                    platform.required_fields().join(", ")
-                )),
-            );
-        }
-    }
-    let mut secrets = IndexMap::new();
-    let credentials = [&raw.token, &raw.app_password, &raw.webhook, &raw.secret];
-    for (field, value) in CREDENTIAL_FIELDS.into_iter().zip(credentials) {
-        let Some(value) = value else { continue };
-        match secret_ref(&value.value) {
-            Some(r) => {
-                secrets.insert(field, r);
-            }
-            None => {
-                literal_secrets.push(value.loc.range());
-                findings.push(literal_secret::finding(field, &name.value, value.loc, file));
-            }
-        }
-    }
-    let endpoint_field = [
-        ("instance", &raw.instance),
-        ("service", &raw.service),
-        ("api_base", &raw.api_base),
-        ("url", &raw.url),
-    ]
-    .into_iter()
-    .find_map(|(f, v)| v.as_ref().map(|v| (f, v)));
-    let mut endpoint = None;
-    if let Some((field, value)) = endpoint_field {
-        if field == "url"
-            && let Some(r) = secret_ref(&value.value)
-        {
-            secrets.insert("url", r);
-        } else {
-            insecure_endpoint::check(field, value, file, findings);
-            endpoint = Some(value.value.trim_end_matches('/').to_owned());
-        }
-    }
-    if let Some(max) = &raw.max_chars
-        && max.value == 0
-    {
-        findings.push(
-            Finding::error(CONFIG, file, max.loc, "`max_chars` must be at least 1")
-                .with_help("remove it to use the platform's default"),
-        );
-    }
-    if let Some(chat) = &raw.chat_id
-        && let super::raw::RawChatId::Name(s) = &chat.value
-        && !(s.starts_with('@') || s.parse::<i64>().is_ok())
-    {
-        findings.push(
-            Finding::error(
-                CONFIG,
-                file,
-                chat.loc,
-                format!("`{s}` is not a Telegram chat id"),
-            )
-            .with_help("use the numeric chat id or `@channelname`"),
-        );
-    }
-    Some(Channel {
-        name: name.value.clone(),
-        platform,
-        loc: name.loc,
-        endpoint,
-        secrets,
-        handle: raw.handle.as_ref().map(|h| h.value.clone()),
-        chat_id: raw.chat_id.as_ref().map(|c| c.value.clone()),
-        max_chars: raw.max_chars.as_ref().map(|m| m.value as usize),
-    })
-}
-
-/// `[a-z0-9][a-z0-9._-]*`: the shape of post ids and channel names.
-pub fn is_valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-}
-
-/// `env:NAME` or `file:PATH`; anything else is a literal (and refused).
-pub fn secret_ref(value: &str) -> Option<SecretRef> {
-    if let Some(name) = value.strip_prefix("env:") {
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        return valid.then(|| SecretRef::Env(name.to_owned()));
-    }
-    value
-        .strip_prefix("file:")
-        .filter(|p| !p.is_empty())
-        .map(|p| SecretRef::File(p.to_owned()))
-}
-
 fn resolve_blackout(
     raw: &Located<RawBlackout>,
     zone: Tz,
@@ -336,13 +203,13 @@ fn resolve_blackout(
         for ch in list {
             if !channels.contains_key(&ch.value) {
                 let names: Vec<&str> = channels.keys().map(String::as_str).collect();
-                let help = match super::did_you_mean(&ch.value, &names) {
+                let help = match did_you_mean(&ch.value, &names) {
                     Some(best) => format!("did you mean `{best}`?"),
                     None => format!("channels are: {}", names.join(", ")),
                 };
                 findings.push(
-                    Finding::error(
-                        BLACKOUT,
+                    config_error(
+                        RuleId::BLACKOUT,
                         file,
                         ch.loc,
                         format!("blackout names unknown channel `{}`", ch.value),
@@ -355,11 +222,11 @@ fn resolve_blackout(
     let (from, to) = (from?, to?);
     if to < from {
         findings.push(
-            Finding::error(
-                BLACKOUT,
+            config_error(
+                RuleId::BLACKOUT,
                 file,
                 b.to.loc,
-                "the blackout ends before it starts",
+                "the blackout ends before it starts".to_owned(),
             )
             .with_help("swap `from` and `to`"),
         );
@@ -400,36 +267,9 @@ fn blackout_time(
     });
     resolved
         .map_err(|e| {
-            findings
-                .push(Finding::error(BLACKOUT, file, value.loc, e.to_string()).with_help(e.help()))
+            findings.push(
+                config_error(RuleId::BLACKOUT, file, value.loc, e.to_string()).with_help(e.help()),
+            )
         })
         .ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_references() {
-        assert_eq!(
-            secret_ref("env:ACME_TOKEN"),
-            Some(SecretRef::Env("ACME_TOKEN".into()))
-        );
-        assert_eq!(
-            secret_ref("file:/run/secrets/t"),
-            Some(SecretRef::File("/run/secrets/t".into()))
-        );
-        assert_eq!(secret_ref("env:"), None);
-        assert_eq!(secret_ref("env:has space"), None);
-        assert_eq!(secret_ref("hunter2"), None);
-    }
-
-    #[test]
-    fn names() {
-        assert!(is_valid_name("bf-teaser.2026_x"));
-        assert!(!is_valid_name("Teaser"));
-        assert!(!is_valid_name("-x"));
-        assert!(!is_valid_name(""));
-    }
 }

@@ -4,15 +4,12 @@
 use std::path::PathBuf;
 
 use super::load;
-use super::located::Loc;
-
-/// Why a file could not be read: where, what, and how to fix it.
-pub type ReadError = (Loc, String, String);
+use crate::diagnostic::{TextError, read_text};
 
 pub trait Files {
     /// The text of the file at `rel` (workspace-relative, `/` separators);
     /// `Ok(None)` when there is no such file.
-    fn text(&self, rel: &str) -> Result<Option<String>, ReadError>;
+    fn text(&self, rel: &str) -> Result<Option<String>, TextError>;
     /// Every `*.yaml` / `*.yml` under the folder `dir`, workspace-relative,
     /// sorted; `None` when the folder does not exist.
     fn calendar_files(&self, dir: &str) -> Option<Vec<String>>;
@@ -27,12 +24,12 @@ pub struct Disk {
 }
 
 impl Files for Disk {
-    fn text(&self, rel: &str) -> Result<Option<String>, ReadError> {
+    fn text(&self, rel: &str) -> Result<Option<String>, TextError> {
         let path = self.root.join(rel);
         if !path.is_file() {
             return Ok(None);
         }
-        load::read_text(&path).map(Some)
+        read_text(&path).map(Some)
     }
 
     fn calendar_files(&self, dir: &str) -> Option<Vec<String>> {

@@ -1,22 +1,14 @@
 //! Reading files: finding the workspace, reading bounded UTF-8 text, parsing
 //! YAML with budgets, and turning parser errors into findings.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::located::Loc;
-use super::source::FileId;
-use crate::validate::Finding;
-use crate::validate::rules::{SYNTAX, UNKNOWN_FIELD};
+use crate::diagnostic::{FileId, Finding, Loc, RuleId, Subject, did_you_mean};
 
 /// The file that marks a workspace root.
 pub const CONFIG_FILE: &str = "postcal.yaml";
-
-/// Calendar files larger than this are refused rather than read: a calendar
-/// this big is almost certainly a mistake, and it bounds memory.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Walk up from `start` to the first directory holding `postcal.yaml`.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
@@ -24,63 +16,6 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .ancestors()
         .find(|dir| dir.join(CONFIG_FILE).is_file())
         .map(Path::to_path_buf)
-}
-
-/// Read a file as text, or say why not: the finding goes at line 1 (or at
-/// the first invalid byte).
-pub fn read_text(path: &Path) -> Result<String, (Loc, String, String)> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        (
-            Loc::UNKNOWN,
-            format!("cannot read the file: {e}"),
-            "check that it exists and is readable".to_owned(),
-        )
-    })?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            (
-                Loc::UNKNOWN,
-                format!("cannot read the file: {e}"),
-                "check that it is a regular, readable file".to_owned(),
-            )
-        })?;
-    decode(bytes)
-}
-
-/// Bytes as calendar text: at most `MAX_FILE_BYTES`, valid UTF-8.
-pub fn decode(bytes: Vec<u8>) -> Result<String, (Loc, String, String)> {
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err((
-            Loc::UNKNOWN,
-            format!(
-                "the file is larger than {} MiB",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-            "split the calendar into smaller files (one per month, say)".to_owned(),
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&valid[line_start..])
-            .chars()
-            .count()
-            + 1;
-        let loc = Loc {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-            offset: u32::try_from(valid.len()).unwrap_or(u32::MAX),
-            len: 0,
-        };
-        (
-            loc,
-            "the file is not valid UTF-8".to_owned(),
-            "save it as UTF-8 text; binary files do not belong in the calendars folder".to_owned(),
-        )
-    })
 }
 
 fn options() -> serde_saphyr::Options {
@@ -97,12 +32,18 @@ fn options() -> serde_saphyr::Options {
     }
 }
 
-/// Parse `text` as `T`, or say where and why it is not.
-pub fn parse_yaml<T: DeserializeOwned>(text: &str, file: FileId) -> Result<T, Finding> {
-    serde_saphyr::from_str_with_options(text, options()).map_err(|e| yaml_finding(&e, text, file))
+/// Parse `text` as `T`, or say where and why it is not; the finding is about
+/// `subject` (the workspace for postcal.yaml, the file for a calendar).
+pub fn parse_yaml<T: DeserializeOwned>(
+    text: &str,
+    file: FileId,
+    subject: &Subject,
+) -> Result<T, Box<Finding>> {
+    serde_saphyr::from_str_with_options(text, options())
+        .map_err(|e| Box::new(yaml_finding(&e, text, file, subject.clone())))
 }
 
-fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId) -> Finding {
+fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId, subject: Subject) -> Finding {
     let loc = err
         .location()
         .map(Loc::from_saphyr)
@@ -116,8 +57,13 @@ fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId) -> Finding 
     let full = err.without_snippet().to_string();
     let message = strip_location_suffix(&full).to_owned();
     if let Some((field, expected)) = parse_unknown(&message, "unknown field `") {
-        let mut finding =
-            Finding::error(UNKNOWN_FIELD, file, loc, format!("unknown key `{field}`"));
+        let mut finding = Finding::error(
+            RuleId::UNKNOWN_FIELD,
+            subject,
+            file,
+            loc,
+            format!("unknown key `{field}`"),
+        );
         let help = match did_you_mean(&field, &expected) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("expected one of: {}", expected.join(", ")),
@@ -127,7 +73,8 @@ fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId) -> Finding 
     }
     if let Some((variant, expected)) = parse_unknown(&message, "unknown variant `") {
         let mut finding = Finding::error(
-            UNKNOWN_FIELD,
+            RuleId::UNKNOWN_FIELD,
+            subject,
             file,
             loc,
             format!("unknown value `{variant}`"),
@@ -151,7 +98,7 @@ fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId) -> Finding 
     } else {
         "check the YAML syntax and the type of this value (see `postcal schema`)"
     };
-    Finding::error(SYNTAX, file, loc, message).with_help(help)
+    Finding::error(RuleId::SYNTAX, subject, file, loc, message).with_help(help)
 }
 
 /// serde-saphyr locations carry byte offsets for string input; fill them in
@@ -204,16 +151,6 @@ fn parse_unknown(message: &str, prefix: &str) -> Option<(String, Vec<String>)> {
         })
         .unwrap_or_default();
     Some((name.to_owned(), expected))
-}
-
-/// The closest candidate to `word`, when one is close enough to be a typo.
-pub fn did_you_mean<'a, S: AsRef<str>>(word: &str, candidates: &'a [S]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(word, c.as_ref()), c.as_ref()))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 /// Every `*.yaml` / `*.yml` under `dir`, sorted by path; symlinked folders

@@ -1,27 +1,27 @@
 //! The calendar: workspace discovery, YAML loading with source positions,
 //! configuration and posts.
 
+pub mod channel;
 mod config;
 pub mod files;
 mod load;
-mod located;
 mod model;
 pub mod raw;
 mod resolve;
-mod source;
 
 use std::path::{Path, PathBuf};
 
-pub use config::{is_valid_name, secret_ref};
-pub use load::{CONFIG_FILE, MAX_FILE_BYTES, decode as load_decode, did_you_mean, find_root};
-pub use located::{Loc, Located};
-pub use model::{
-    Blackout, Channel, Config, Post, PostExtra, PublishSettings, SecretRef, Status, Workspace,
+pub use channel::{
+    Channel, ChannelKind, ChatId, OnAmbiguous, SecretRef, is_valid_name, secret_ref,
 };
-pub use source::{FileId, SourceFile, Sources};
+pub use config::PLACEHOLDERS;
+pub use load::{CONFIG_FILE, find_root};
+pub use model::{
+    Blackout, Config, Field, Inherited, Media, Post, PostExtra, PublishSettings, RuleEntry,
+    RuleOptions, Status, Variant, Workspace,
+};
 
-use crate::validate::Finding;
-use crate::validate::rules::SYNTAX;
+use crate::diagnostic::{FileId, Finding, Loc, RuleId, Sources, Subject, TextError};
 
 /// Why a workspace could not be loaded at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -74,14 +74,19 @@ pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, Loa
     if matches!(config_text, Ok(None)) {
         return Err(not_found());
     }
-    let (config_file, raw) =
-        parse_file::<raw::RawConfig>(config_text, CONFIG_FILE.to_owned(), &mut sources, true);
+    let (config_file, raw) = parse_file::<raw::RawConfig>(
+        config_text,
+        CONFIG_FILE.to_owned(),
+        &mut sources,
+        true,
+        |_| Subject::Workspace,
+    );
     let raw = match raw {
         Ok(raw) => raw,
         Err(finding) => {
             return Err(LoadError::Unusable {
                 sources,
-                findings: vec![finding],
+                findings: vec![*finding],
             });
         }
     };
@@ -93,13 +98,14 @@ pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, Loa
     let config = match resolved {
         Ok(config) => config,
         Err(finding) => {
-            findings.insert(0, finding);
+            findings.insert(0, *finding);
             return Err(LoadError::Unusable { sources, findings });
         }
     };
     let Some(calendar_files) = files.calendar_files(&config.calendars) else {
         let finding = Finding::error(
-            SYNTAX,
+            RuleId::SYNTAX,
+            Subject::Workspace,
             config_file,
             Loc {
                 line: 1,
@@ -118,11 +124,16 @@ pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, Loa
     let mut posts = Vec::new();
     for rel in calendar_files {
         let text = files.text(&rel);
-        let (file, parsed) =
-            parse_file::<raw::RawCalendar>(text, rel, &mut sources, files.keep_texts());
+        let (file, parsed) = parse_file::<raw::RawCalendar>(
+            text,
+            rel,
+            &mut sources,
+            files.keep_texts(),
+            Subject::File,
+        );
         match parsed {
             Ok(cal) => resolve::posts_of(cal, file, &config, &mut posts, &mut findings),
-            Err(finding) => findings.push(finding),
+            Err(finding) => findings.push(*finding),
         }
     }
     // The list grew by doubling; give back the slack (a large share of memory
@@ -141,12 +152,14 @@ pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, Loa
 /// kept in memory only when `keep` is true; otherwise diagnostics read it
 /// back from disk.
 fn parse_file<T: serde::de::DeserializeOwned>(
-    text: Result<Option<String>, files::ReadError>,
+    text: Result<Option<String>, TextError>,
     rel: String,
     sources: &mut Sources,
     keep: bool,
-) -> (FileId, Result<T, Finding>) {
+    subject: impl Fn(FileId) -> Subject,
+) -> (FileId, Result<T, Box<Finding>>) {
     let file = sources.add(rel, String::new());
+    let subject = subject(file);
     let first = Loc {
         line: 1,
         column: 1,
@@ -155,7 +168,7 @@ fn parse_file<T: serde::de::DeserializeOwned>(
     };
     match text {
         Ok(Some(text)) => {
-            let parsed = load::parse_yaml::<T>(&text, file);
+            let parsed = load::parse_yaml::<T>(&text, file, &subject);
             if keep {
                 sources.set_text(file, text);
             }
@@ -163,19 +176,24 @@ fn parse_file<T: serde::de::DeserializeOwned>(
         }
         Ok(None) => (
             file,
-            Err(Finding::error(
-                SYNTAX,
-                file,
-                first,
-                "the file disappeared while it was read",
-            )
-            .with_help("run again")),
+            Err(Box::new(
+                Finding::error(
+                    RuleId::SYNTAX,
+                    subject,
+                    file,
+                    first,
+                    "the file disappeared while it was read",
+                )
+                .with_help("run again"),
+            )),
         ),
-        Err((loc, message, help)) => {
-            let loc = if loc.is_known() { loc } else { first };
+        Err(e) => {
+            let loc = if e.loc.is_known() { e.loc } else { first };
             (
                 file,
-                Err(Finding::error(SYNTAX, file, loc, message).with_help(help)),
+                Err(Box::new(
+                    Finding::error(RuleId::SYNTAX, subject, file, loc, e.message).with_help(e.help),
+                )),
             )
         }
     }

@@ -6,12 +6,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::located::{Loc, Located};
-use super::raw::{RawChatId, RawMedia, RawVariant};
-use super::source::{FileId, Sources};
-use crate::platform::Platform;
-use crate::validate::Finding;
-use crate::validate::rules::RuleSettings;
+use super::channel::Channel;
+use crate::diagnostic::{FileId, Finding, Level, Loc, Located, Sources, Subject};
 
 /// A post's workflow state.
 #[derive(
@@ -68,28 +64,6 @@ impl std::str::FromStr for Status {
     }
 }
 
-/// A credential as written: a reference resolved at publish time, never a value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretRef {
-    Env(String),
-    File(String),
-}
-
-/// One configured channel.
-#[derive(Debug, Clone)]
-pub struct Channel {
-    pub name: String,
-    pub platform: Platform,
-    pub loc: Loc,
-    /// The endpoint override (`instance`, `service`, `api_base` or `url`), if any.
-    pub endpoint: Option<String>,
-    /// Credential references by field name (`token`, `app_password`, `webhook`, `secret`, `url`).
-    pub secrets: IndexMap<&'static str, SecretRef>,
-    pub handle: Option<String>,
-    pub chat_id: Option<RawChatId>,
-    pub max_chars: Option<usize>,
-}
-
 #[derive(Debug, Clone)]
 pub struct Blackout {
     pub from: DateTime<Utc>,
@@ -140,7 +114,76 @@ pub struct Config {
     pub publish: PublishSettings,
     pub blackouts: Vec<Blackout>,
     pub utm: Vec<(String, String)>,
-    pub rules: RuleSettings,
+    /// `rules:` as written; `validate` resolves it against its rule table.
+    pub rules: Vec<RuleEntry>,
+    /// Channels declared but unusable (a finding says why): posts may name
+    /// them without an `unknown-channel` error, but nothing goes to them.
+    pub unusable_channels: Vec<String>,
+}
+
+/// One entry of `rules:`: a rule's name, its level and its options.
+#[derive(Debug, Clone)]
+pub struct RuleEntry {
+    pub name: Located<String>,
+    /// Where the setting is written.
+    pub loc: Loc,
+    pub level: Option<Located<Level>>,
+    pub options: RuleOptions,
+}
+
+/// The options a rule may take; which apply is the rule's business.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    pub max: Option<Located<u32>>,
+    pub minutes: Option<Located<u32>>,
+    pub days: Option<Located<u32>>,
+    pub phrases: Option<Located<Vec<String>>>,
+}
+
+/// A per-channel or per-platform override of a post.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Variant {
+    pub text: Option<Located<String>>,
+    pub thread: Option<Vec<Located<String>>>,
+    pub media: Option<Vec<Media>>,
+    pub cw: Option<Located<String>>,
+}
+
+/// An attachment as written: a workspace-relative path and its alt text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Media {
+    pub file: Located<String>,
+    pub alt: Option<Located<String>>,
+}
+
+/// The fields of a post that may come from its file's `defaults:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Channels,
+    Status,
+    Language,
+    CatchUp,
+    Cw,
+}
+
+impl Field {
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// Which fields of a post were taken from `defaults:`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inherited(u8);
+
+impl Inherited {
+    pub fn set(&mut self, field: Field) {
+        self.0 |= field.bit();
+    }
+
+    pub fn has(self, field: Field) -> bool {
+        self.0 & field.bit() != 0
+    }
 }
 
 /// One post, with defaults merged and its time resolved. A workspace may hold
@@ -160,12 +203,13 @@ pub struct Post {
     pub status: Status,
     pub text: Option<Located<String>>,
     pub channels: Box<[Located<String>]>,
-    pub variants: Box<[(Located<String>, RawVariant)]>,
-    pub media: Box<[RawMedia]>,
+    pub variants: Box<[(Located<String>, Variant)]>,
+    pub media: Box<[Media]>,
     pub thread: Box<[Located<String>]>,
     /// Shared by the posts of a file.
     pub campaign: Option<std::sync::Arc<str>>,
     pub extra: Option<Box<PostExtra>>,
+    pub inherited: Inherited,
 }
 
 /// The fields most posts leave out.
@@ -200,6 +244,30 @@ impl PostExtra {
 }
 
 impl Post {
+    /// What a finding about this post is about.
+    pub fn subject(&self) -> Subject {
+        Subject::Post(self.id.value.clone())
+    }
+
+    /// What a finding about `field` of this post is about: the file, when
+    /// the value comes from its `defaults:` (every post of the file shares
+    /// it), else the post.
+    pub fn subject_of(&self, field: Field) -> Subject {
+        if self.inherited.has(field) {
+            Subject::File(self.file)
+        } else {
+            self.subject()
+        }
+    }
+
+    /// What a finding about this post on `channel` is about.
+    pub fn delivery_subject(&self, channel: &str) -> Subject {
+        Subject::Delivery {
+            post: self.id.value.clone(),
+            channel: channel.to_owned(),
+        }
+    }
+
     pub fn cw(&self) -> Option<&Located<String>> {
         self.extra.as_ref()?.cw.as_ref()
     }

@@ -8,8 +8,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::located::Located;
 use super::model::Status;
+use crate::diagnostic::{Loc, Located};
 use crate::platform::Platform;
 
 /// `postcal.yaml`: the workspace configuration.
@@ -78,6 +78,34 @@ pub struct RawChannel {
     /// Generic webhook signing secret (`env:NAME` or `file:PATH`).
     #[serde(default)]
     pub secret: Option<Located<String>>,
+}
+
+impl RawChannel {
+    /// The fields written, besides `platform`, with where they are.
+    pub fn present_fields(&self) -> Vec<(&'static str, Loc)> {
+        let string_fields = [
+            ("instance", &self.instance),
+            ("token", &self.token),
+            ("handle", &self.handle),
+            ("app_password", &self.app_password),
+            ("service", &self.service),
+            ("webhook", &self.webhook),
+            ("api_base", &self.api_base),
+            ("url", &self.url),
+            ("secret", &self.secret),
+        ];
+        let mut out: Vec<_> = string_fields
+            .iter()
+            .filter_map(|(n, v)| v.as_ref().map(|v| (*n, v.loc)))
+            .collect();
+        if let Some(v) = &self.max_chars {
+            out.push(("max_chars", v.loc));
+        }
+        if let Some(v) = &self.chat_id {
+            out.push(("chat_id", v.loc));
+        }
+        out
+    }
 }
 
 /// A Telegram chat id: a number, or `@channelname`.

@@ -3,13 +3,10 @@
 
 use chrono_tz::Tz;
 
-use super::located::Located;
-use super::model::{Config, Post, PostExtra, Status};
-use super::raw::{RawCalendar, RawDefaults, RawPost};
-use super::source::FileId;
+use super::model::{Config, Field, Inherited, Media, Post, PostExtra, Status, Variant};
+use super::raw::{RawCalendar, RawDefaults, RawMedia, RawPost, RawVariant};
+use crate::diagnostic::{FileId, Finding, Located, RuleId, Subject};
 use crate::schedule::{parse_at, parse_duration};
-use crate::validate::Finding;
-use crate::validate::rules::{CONFIG, INVALID_TIME, MISSING_FIELD};
 
 /// The posts of one calendar file, appended to `posts`.
 pub fn posts_of(
@@ -23,7 +20,7 @@ pub fn posts_of(
         Some(name) => match crate::schedule::parse_zone(&name.value) {
             Ok(tz) => tz,
             Err(_) => {
-                findings.push(super::config::unknown_zone(name, file));
+                findings.push(super::config::unknown_zone(name, file, Subject::File(file)));
                 // Times in this file cannot be read in the intended zone; they
                 // are left unresolved rather than guessed.
                 return skip_times(cal, file, config, posts, findings);
@@ -74,16 +71,39 @@ fn resolve_post(
     let p = raw.value;
     let Some(id) = p.id else {
         findings.push(
-            Finding::error(MISSING_FIELD, file, loc, "post has no `id`")
-                .with_help("add `id: a-short-name` (lowercase letters, digits, `.`, `_`, `-`)"),
+            Finding::error(
+                RuleId::MISSING_FIELD,
+                Subject::Entry(file),
+                file,
+                loc,
+                "post has no `id`",
+            )
+            .with_help("add `id: a-short-name` (lowercase letters, digits, `.`, `_`, `-`)"),
         );
         return None;
+    };
+    let post_subject = Subject::Post(id.value.clone());
+    let mut inherited = Inherited::default();
+    let mut pick = |own: bool, field: Field| {
+        if !own {
+            inherited.set(field);
+        }
+    };
+    // The subject of a finding about `field`: the file when the value comes
+    // from `defaults:`, which every post of the file shares.
+    let subject_of = |own: bool| {
+        if own {
+            post_subject.clone()
+        } else {
+            Subject::File(file)
+        }
     };
     let (at, at_loc) = match (&p.at, zone) {
         (None, _) => {
             findings.push(
                 Finding::error(
-                    MISSING_FIELD,
+                    RuleId::MISSING_FIELD,
+                    post_subject.clone(),
                     file,
                     loc,
                     format!("post `{}` has no `at`", id.value),
@@ -97,20 +117,31 @@ fn resolve_post(
             Ok(t) => (Some(t), at.loc),
             Err(e) => {
                 findings.push(
-                    Finding::error(INVALID_TIME, file, at.loc, e.to_string()).with_help(e.help()),
+                    Finding::error(
+                        RuleId::INVALID_TIME,
+                        post_subject.clone(),
+                        file,
+                        at.loc,
+                        e.to_string(),
+                    )
+                    .with_help(e.help()),
                 );
                 (None, at.loc)
             }
         },
     };
+    pick(p.status.is_some(), Field::Status);
     let status = p.status.as_ref().or(defaults.status.as_ref());
+    let own_channels = p.channels.is_some();
+    pick(own_channels, Field::Channels);
     let channels = p.channels.as_ref().or(defaults.channels.as_ref());
     let channels = match channels {
         Some(list) => {
             if list.value.is_empty() {
                 findings.push(
                     Finding::error(
-                        MISSING_FIELD,
+                        RuleId::MISSING_FIELD,
+                        subject_of(own_channels),
                         file,
                         list.loc,
                         format!("post `{}` goes to no channel", id.value),
@@ -123,7 +154,8 @@ fn resolve_post(
         None => {
             findings.push(
                 Finding::error(
-                    MISSING_FIELD,
+                    RuleId::MISSING_FIELD,
+                    post_subject.clone(),
                     file,
                     loc,
                     format!("post `{}` has no `channels`", id.value),
@@ -135,13 +167,16 @@ fn resolve_post(
             Vec::new()
         }
     };
+    let own_catch_up = p.catch_up.is_some();
+    pick(own_catch_up, Field::CatchUp);
     let catch_up_raw = p.catch_up.as_ref().or(defaults.catch_up.as_ref());
     let catch_up = catch_up_raw.and_then(|c| match parse_duration(&c.value) {
         Ok(d) => Some(d),
         Err(e) => {
             findings.push(
                 Finding::error(
-                    CONFIG,
+                    RuleId::CONFIG,
+                    subject_of(own_catch_up),
                     file,
                     c.loc,
                     format!("`{}` is not a duration: {e}", c.value),
@@ -152,6 +187,8 @@ fn resolve_post(
         }
     });
     let zone = zone.unwrap_or(chrono_tz::UTC);
+    pick(p.language.is_some(), Field::Language);
+    pick(p.cw.is_some(), Field::Cw);
     Some(Post {
         id,
         file,
@@ -162,8 +199,12 @@ fn resolve_post(
         status: status.map_or(Status::Draft, |s| s.value),
         text: p.text,
         channels: channels.into(),
-        variants: p.variants.into_iter().map(|(k, v)| (k, v.value)).collect(),
-        media: p.media.unwrap_or_default().into(),
+        variants: p
+            .variants
+            .into_iter()
+            .map(|(k, v)| (k, variant(v.value)))
+            .collect(),
+        media: media(p.media.unwrap_or_default()).into(),
         thread: p.thread.unwrap_or_default().into(),
         campaign,
         extra: PostExtra {
@@ -176,5 +217,24 @@ fn resolve_post(
             notes: p.notes,
         }
         .boxed(),
+        inherited,
     })
+}
+
+fn media(raw: Vec<RawMedia>) -> Vec<Media> {
+    raw.into_iter()
+        .map(|m| Media {
+            file: m.file,
+            alt: m.alt,
+        })
+        .collect()
+}
+
+fn variant(raw: RawVariant) -> Variant {
+    Variant {
+        text: raw.text,
+        thread: raw.thread,
+        media: raw.media.map(media),
+        cw: raw.cw,
+    }
 }

@@ -100,7 +100,7 @@ pub fn run(args: DiffArgs, env: &Env) -> Result<Outcome, CliError> {
 fn empty_like(ws: &Workspace) -> Workspace {
     Workspace {
         root: ws.root.clone(),
-        sources: calendar::Sources::default(),
+        sources: crate::diagnostic::Sources::default(),
         config: ws.config.clone(),
         posts: Vec::new(),
         findings: Vec::new(),

@@ -28,8 +28,8 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
             continue;
         }
         let missing: Vec<String> = channel
-            .secrets
-            .iter()
+            .credentials()
+            .into_iter()
             .filter_map(|(field, r)| {
                 secrets::resolve(r, &ws.root, env)
                     .err()
@@ -61,7 +61,7 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
         }
         t.add_row([
             channel.name.clone(),
-            channel.platform.name().to_owned(),
+            channel.platform().name().to_owned(),
             credentials,
             check,
         ]);

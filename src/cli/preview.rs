@@ -7,9 +7,9 @@ use clap::ValueEnum;
 use super::{CliError, Env, Outcome};
 use crate::calendar::Status;
 use crate::delivery;
+use crate::diagnostic::Severity;
 use crate::output::preview;
 use crate::schedule::{WrittenTime, parse_written, resolve_wall};
-use crate::validate::Severity;
 
 #[derive(Debug, clap::Args)]
 pub struct PreviewArgs {

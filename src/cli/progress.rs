@@ -2,7 +2,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::publish::{Outcome, Progress};
+use crate::publish::{DeliveryOutcome, Progress};
 
 pub struct Bar {
     bar: ProgressBar,
@@ -32,7 +32,7 @@ impl Progress for Bar {
         self.bar.set_length(total as u64);
     }
 
-    fn done(&self, outcome: &Outcome) {
+    fn done(&self, outcome: &DeliveryOutcome) {
         self.bar.set_message(format!(
             "{}@{} {}",
             outcome.post,

@@ -4,8 +4,9 @@ use clap::ValueEnum;
 
 use super::{CliError, Env, Outcome};
 use crate::calendar::LoadError;
+use crate::diagnostic::{Finding, Severity, Sources, Tally, make_strict};
 use crate::output::diagnostics;
-use crate::validate::{self, Tally};
+use crate::validate;
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -52,7 +53,7 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
         started.elapsed() - loaded
     ));
     if args.strict {
-        validate::make_strict(&mut findings);
+        make_strict(&mut findings);
     }
     let files = ws.sources.len();
     emit(
@@ -72,8 +73,8 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
 fn emit(
     args: &ValidateArgs,
     env: &Env,
-    findings: &[validate::Finding],
-    sources: &crate::calendar::Sources,
+    findings: &[Finding],
+    sources: &Sources,
     counts: Option<(usize, usize)>,
 ) -> Result<(), CliError> {
     let p = &env.printer;
@@ -90,7 +91,7 @@ fn emit(
             let shown: Vec<_> = if p.quiet {
                 findings
                     .iter()
-                    .filter(|f| f.severity == validate::Severity::Error)
+                    .filter(|f| f.severity == Severity::Error)
                     .cloned()
                     .collect()
             } else {
@@ -111,8 +112,8 @@ fn emit(
 fn changed_since(
     ws: &crate::calendar::Workspace,
     rev: &str,
-    findings: Vec<validate::Finding>,
-) -> Result<Vec<validate::Finding>, CliError> {
+    findings: Vec<Finding>,
+) -> Result<Vec<Finding>, CliError> {
     use crate::diff::git::{AtCommit, GitCli, Repo};
     let usage = |e: crate::diff::git::GitError| CliError::Usage {
         message: e.message,

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 
-use crate::calendar::files::{Files, ReadError};
-use crate::calendar::{Loc, load_decode};
+use crate::calendar::files::Files;
+use crate::diagnostic::{Loc, TextError, decode};
 
 /// Why a revision could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -220,19 +220,23 @@ pub struct AtCommit<'a> {
     pub commit: String,
 }
 
-fn read_error(e: &GitError) -> ReadError {
-    (Loc::UNKNOWN, e.message.clone(), e.help.clone())
+fn read_error(e: &GitError) -> TextError {
+    TextError {
+        loc: Loc::UNKNOWN,
+        message: e.message.clone(),
+        help: e.help.clone(),
+    }
 }
 
 impl Files for AtCommit<'_> {
-    fn text(&self, rel: &str) -> Result<Option<String>, ReadError> {
+    fn text(&self, rel: &str) -> Result<Option<String>, TextError> {
         let path = format!("{}{rel}", self.repo.prefix());
         match self
             .repo
             .show(&self.commit, &path)
             .map_err(|e| read_error(&e))?
         {
-            Some(bytes) => load_decode(bytes).map(Some),
+            Some(bytes) => decode(bytes).map(Some),
             None => Ok(None),
         }
     }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::calendar::{Post, Workspace};
 use crate::delivery::{self, Delivery};
+use crate::diagnostic::{Finding, Subject};
 use crate::platform::Length;
 use crate::validate::PublishedSet;
 
@@ -76,7 +77,7 @@ impl Rewording {
     fn of(d: &Delivery<'_>, before: String) -> Rewording {
         Rewording {
             channel: d.channel.name.clone(),
-            platform: d.channel.platform.name(),
+            platform: d.channel.platform().name(),
             length: d.worst_length(),
             before,
             after: words(d),
@@ -337,7 +338,7 @@ fn rewording(
 /// Fields that changed but are none of the above (and do not change the text).
 fn other_fields(b: &Post, a: &Post) -> BTreeSet<&'static str> {
     let mut out = BTreeSet::new();
-    let val = |x: Option<&crate::calendar::Located<String>>| x.map(|v| v.value.clone());
+    let val = |x: Option<&crate::diagnostic::Located<String>>| x.map(|v| v.value.clone());
     if val(b.cw()) != val(a.cw()) {
         out.insert("cw");
     }
@@ -400,8 +401,8 @@ pub fn only_changed(
     ws: &Workspace,
     before: Option<&Workspace>,
     before_files: &dyn crate::calendar::files::Files,
-    findings: Vec<crate::validate::Finding>,
-) -> Vec<crate::validate::Finding> {
+    findings: Vec<Finding>,
+) -> Vec<Finding> {
     let Some(before) = before else {
         return findings;
     };
@@ -410,13 +411,12 @@ pub fn only_changed(
         .filter(|c| c.kind != Kind::Removed)
         .map(|c| c.post)
         .collect();
-    let index = crate::validate::PostIndex::new(ws);
-    let mut file_changed: HashMap<crate::calendar::FileId, bool> = HashMap::new();
+    let mut file_changed: HashMap<crate::diagnostic::FileId, bool> = HashMap::new();
     findings
         .into_iter()
-        .filter(|f| match index.owner(f) {
-            Some(i) => changed.contains(&ws.posts[i].id.value),
-            None => f.file.is_none_or(|id| {
+        .filter(|f| match &f.subject {
+            Subject::Post(post) | Subject::Delivery { post, .. } => changed.contains(post),
+            _ => f.file.is_none_or(|id| {
                 *file_changed.entry(id).or_insert_with(|| {
                     let now = ws.sources.text(id).map(|t| t.into_owned());
                     let then = before_files.text(ws.sources.path(id)).ok().flatten();

@@ -6,8 +6,7 @@ use std::fmt::Write as _;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet, renderer::DecorStyle};
 use serde::Serialize;
 
-use crate::calendar::Sources;
-use crate::validate::{Finding, Severity, Tally};
+use crate::diagnostic::{Finding, Severity, Sources, Tally};
 
 /// Human text: each finding with its snippet and hint, then a summary line.
 pub fn human(findings: &[Finding], sources: &Sources, color: bool) -> String {
@@ -53,7 +52,7 @@ fn level(severity: Severity) -> Level<'static> {
 fn render_one(f: &Finding, sources: &Sources, renderer: &Renderer) -> String {
     let title = level(f.severity)
         .primary_title(f.message.as_str())
-        .id(f.rule);
+        .id(f.rule.as_str());
     let file = f.file.and_then(|id| sources.get(id).map(|src| (id, src)));
     // The snippet line, with any secret on it masked.
     let snippet = file
@@ -140,7 +139,7 @@ pub fn json(findings: &[Finding], sources: &Sources) -> String {
                 file: f.file.map_or("", |id| sources.path(id)),
                 line: f.loc.line,
                 column: f.loc.column,
-                rule: f.rule,
+                rule: f.rule.as_str(),
                 severity: f.severity,
                 message: &f.message,
                 help: f.help.as_deref(),

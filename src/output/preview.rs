@@ -240,7 +240,7 @@ pub fn json(deliveries: &[Delivery<'_>], zone: Tz) -> String {
             .map(|d| JsonDelivery {
                 post: &d.post.id.value,
                 channel: &d.channel.name,
-                platform: d.channel.platform.name(),
+                platform: d.channel.platform().name(),
                 at: d.at.with_timezone(&zone).to_rfc3339(),
                 status: d.post.status.name(),
                 text: d.text(),
@@ -289,7 +289,7 @@ pub fn markdown(deliveries: &[Delivery<'_>], zone: Tz) -> String {
             fmt_time(d, zone, "%H:%M"),
             d.post.id.value,
             d.channel.name,
-            d.channel.platform
+            d.channel.platform()
         );
         let _ = writeln!(
             out,

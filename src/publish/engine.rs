@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 
 use super::identity::{bluesky_rkey, idempotency_key};
 use super::ledger::{Event, Ledger, LedgerError, Record};
-use super::plan::{Action, Item};
-use super::{Outcome, OutcomeKind, Progress};
+use super::outcome::{DeliveryOutcome, OutcomeKind, Progress};
+use super::plan::{Action, Decision, Send};
 use crate::adapters::{self, Adapter, AdapterError, ErrorKind, MediaItem, Part, Remote};
+use crate::delivery::Delivery;
 use crate::secrets::EnvSource;
 
 /// Requests per part in one run before a transient failure is left to the
@@ -52,33 +53,51 @@ pub struct Engine<'a> {
     pub progress: &'a dyn Progress,
 }
 
-/// A failure to keep the ledger: the run must stop, since publishing without
-/// recording would break "never twice".
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct Fatal(#[from] pub LedgerError);
+/// How one step of a delivery ended.
+enum Step {
+    /// The part is on the platform.
+    Sent(Remote),
+    /// The delivery stops here, with this outcome (failed, unknown, missed…).
+    Stopped(DeliveryOutcome),
+    /// The ledger could not be written: the run must stop, since sending
+    /// without recording would break "never twice".
+    LedgerFailed(LedgerError),
+}
+
+/// Record `$r`, or end the step with the ledger's failure.
+macro_rules! record {
+    ($engine:expr, $r:expr) => {
+        if let Err(e) = $engine.record(&$r) {
+            return Step::LedgerFailed(e);
+        }
+    };
+}
+
+fn outcome(d: &Delivery<'_>, kind: OutcomeKind) -> DeliveryOutcome {
+    DeliveryOutcome::new(&d.post.id.value, &d.channel.name, d.at, kind)
+}
 
 impl Engine<'_> {
-    fn record(&self, r: &Record) -> Result<(), Fatal> {
+    fn record(&self, r: &Record) -> Result<(), LedgerError> {
         self.ledger
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .append(r)?;
-        Ok(())
+            .append(r)
     }
 
-    /// Run the plan's publish and retract items, one thread per channel.
-    pub fn run(&self, items: Vec<Item<'_>>) -> Result<Vec<Outcome>, Fatal> {
-        let mut by_channel: Vec<Vec<Item<'_>>> = Vec::new();
-        for item in items {
+    /// Carry out the decisions that act (publish, retract, record missed),
+    /// one thread per channel, each channel's in order.
+    pub fn run(&self, decisions: Vec<Decision<'_>>) -> Result<Vec<DeliveryOutcome>, LedgerError> {
+        let mut by_channel: Vec<Vec<Decision<'_>>> = Vec::new();
+        for decision in decisions.into_iter().filter(Decision::is_executed) {
             match by_channel.last_mut() {
-                Some(group) if group[0].delivery.channel.name == item.delivery.channel.name => {
-                    group.push(item)
+                Some(group) if group[0].channel.name == decision.channel.name => {
+                    group.push(decision)
                 }
-                _ => by_channel.push(vec![item]),
+                _ => by_channel.push(vec![decision]),
             }
         }
-        let results: Vec<Result<Vec<Outcome>, Fatal>> = std::thread::scope(|scope| {
+        let results: Vec<Result<Vec<DeliveryOutcome>, LedgerError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = by_channel
                 .into_iter()
                 .map(|group| scope.spawn(move || self.run_channel(group)))
@@ -98,39 +117,31 @@ impl Engine<'_> {
         Ok(outcomes)
     }
 
-    fn run_channel(&self, items: Vec<Item<'_>>) -> Result<Vec<Outcome>, Fatal> {
-        let channel = items[0].delivery.channel;
-        let mut adapter = match adapters::for_channel(self.root, channel, self.env, self.timeouts) {
-            Ok(a) => a,
-            Err(e) => {
-                // Nothing was attempted: no ledger records, every delivery failed.
-                let outcomes: Vec<Outcome> = items
-                    .iter()
-                    .map(|i| Outcome::of(&i.delivery, OutcomeKind::Failed).with_error(&e.message))
-                    .collect();
-                outcomes.iter().for_each(|o| self.progress.done(o));
-                return Ok(outcomes);
-            }
-        };
+    fn run_channel(
+        &self,
+        decisions: Vec<Decision<'_>>,
+    ) -> Result<Vec<DeliveryOutcome>, LedgerError> {
+        let channel = decisions[0].channel;
+        // Built on first use: recording a missed delivery needs no credentials.
+        let mut adapter: Option<Result<Box<dyn Adapter>, AdapterError>> = None;
         let mut outcomes = Vec::new();
-        for item in &items {
-            let outcome = match &item.action {
-                Action::Publish {
-                    from,
-                    pending,
-                    late,
-                    root,
-                    parent,
-                } => self.publish(
-                    adapter.as_mut(),
-                    item,
-                    *from,
-                    pending.as_ref(),
-                    *late,
-                    (root.as_ref(), parent.as_ref()),
-                )?,
-                Action::Retract { parts } => self.retract(adapter.as_mut(), item, parts)?,
-                Action::Missed | Action::Skip { .. } => continue,
+        for decision in &decisions {
+            let step = match &decision.action {
+                Action::RecordMissed => self.record_missed(decision),
+                Action::Publish(send) => match self.adapter(&mut adapter, channel) {
+                    Ok(adapter) => self.publish(adapter, send),
+                    Err(e) => cannot_start(&send.delivery, e),
+                },
+                Action::Retract { delivery, parts } => match self.adapter(&mut adapter, channel) {
+                    Ok(adapter) => self.retract(adapter, delivery, parts),
+                    Err(e) => cannot_start(delivery, e),
+                },
+                Action::Hold { .. } | Action::Skip { .. } => continue,
+            };
+            let outcome = match step {
+                Step::Stopped(outcome) => outcome,
+                Step::LedgerFailed(e) => return Err(e),
+                Step::Sent(_) => continue,
             };
             self.progress.done(&outcome);
             outcomes.push(outcome);
@@ -138,8 +149,21 @@ impl Engine<'_> {
         Ok(outcomes)
     }
 
-    fn base_record(&self, item: &Item<'_>, part: usize, event: Event) -> Record {
-        let d = &item.delivery;
+    /// The channel's adapter, built the first time it is needed.
+    fn adapter<'s>(
+        &self,
+        slot: &'s mut Option<Result<Box<dyn Adapter>, AdapterError>>,
+        channel: &crate::calendar::Channel,
+    ) -> Result<&'s mut dyn Adapter, &'s AdapterError> {
+        match slot.get_or_insert_with(|| {
+            adapters::for_channel(self.root, channel, self.env, self.timeouts)
+        }) {
+            Ok(adapter) => Ok(adapter.as_mut()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn base_record(&self, d: &Delivery<'_>, part: usize, event: Event) -> Record {
         Record::new(
             self.now,
             &d.post.id.value,
@@ -149,16 +173,33 @@ impl Engine<'_> {
         )
     }
 
-    fn publish(
-        &self,
-        adapter: &mut dyn Adapter,
-        item: &Item<'_>,
-        from: usize,
-        pending: Option<&Record>,
-        late: bool,
-        (resume_root, resume_parent): (Option<&Record>, Option<&Record>),
-    ) -> Result<Outcome, Fatal> {
-        let d = &item.delivery;
+    /// Record once that a delivery's time passed beyond catch-up.
+    fn record_missed(&self, decision: &Decision<'_>) -> Step {
+        let at = decision.at.unwrap_or(self.now);
+        let mut r = Record::new(
+            self.now,
+            &decision.post.id.value,
+            &decision.channel.name,
+            0,
+            Event::Missed,
+        );
+        r.error = Some(format!("not published within catch-up of {at}"));
+        record!(self, r);
+        Step::Stopped(
+            DeliveryOutcome::new(
+                &decision.post.id.value,
+                &decision.channel.name,
+                at,
+                OutcomeKind::Missed,
+            )
+            .with_error("its time passed beyond catch-up; it was not posted"),
+        )
+    }
+
+    /// Send a delivery's parts from `send.from`, each as a reply to the one
+    /// before; always ends with the delivery's outcome.
+    fn publish(&self, adapter: &mut dyn Adapter, send: &Send<'_>) -> Step {
+        let d = &send.delivery;
         let (post, channel) = (d.post.id.value.as_str(), d.channel.name.as_str());
         let media: Vec<MediaItem> = d
             .media
@@ -170,23 +211,23 @@ impl Engine<'_> {
             })
             .collect();
         // A resumed thread replies to what the ledger says went out.
-        let remote = |r: Option<&Record>| {
-            r.map(|r| Remote {
+        let remote = |r: &Option<Record>| {
+            r.as_ref().map(|r| Remote {
                 id: r.remote_id.clone().unwrap_or_default(),
                 url: r.url.clone(),
             })
         };
-        let mut root = remote(resume_root);
-        let mut previous = remote(resume_parent);
+        let mut root = remote(&send.root);
+        let mut previous = remote(&send.parent);
         let mut first_url = None;
-        for index in from..d.parts.len() {
+        for index in send.from..d.parts.len() {
             let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);
-            let pending_here = pending.filter(|_| index == from);
+            let pending_here = send.pending.as_ref().filter(|_| index == send.from);
             let key = pending_here
                 .and_then(|p| p.key.clone())
                 .unwrap_or_else(|| idempotency_key(post, channel, index_u32));
             let rkey = bluesky_rkey(post, channel, index_u32, d.at);
-            let hash = item.hash_of(index);
+            let hash = send.hash_of(index);
             let part = Part {
                 post,
                 channel,
@@ -201,20 +242,20 @@ impl Engine<'_> {
                 rkey: &rkey,
                 now: self.now,
             };
-            let sent = match pending_here {
+            let step = match pending_here {
                 Some(attempt) => {
-                    self.resolve_then_send(adapter, item, &part, &hash, attempt, late)?
+                    self.resolve_then_send(adapter, d, &part, &hash, attempt, send.late)
                 }
-                None => self.send(adapter, item, &part, &hash)?,
+                None => self.send(adapter, d, &part, &hash),
             };
-            let remote = match sent {
-                Ok(remote) => remote,
-                Err(outcome) => return Ok(outcome),
+            let remote = match step {
+                Step::Sent(remote) => remote,
+                other => return other,
             };
             if index == 0 {
                 root = Some(remote.clone());
             }
-            if late {
+            if send.late {
                 // Past its window: what was pending is settled; nothing more goes out.
                 break;
             }
@@ -227,7 +268,7 @@ impl Engine<'_> {
             previous = Some(remote);
         }
         let url = root.and_then(|r| r.url).or(first_url);
-        Ok(Outcome::of(d, OutcomeKind::Published).with_url(url))
+        Step::Stopped(outcome(d, OutcomeKind::Published).with_url(url))
     }
 
     /// The last run died during this part's request: find out whether it
@@ -235,73 +276,69 @@ impl Engine<'_> {
     fn resolve_then_send(
         &self,
         adapter: &mut dyn Adapter,
-        item: &Item<'_>,
+        d: &Delivery<'_>,
         part: &Part<'_>,
         hash: &str,
         attempt: &Record,
         late: bool,
-    ) -> Result<Result<Remote, Outcome>, Fatal> {
+    ) -> Step {
         match adapter.lookup(part) {
-            Ok(Some(remote)) => {
-                self.record_published(item, part, hash, &remote)?;
-                return Ok(Ok(remote));
-            }
-            Ok(None) if late => return self.too_late(item, part),
-            Ok(None) => return self.send(adapter, item, part, hash),
+            Ok(Some(remote)) => return self.record_published(d, part, hash, remote),
+            Ok(None) if late => return self.too_late(d, part),
+            Ok(None) => return self.send(adapter, d, part, hash),
             Err(e) if e.kind == ErrorKind::Unsupported => {}
             Err(e) => {
                 // Cannot tell right now: leave the attempt open for the next run.
-                return Ok(Err(Outcome::of(&item.delivery, OutcomeKind::Skipped)
-                    .with_error(&format!(
-                        "an earlier attempt's outcome could not be checked yet: {}",
-                        e.message
-                    ))));
+                return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(&format!(
+                    "an earlier attempt's outcome could not be checked yet: {}",
+                    e.message
+                )));
             }
         }
         if !late && adapter.dedupes_resend(self.now - attempt.ts) {
             // Re-sending with the same key returns the original if it landed.
-            return self.send(adapter, item, part, hash);
+            return self.send(adapter, d, part, hash);
         }
-        let mut r = self.base_record(item, part.index as usize, Event::Unknown);
+        let mut r = self.base_record(d, part.index as usize, Event::Unknown);
         r.key = attempt.key.clone();
         r.hash = Some(hash.to_owned());
         r.error = Some("the process stopped during this request; the platform cannot say whether it was posted".to_owned());
-        self.record(&r)?;
-        Ok(Err(unknown_outcome(item, part)))
+        record!(self, r);
+        Step::Stopped(unknown_outcome(d, part))
     }
 
     /// A pending attempt that did not land, found after the window closed:
     /// the delivery is missed (or its thread stays cut short).
-    fn too_late(&self, item: &Item<'_>, part: &Part<'_>) -> Result<Result<Remote, Outcome>, Fatal> {
+    fn too_late(&self, d: &Delivery<'_>, part: &Part<'_>) -> Step {
         if part.index > 0 {
-            return Ok(Err(Outcome::of(&item.delivery, OutcomeKind::Skipped)
-                .with_error(&format!(
-                    "the thread stopped at part {}, and its time has passed",
-                    part.index
-                ))));
+            return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(&format!(
+                "the thread stopped at part {}, and its time has passed",
+                part.index
+            )));
         }
-        let mut r = self.base_record(item, 0, Event::Missed);
+        let mut r = self.base_record(d, 0, Event::Missed);
         r.error = Some("an attempt did not land, and the catch-up window has passed".to_owned());
-        self.record(&r)?;
-        Ok(Err(Outcome::of(&item.delivery, OutcomeKind::Missed)
-            .with_error(
-                "its time passed beyond catch-up; it was not posted",
-            )))
+        record!(self, r);
+        Step::Stopped(
+            outcome(d, OutcomeKind::Missed)
+                .with_error("its time passed beyond catch-up; it was not posted"),
+        )
     }
 
     fn record_published(
         &self,
-        item: &Item<'_>,
+        d: &Delivery<'_>,
         part: &Part<'_>,
         hash: &str,
-        remote: &Remote,
-    ) -> Result<(), Fatal> {
-        let mut r = self.base_record(item, part.index as usize, Event::Published);
+        remote: Remote,
+    ) -> Step {
+        let mut r = self.base_record(d, part.index as usize, Event::Published);
         r.key = Some(part.key.to_owned());
         r.hash = Some(hash.to_owned());
         r.remote_id = Some(remote.id.clone());
         r.url = remote.url.clone();
-        self.record(&r)
+        record!(self, r);
+        Step::Sent(remote)
     }
 
     /// Send one part, retrying transient failures; every request is preceded
@@ -309,22 +346,19 @@ impl Engine<'_> {
     fn send(
         &self,
         adapter: &mut dyn Adapter,
-        item: &Item<'_>,
+        d: &Delivery<'_>,
         part: &Part<'_>,
         hash: &str,
-    ) -> Result<Result<Remote, Outcome>, Fatal> {
+    ) -> Step {
         let index = part.index as usize;
         let mut attempt = 1;
         loop {
-            let mut a = self.base_record(item, index, Event::Attempt);
+            let mut a = self.base_record(d, index, Event::Attempt);
             a.key = Some(part.key.to_owned());
             a.hash = Some(hash.to_owned());
-            self.record(&a)?;
+            record!(self, a);
             let error = match adapter.post(part) {
-                Ok(remote) => {
-                    self.record_published(item, part, hash, &remote)?;
-                    return Ok(Ok(remote));
-                }
+                Ok(remote) => return self.record_published(d, part, hash, remote),
                 Err(e) => e,
             };
             match error.kind {
@@ -342,19 +376,16 @@ impl Engine<'_> {
                             wait.as_secs()
                         ));
                     }
-                    return self.failed(item, part, hash, &message, true);
+                    return self.failed(d, part, hash, &message, true);
                 }
                 ErrorKind::Ambiguous => match adapter.lookup(part) {
-                    Ok(Some(remote)) => {
-                        self.record_published(item, part, hash, &remote)?;
-                        return Ok(Ok(remote));
-                    }
+                    Ok(Some(remote)) => return self.record_published(d, part, hash, remote),
                     Ok(None) if attempt < MAX_ATTEMPTS => {
                         attempt += 1;
                         continue;
                     }
                     // The platform says it is not there: a plain failure.
-                    Ok(None) => return self.failed(item, part, hash, &error.message, true),
+                    Ok(None) => return self.failed(d, part, hash, &error.message, true),
                     _ if adapter.dedupes_resend(chrono::Duration::zero())
                         && attempt < MAX_ATTEMPTS =>
                     {
@@ -362,16 +393,16 @@ impl Engine<'_> {
                         continue;
                     }
                     _ => {
-                        let mut r = self.base_record(item, index, Event::Unknown);
+                        let mut r = self.base_record(d, index, Event::Unknown);
                         r.key = Some(part.key.to_owned());
                         r.hash = Some(hash.to_owned());
                         r.error = Some(error.message.clone());
-                        self.record(&r)?;
-                        return Ok(Err(unknown_outcome(item, part).with_error(&error.message)));
+                        record!(self, r);
+                        return Step::Stopped(unknown_outcome(d, part).with_error(&error.message));
                     }
                 },
                 ErrorKind::Permanent | ErrorKind::Unsupported => {
-                    return self.failed(item, part, hash, &error.message, false);
+                    return self.failed(d, part, hash, &error.message, false);
                 }
             }
         }
@@ -379,51 +410,46 @@ impl Engine<'_> {
 
     fn failed(
         &self,
-        item: &Item<'_>,
+        d: &Delivery<'_>,
         part: &Part<'_>,
         hash: &str,
         message: &str,
         transient: bool,
-    ) -> Result<Result<Remote, Outcome>, Fatal> {
-        let mut r = self.base_record(item, part.index as usize, Event::Failed);
+    ) -> Step {
+        let mut r = self.base_record(d, part.index as usize, Event::Failed);
         r.key = Some(part.key.to_owned());
         r.hash = Some(hash.to_owned());
         r.error = Some(message.to_owned());
         r.transient = transient;
-        self.record(&r)?;
+        record!(self, r);
         let what = if part.index > 0 {
             format!("thread part {}: {message}", part.index)
         } else {
             message.to_owned()
         };
-        Ok(Err(
-            Outcome::of(&item.delivery, OutcomeKind::Failed).with_error(&what)
-        ))
+        Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&what))
     }
 
-    fn retract(
-        &self,
-        adapter: &mut dyn Adapter,
-        item: &Item<'_>,
-        parts: &[Record],
-    ) -> Result<Outcome, Fatal> {
+    /// Delete the published parts, replies first; always ends with the
+    /// delivery's outcome.
+    fn retract(&self, adapter: &mut dyn Adapter, d: &Delivery<'_>, parts: &[Record]) -> Step {
         for published in parts {
+            let part = published.part as usize;
             let remote = Remote {
                 id: published.remote_id.clone().unwrap_or_default(),
                 url: published.url.clone(),
             };
             let mut attempt = 1;
             loop {
-                let mut a = self.base_record(item, published.part as usize, Event::RetractAttempt);
+                let mut a = self.base_record(d, part, Event::RetractAttempt);
                 a.remote_id = published.remote_id.clone();
-                self.record(&a)?;
+                record!(self, a);
                 match adapter.delete(&remote, published.ts, self.now) {
                     Ok(()) => {
-                        let mut r =
-                            self.base_record(item, published.part as usize, Event::Retracted);
+                        let mut r = self.base_record(d, part, Event::Retracted);
                         r.remote_id = published.remote_id.clone();
                         r.url = published.url.clone();
-                        self.record(&r)?;
+                        record!(self, r);
                         break;
                     }
                     Err(AdapterError {
@@ -436,38 +462,41 @@ impl Engine<'_> {
                         attempt += 1;
                     }
                     Err(e) => {
-                        let kind = if e.kind == ErrorKind::Unsupported {
-                            OutcomeKind::Skipped
-                        } else {
-                            OutcomeKind::Failed
-                        };
-                        let mut f = self.base_record(item, published.part as usize, Event::Failed);
-                        f.error = Some(format!("retraction: {}", e.message));
-                        if kind == OutcomeKind::Failed {
-                            self.record(&f)?;
-                        }
                         let url = published
                             .url
                             .as_deref()
                             .map(|u| format!(" ({u})"))
                             .unwrap_or_default();
-                        return Ok(Outcome {
-                            loud: kind == OutcomeKind::Skipped,
-                            ..Outcome::of(&item.delivery, kind)
+                        let reported = outcome(d, OutcomeKind::Skipped)
+                            .with_url(published.url.clone())
+                            .with_error(&format!("cannot retract{url}: {}", e.message));
+                        if e.kind == ErrorKind::Unsupported {
+                            // Said every run: a person must delete it by hand.
+                            return Step::Stopped(reported.loud());
                         }
-                        .with_url(published.url.clone())
-                        .with_error(&format!("cannot retract{url}: {}", e.message)));
+                        let mut f = self.base_record(d, part, Event::Failed);
+                        f.error = Some(format!("retraction: {}", e.message));
+                        record!(self, f);
+                        return Step::Stopped(DeliveryOutcome {
+                            kind: OutcomeKind::Failed,
+                            ..reported
+                        });
                     }
                 }
             }
         }
-        Ok(Outcome::of(&item.delivery, OutcomeKind::Retracted))
+        Step::Stopped(outcome(d, OutcomeKind::Retracted))
     }
 }
 
-fn unknown_outcome(item: &Item<'_>, part: &Part<'_>) -> Outcome {
-    let d = &item.delivery;
-    Outcome::of(d, OutcomeKind::Unknown).with_error(&format!(
+/// The channel's adapter could not be built (a credential is missing, say):
+/// nothing was attempted, so nothing is recorded; the delivery failed.
+fn cannot_start(d: &Delivery<'_>, e: &AdapterError) -> Step {
+    Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&e.message))
+}
+
+fn unknown_outcome(d: &Delivery<'_>, part: &Part<'_>) -> DeliveryOutcome {
+    outcome(d, OutcomeKind::Unknown).with_error(&format!(
         "part {} may or may not have been posted on {}: look at the channel, then run `postcal publish --retry-unknown {}@{}` if it is not there, or `--mark-published {}@{} --url URL` if it is",
         part.index, d.channel.name, d.post.id.value, d.channel.name, d.post.id.value, d.channel.name
     ))

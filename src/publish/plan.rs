@@ -1,5 +1,7 @@
-//! Due selection (SPEC §4): which deliveries a run publishes, reports as
-//! missed, retracts, or leaves alone, and why.
+//! The plan: for every delivery a run must act on, what it does — publish,
+//! retract, record as missed, hold back, or leave alone — and why. Due
+//! selection follows the publishing contract: due at `at <= now` within the
+//! catch-up window, approved, outside blackouts, not yet published.
 
 use std::collections::HashSet;
 
@@ -7,8 +9,10 @@ use chrono::{DateTime, Utc};
 
 use super::identity::content_hash;
 use super::ledger::{Event, LedgerState, Record};
-use crate::calendar::{Status, Workspace};
+use super::outcome::{DeliveryOutcome, OutcomeKind};
+use crate::calendar::{Channel, Post, Status, Workspace};
 use crate::delivery::{self, Delivery};
+use crate::diagnostic::Finding;
 
 /// `POST@CHANNEL` pairs.
 pub type DeliverySet = HashSet<(String, String)>;
@@ -24,41 +28,102 @@ pub struct Selection {
     pub retry_unknown: DeliverySet,
 }
 
+/// What the run does with one delivery, and why. The plan is the one place
+/// that decides; the engine only carries out `Publish`, `Retract` and
+/// `RecordMissed`, and everything else is reported as it is.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    pub post: &'a Post,
+    pub channel: &'a Channel,
+    /// When the delivery is due; `None` when its time cannot be read.
+    pub at: Option<DateTime<Utc>>,
+    pub action: Action<'a>,
+}
+
 // A plan holds one action per delivery acted on, a handful per run: the
 // size of the `Publish` variant does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum Action {
-    /// Publish parts `from..`; `pending` is an attempt of part `from` with no
-    /// recorded outcome (the last run died mid-request), to resolve first.
-    /// `late`: the catch-up window has passed, so the pending attempt is only
-    /// looked up, never sent again.
-    Publish {
-        from: usize,
-        pending: Option<Record>,
-        late: bool,
-        /// The `published` records of parts 0 and `from - 1` (the thread's
-        /// root and the part to reply to), when resuming a thread.
-        root: Option<Record>,
-        parent: Option<Record>,
+pub enum Action<'a> {
+    /// Send the delivery (or what is left of its thread).
+    Publish(Send<'a>),
+    /// Delete these published parts (`status: retracted`), replies first.
+    Retract {
+        delivery: Delivery<'a>,
+        parts: Vec<Record>,
     },
-    /// The time passed beyond catch-up and nothing went out: record once.
-    Missed,
-    /// Delete these published parts (`status: retracted`).
-    Retract { parts: Vec<Record> },
-    /// Left alone this run, and why.
+    /// The time passed beyond catch-up and nothing went out: record it once.
+    RecordMissed,
+    /// Not published: something about it is wrong (it does not validate, its
+    /// time cannot be read). Reported as failed, every run, until fixed.
+    Hold { reason: String },
+    /// Left alone this run, and why; `needs_human` when only a person can
+    /// settle it (an unknown outcome).
     Skip { reason: String, needs_human: bool },
 }
 
+/// A delivery to send, from where it stands in the ledger.
 #[derive(Debug, Clone)]
-pub struct Item<'a> {
+pub struct Send<'a> {
     pub delivery: Delivery<'a>,
-    pub action: Action,
+    /// The first part not yet published.
+    pub from: usize,
+    /// An attempt of part `from` with no recorded outcome (the last run died
+    /// mid-request), to resolve before anything is sent.
+    pub pending: Option<Record>,
+    /// The catch-up window has passed: the pending attempt is only looked
+    /// up, never sent again, and nothing after it goes out.
+    pub late: bool,
+    /// The `published` records of parts 0 and `from - 1` (the thread's root
+    /// and the part to reply to), when resuming a thread.
+    pub root: Option<Record>,
+    pub parent: Option<Record>,
 }
 
-impl Item<'_> {
+impl Send<'_> {
     pub fn hash_of(&self, part: usize) -> String {
         part_hash(&self.delivery, part)
+    }
+}
+
+impl Decision<'_> {
+    /// The outcome to report for a decision that sends nothing: everything
+    /// but `Publish` and `Retract`, or those too in a dry run.
+    pub fn unexecuted(&self, now: DateTime<Utc>) -> Option<DeliveryOutcome> {
+        let outcome = |kind| {
+            DeliveryOutcome::new(
+                &self.post.id.value,
+                &self.channel.name,
+                self.at.unwrap_or(now),
+                kind,
+            )
+        };
+        Some(match &self.action {
+            Action::Publish(_) => outcome(OutcomeKind::WouldPublish),
+            Action::Retract { .. } => outcome(OutcomeKind::WouldRetract),
+            Action::RecordMissed => outcome(OutcomeKind::Missed)
+                .with_error("its time passed beyond catch-up; it was not posted"),
+            Action::Hold { reason } => outcome(OutcomeKind::Failed).with_error(reason),
+            Action::Skip {
+                reason,
+                needs_human,
+            } => {
+                let kind = if *needs_human {
+                    OutcomeKind::Unknown
+                } else {
+                    OutcomeKind::Skipped
+                };
+                outcome(kind).with_error(reason)
+            }
+        })
+    }
+
+    /// Whether the engine has something to do for it.
+    pub fn is_executed(&self) -> bool {
+        matches!(
+            self.action,
+            Action::Publish(_) | Action::Retract { .. } | Action::RecordMissed
+        )
     }
 }
 
@@ -93,62 +158,104 @@ pub fn publishable(status: Status, require_approval: bool) -> bool {
     }
 }
 
-/// Every delivery the run must act on, per channel in time order (then post id).
+impl Selection {
+    fn wants_post(&self, post: &str) -> bool {
+        self.posts.is_empty() || self.posts.iter().any(|p| p == post)
+    }
+
+    fn wants_channel(&self, channel: &str) -> bool {
+        self.channels.is_empty() || self.channels.iter().any(|c| c == channel)
+    }
+}
+
+/// What the run does with every delivery it must act on, per channel in
+/// time order (then post id). `errors` are the workspace's validation
+/// errors: a delivery they are about is held back, not sent.
 pub fn plan<'a>(
     ws: &'a Workspace,
     ledger: &LedgerState,
     now: DateTime<Utc>,
     selection: &Selection,
-) -> Vec<Item<'a>> {
+    errors: &[&Finding],
+) -> Vec<Decision<'a>> {
     let config = &ws.config;
-    let mut items = Vec::new();
-    for post in &ws.posts {
-        let Some(at) = post.at else { continue };
-        if !selection.posts.is_empty() && !selection.posts.contains(&post.id.value) {
-            continue;
-        }
-        let retracting = post.status == Status::Retracted;
-        if !retracting && (at > now || !publishable(post.status, config.publish.require_approval)) {
-            continue;
-        }
-        for channel in post
+    let mut decisions = Vec::new();
+    for post in ws
+        .posts
+        .iter()
+        .filter(|p| selection.wants_post(&p.id.value))
+    {
+        let channels = post
             .channels
             .iter()
             .filter_map(|c| config.channels.get(&c.value))
-        {
-            if !selection.channels.is_empty() && !selection.channels.contains(&channel.name) {
-                continue;
-            }
-            let Some(d) = delivery::on_channel(post, channel, config) else {
-                continue;
-            };
-            let action = if retracting {
-                retract_action(&d, ledger)
-            } else {
-                publish_action(&d, ledger, now, selection, ws)
-            };
+            .filter(|c| selection.wants_channel(&c.name));
+        for channel in channels {
+            let action = decide(ws, post, channel, ledger, now, selection, errors);
             if let Some(action) = action {
-                items.push(Item {
-                    delivery: d,
+                decisions.push(Decision {
+                    post,
+                    channel,
+                    at: post.at,
                     action,
                 });
             }
         }
     }
-    items.sort_by(|a, b| {
-        let key = |i: &Item<'_>| {
-            (
-                i.delivery.channel.name.clone(),
-                i.delivery.at,
-                i.delivery.post.id.value.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
+    decisions.sort_by(|a, b| {
+        (&a.channel.name, a.at, &a.post.id.value).cmp(&(&b.channel.name, b.at, &b.post.id.value))
     });
-    items
+    decisions
 }
 
-fn retract_action(d: &Delivery<'_>, ledger: &LedgerState) -> Option<Action> {
+/// The action for one delivery, `None` when the run leaves it alone
+/// silently (not due yet, not approved, already done).
+fn decide<'a>(
+    ws: &'a Workspace,
+    post: &'a Post,
+    channel: &'a Channel,
+    ledger: &LedgerState,
+    now: DateTime<Utc>,
+    selection: &Selection,
+    errors: &[&Finding],
+) -> Option<Action<'a>> {
+    let publishable = publishable(post.status, ws.config.publish.require_approval);
+    let Some(at) = post.at else {
+        // An approved post whose time cannot be read is never due: say so
+        // every run rather than drop it silently.
+        return publishable.then(|| Action::Hold {
+            reason: format!(
+                "not published: its `at` ({}:{}) is not a valid time; run `postcal validate`",
+                ws.sources.path(post.file),
+                post.at_loc.line
+            ),
+        });
+    };
+    let retracting = post.status == Status::Retracted;
+    if !retracting && (at > now || !publishable) {
+        return None;
+    }
+    let d = delivery::on_channel(post, channel, &ws.config)?;
+    if retracting {
+        return retract_action(d, ledger);
+    }
+    let action = publish_action(d, ledger, now, selection, ws)?;
+    let held = errors
+        .iter()
+        .find(|f| f.subject.holds(post.file, &post.id.value, &channel.name));
+    match (action, held) {
+        (Action::Publish(_), Some(error)) => Some(Action::Hold {
+            reason: format!(
+                "not published: the post does not validate ({}: {}); run `postcal validate`",
+                error.place(&ws.sources),
+                error.message
+            ),
+        }),
+        (action, _) => Some(action),
+    }
+}
+
+fn retract_action<'a>(d: Delivery<'a>, ledger: &LedgerState) -> Option<Action<'a>> {
     let (post, channel) = (&d.post.id.value, &d.channel.name);
     let mut parts: Vec<Record> = ledger
         .parts
@@ -161,16 +268,16 @@ fn retract_action(d: &Delivery<'_>, ledger: &LedgerState) -> Option<Action> {
     }
     // Replies first, so no reply is left pointing at a deleted post.
     parts.sort_by_key(|r| std::cmp::Reverse(r.part));
-    Some(Action::Retract { parts })
+    Some(Action::Retract { delivery: d, parts })
 }
 
-fn publish_action(
-    d: &Delivery<'_>,
+fn publish_action<'a>(
+    d: Delivery<'a>,
     ledger: &LedgerState,
     now: DateTime<Utc>,
     selection: &Selection,
     ws: &Workspace,
-) -> Option<Action> {
+) -> Option<Action<'a>> {
     let (post, channel) = (d.post.id.value.as_str(), d.channel.name.as_str());
     let state = |i: usize| ledger.part(post, channel, u32::try_from(i).unwrap_or(u32::MAX));
     let from = (0..d.parts.len()).find(|&i| state(i).is_none_or(|s| s.published.is_none()))?;
@@ -182,26 +289,31 @@ fn publish_action(
     } else {
         (None, None)
     };
-    let publish = |pending: Option<Record>, late: bool| Action::Publish {
-        from,
-        pending,
-        late,
-        root: root.clone(),
-        parent: parent.clone(),
-    };
     let late = now - d.at > window;
+    let key = (post.to_owned(), channel.to_owned());
+    let blackout = ws.config.blackouts.iter().find(|b| b.covers(d.at, channel));
+    let seen_missed = ledger.missed.contains(&key);
+    let failed = last.as_ref().filter(|r| r.event == Event::Failed);
+    let changed = failed.is_some_and(|f| f.hash.as_deref() != Some(part_hash(&d, from).as_str()));
+    let send = |pending: Option<Record>, late: bool| {
+        Action::Publish(Send {
+            delivery: d.clone(),
+            from,
+            pending,
+            late,
+            root: root.clone(),
+            parent: parent.clone(),
+        })
+    };
     if last.as_ref().is_some_and(|r| r.event == Event::Attempt) {
         // A run died mid-request: find out what happened first, even late.
-        return Some(publish(last, late));
+        return Some(send(last, late));
     }
     if late {
-        let seen = ledger
-            .missed
-            .contains(&(post.to_owned(), channel.to_owned()));
         // A thread cut short past its window is left as it is.
-        return (from == 0 && !seen).then_some(Action::Missed);
+        return (from == 0 && !seen_missed).then_some(Action::RecordMissed);
     }
-    if let Some(b) = ws.config.blackouts.iter().find(|b| b.covers(d.at, channel)) {
+    if let Some(b) = blackout {
         let reason = b
             .reason
             .as_deref()
@@ -212,27 +324,20 @@ fn publish_action(
             needs_human: false,
         });
     }
-    let key = (post.to_owned(), channel.to_owned());
-    match last.as_ref().map(|r| r.event) {
-        Some(Event::Unknown) if !selection.retry_unknown.contains(&key) => Some(Action::Skip {
+    match (last.as_ref().map(|r| r.event), failed) {
+        (Some(Event::Unknown), _) if !selection.retry_unknown.contains(&key) => Some(Action::Skip {
             reason: "the outcome of an earlier attempt is unknown: check the channel, then run `publish --retry-unknown` or `--mark-published`".to_owned(),
             needs_human: true,
         }),
-        Some(Event::Failed) => {
-            let failed = last.as_ref()?;
-            let changed = failed.hash.as_deref() != Some(part_hash(d, from).as_str());
-            if failed.transient || changed || selection.retry.contains(&key) {
-                Some(publish(None, false))
-            } else {
-                Some(Action::Skip {
-                    reason: format!(
-                        "failed earlier and was not retried: {}; fix the post or run `publish --retry {post}@{channel}`",
-                        failed.error.as_deref().unwrap_or("unknown error")
-                    ),
-                    needs_human: false,
-                })
-            }
+        (_, Some(failed)) if !(failed.transient || changed || selection.retry.contains(&key)) => {
+            Some(Action::Skip {
+                reason: format!(
+                    "failed earlier and was not retried: {}; fix the post or run `publish --retry {post}@{channel}`",
+                    failed.error.as_deref().unwrap_or("unknown error")
+                ),
+                needs_human: false,
+            })
         }
-        _ => Some(publish(None, false)),
+        _ => Some(send(None, false)),
     }
 }

@@ -1,6 +1,5 @@
 //! `validate`: findings over a loaded workspace.
 
-mod finding;
 pub mod rules;
 
 use std::collections::{HashMap, HashSet};
@@ -8,11 +7,10 @@ use std::hash::Hasher;
 
 use chrono::{DateTime, Utc};
 
-pub use finding::{Finding, Severity, Tally};
-
 use crate::calendar::{Status, Workspace};
 use crate::delivery;
-use rules::{Check, Slot};
+use crate::diagnostic::{Finding, Subject};
+use rules::{Check, RuleSettings, Slot};
 
 /// Deliveries the ledger shows as published, as `(post, channel)`.
 pub type PublishedSet = HashSet<(String, String)>;
@@ -24,7 +22,9 @@ pub struct Context<'a> {
     pub published: &'a PublishedSet,
 }
 
-/// Every finding for the workspace, sorted by file and position.
+/// Every finding for the workspace, sorted by file and position; a problem
+/// reported for several deliveries at one place is reported once, about
+/// everything it concerns.
 pub fn validate(
     workspace: &Workspace,
     now: DateTime<Utc>,
@@ -35,8 +35,13 @@ pub fn validate(
         now,
         published,
     };
-    let rules = rules::enabled(&workspace.config.rules);
     let mut findings = workspace.findings.clone();
+    let settings = RuleSettings::resolve(
+        &workspace.config.rules,
+        workspace.config.file,
+        &mut findings,
+    );
+    let rules = rules::enabled(&settings);
     for (_, check, cfg) in &rules {
         if let Check::Workspace(f) = check {
             f(&cx, cfg, &mut findings);
@@ -86,9 +91,57 @@ pub fn validate(
         a.sort_key()
             .cmp(&b.sort_key())
             .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| a.subject.cmp(&b.subject))
     });
-    findings.dedup();
-    findings
+    merge_repeats(findings)
+}
+
+/// One finding per place and message: the same problem met once per
+/// delivery (a banned phrase in a text two channels share) is one finding
+/// about what they have in common.
+fn merge_repeats(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        match out.last_mut() {
+            Some(last)
+                if last.rule == f.rule
+                    && last.file == f.file
+                    && last.loc == f.loc
+                    && last.message == f.message
+                    && last.help == f.help =>
+            {
+                last.severity = last.severity.max(f.severity);
+                last.subject = join(&last.subject, &f.subject, f.file);
+            }
+            _ => out.push(f),
+        }
+    }
+    out
+}
+
+/// The narrowest subject that covers both `a` and `b` (so holding it back
+/// holds back at least what either would): deliveries of one post are the
+/// post; anything else in one file is that file.
+fn join(a: &Subject, b: &Subject, file: Option<crate::diagnostic::FileId>) -> Subject {
+    use Subject::{Delivery, Post};
+    match (a, b) {
+        _ if a == b => a.clone(),
+        (Delivery { post: p, .. }, Delivery { post: q, .. }) if p == q => Post(p.clone()),
+        (Post(p), Delivery { post: q, .. }) | (Delivery { post: q, .. }, Post(p)) if p == q => {
+            Post(p.clone())
+        }
+        // Both in one calendar file: that file.
+        _ if in_a_file(a) && in_a_file(b) => file.map_or(Subject::Workspace, Subject::File),
+        _ => Subject::Workspace,
+    }
+}
+
+/// Whether findings about `s` point into a calendar file.
+fn in_a_file(s: &Subject) -> bool {
+    match s {
+        Subject::Workspace | Subject::Channel(_) => false,
+        Subject::File(_) | Subject::Entry(_) | Subject::Post(_) | Subject::Delivery { .. } => true,
+    }
 }
 
 /// A hash of `text` ignoring case and runs of whitespace, without allocating;
@@ -105,42 +158,4 @@ fn normalized_hash(text: &str) -> Option<std::num::NonZeroU64> {
         h.write_u8(b' ');
     }
     std::num::NonZeroU64::new(h.finish())
-}
-
-/// Which post a finding is about, by where posts start in their files.
-pub struct PostIndex {
-    starts: HashMap<crate::calendar::FileId, Vec<(u32, usize)>>,
-}
-
-impl PostIndex {
-    pub fn new(ws: &Workspace) -> PostIndex {
-        let mut starts: HashMap<crate::calendar::FileId, Vec<(u32, usize)>> = HashMap::new();
-        for (i, post) in ws.posts.iter().enumerate() {
-            starts
-                .entry(post.file)
-                .or_default()
-                .push((post.loc.line, i));
-        }
-        for list in starts.values_mut() {
-            list.sort_unstable();
-        }
-        PostIndex { starts }
-    }
-
-    /// The index of the post a finding points into; `None` for findings
-    /// about a whole file (or postcal.yaml).
-    pub fn owner(&self, f: &Finding) -> Option<usize> {
-        let list = self.starts.get(&f.file?)?;
-        list.iter()
-            .rev()
-            .find(|(line, _)| *line <= f.loc.line)
-            .map(|(_, i)| *i)
-    }
-}
-
-/// Apply `--strict`: warnings count as errors.
-pub fn make_strict(findings: &mut [Finding]) {
-    for f in findings {
-        f.severity = Severity::Error;
-    }
 }

@@ -23,10 +23,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::http::Http;
-use super::{Adapter, AdapterConfig, AdapterError, ErrorKind, MediaItem, Part, Remote};
+use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
+use crate::calendar::channel;
 use facets::{Feature, detect_facets};
 
-const DEFAULT_SERVICE: &str = "https://bsky.social";
 const POST: &str = "app.bsky.feed.post";
 const CREATE_SESSION: &str = "com.atproto.server.createSession";
 const REFRESH_SESSION: &str = "com.atproto.server.refreshSession";
@@ -115,21 +115,14 @@ struct Known {
 }
 
 impl Bluesky {
-    pub fn new(config: &AdapterConfig<'_>) -> Result<Bluesky, AdapterError> {
-        let password = config.secret("app_password")?;
-        let identifier = config.channel.handle.clone().ok_or_else(|| {
-            AdapterError::permanent(format!("channel `{}` has no `handle`", config.channel.name))
-        })?;
-        let identifier = identifier.trim_start_matches('@').to_owned();
-
+    pub fn new(config: &channel::Bluesky, cx: &Context<'_>) -> Result<Bluesky, AdapterError> {
+        let password = cx.secret("app_password", &config.app_password)?;
         Ok(Bluesky {
-            http: Http::new(config.timeouts, vec![password.clone()])?,
-            service: config.endpoint(DEFAULT_SERVICE),
-            identifier,
+            http: Http::new(cx.timeouts, vec![password.clone()])?,
+            service: config.service.clone(),
+            identifier: config.handle.clone(),
             password,
-            cache_file: config
-                .cache_dir
-                .join(format!("bluesky-{}.json", config.channel.name)),
+            cache_file: cx.cache_dir.join(format!("bluesky-{}.json", cx.channel)),
             cache_problem: None,
             session: None,
             known: HashMap::new(),

@@ -1,12 +1,13 @@
 //! `alt-text`: every image says what it shows.
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
-use crate::calendar::raw::RawMedia;
+use crate::calendar::Media;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "alt-text",
+        id: RuleId("alt-text"),
         default_level: Level::Error,
         configurable: true,
         options: &[],
@@ -28,6 +29,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                 out.push(
                     cfg.finding(
                         RULE.meta.id,
+                        post.subject(),
                         post.file,
                         m.file.loc,
                         format!("`{}` has no alt text", m.file.value),
@@ -39,6 +41,6 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
     }
 }
 
-fn lacks_alt(m: &RawMedia) -> bool {
+fn lacks_alt(m: &Media) -> bool {
     m.alt.as_ref().is_none_or(|a| a.value.trim().is_empty())
 }

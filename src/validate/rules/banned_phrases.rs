@@ -2,11 +2,12 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::delivery::Delivery;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "banned-phrases",
+        id: RuleId("banned-phrases"),
         default_level: Level::Error,
         configurable: true,
         options: &[("phrases", "[]")],
@@ -32,7 +33,7 @@ fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fi
             for (needle, phrase) in &phrases {
                 if lower.contains(needle.as_str()) {
                     out.push(
-                        cfg.finding(RULE.meta.id, d.post.file, part.loc, format!("`{}` says \"{phrase}\", a banned phrase", d.post.id.value))
+                        cfg.finding(RULE.meta.id, d.subject(), d.post.file, part.loc, format!("`{}` says \"{phrase}\", a banned phrase", d.post.id.value))
                             .with_help("reword it; banned phrases are listed under `rules: banned-phrases` in postcal.yaml"),
                     );
                 }
@@ -45,6 +46,7 @@ fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fi
                     out.push(
                         cfg.finding(
                             RULE.meta.id,
+                            d.subject(),
                             d.post.file,
                             loc,
                             format!("the content warning says \"{phrase}\", a banned phrase"),

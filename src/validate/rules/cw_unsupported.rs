@@ -3,11 +3,12 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::delivery::variant_for;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "cw-unsupported",
+        id: RuleId("cw-unsupported"),
         default_level: Level::Warn,
         configurable: true,
         options: &[],
@@ -22,7 +23,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
     let channels = &cx.workspace.config.channels;
     for post in &cx.workspace.posts {
         for channel in post.channels.iter().filter_map(|c| channels.get(&c.value)) {
-            if channel.platform.supports_cw() {
+            if channel.platform().supports_cw() {
                 continue;
             }
             let cw = match variant_for(post, channel) {
@@ -35,11 +36,12 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    post.delivery_subject(&channel.name),
                     post.file,
                     cw.loc,
                     format!(
                         "{} has no content warning: `{}` goes out on {} without \"{}\"",
-                        channel.platform, post.id.value, channel.name, cw.value
+                        channel.platform(), post.id.value, channel.name, cw.value
                     ),
                 )
                 .with_help(format!(

@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "duplicate-id",
+        id: RuleId("duplicate-id"),
         default_level: Level::Error,
         configurable: false,
         options: &[],
@@ -22,10 +23,11 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
     let mut first = HashMap::new();
     for post in &cx.workspace.posts {
         if let Some(prev) = first.get(post.id.value.as_str()) {
-            let (file, line): &(crate::calendar::FileId, u32) = prev;
+            let (file, line): &(crate::diagnostic::FileId, u32) = prev;
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    post.subject(),
                     post.file,
                     post.id.loc,
                     format!("post id `{}` is already used", post.id.value),

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use chrono::Duration;
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "duplicate-text",
+        id: RuleId("duplicate-text"),
         default_level: Level::Warn,
         configurable: true,
         options: &[("days", "30")],
@@ -40,6 +41,7 @@ fn check(
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    later.delivery_subject(channel),
                     later.file,
                     loc,
                     format!(

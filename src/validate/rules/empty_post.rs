@@ -2,11 +2,12 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::delivery::Delivery;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "empty-post",
+        id: RuleId("empty-post"),
         default_level: Level::Error,
         configurable: false,
         options: &[],
@@ -30,6 +31,7 @@ fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fi
                 out.push(
                     cfg.finding(
                         RULE.meta.id,
+                        d.subject(),
                         d.post.file,
                         part.loc,
                         format!(

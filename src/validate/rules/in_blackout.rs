@@ -2,11 +2,12 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::calendar::Status;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "in-blackout",
+        id: RuleId("in-blackout"),
         default_level: Level::Warn,
         configurable: true,
         options: &[],
@@ -35,7 +36,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default();
                 out.push(
-                    cfg.finding(RULE.meta.id, post.file, post.at_loc, format!("`{}` on {} falls in a blackout{reason}", post.id.value, channel.value))
+                    cfg.finding(RULE.meta.id, post.delivery_subject(&channel.value), post.file, post.at_loc, format!("`{}` on {} falls in a blackout{reason}", post.id.value, channel.value))
                         .with_help("move it outside the window; during a blackout it is not published and will be reported missed"),
                 );
             }

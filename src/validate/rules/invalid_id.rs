@@ -2,11 +2,12 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::calendar::is_valid_name;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "invalid-id",
+        id: RuleId("invalid-id"),
         default_level: Level::Error,
         configurable: false,
         options: &[],
@@ -38,6 +39,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    post.subject(),
                     post.file,
                     post.id.loc,
                     format!("post id `{}` is not allowed", post.id.value),

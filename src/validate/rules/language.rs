@@ -2,11 +2,13 @@
 //! Bluesky expect (Mastodon refuses anything else).
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
+use crate::calendar::Field;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "language",
+        id: RuleId("language"),
         default_level: Level::Error,
         configurable: false,
         options: &[],
@@ -37,6 +39,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    post.subject_of(Field::Language),
                     post.file,
                     lang.loc,
                     format!("`{code}` is not an ISO 639-1 language code"),

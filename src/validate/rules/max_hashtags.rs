@@ -2,12 +2,13 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::delivery::Delivery;
+use crate::diagnostic::RuleId;
 use crate::platform::http_links;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "max-hashtags",
+        id: RuleId("max-hashtags"),
         default_level: Level::Warn,
         configurable: true,
         options: &[("max", "5")],
@@ -52,6 +53,7 @@ fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fi
                 out.push(
                     cfg.finding(
                         RULE.meta.id,
+                        d.subject(),
                         d.post.file,
                         part.loc,
                         format!(

@@ -1,11 +1,12 @@
 //! `max-per-day`: no channel floods its followers in one day.
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "max-per-day",
+        id: RuleId("max-per-day"),
         default_level: Level::Off,
         configurable: true,
         options: &[("max", "4")],
@@ -40,6 +41,7 @@ fn check(
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    post.delivery_subject(channel),
                     post.file,
                     post.at_loc,
                     format!(

@@ -7,12 +7,13 @@ use std::path::{Component, Path};
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::delivery::media_for;
+use crate::diagnostic::RuleId;
 use crate::platform::MediaSupport;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "media",
+        id: RuleId("media"),
         default_level: Level::Error,
         configurable: false,
         options: &[],
@@ -121,12 +122,14 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
         if media.is_empty() {
             continue;
         }
-        let rules = channel.platform.media_rules();
-        let platform = channel.platform;
+        let rules = channel.platform().media_rules();
+        let platform = channel.platform();
+        let subject = post.delivery_subject(&channel.name);
         if !media.is_empty() && rules.accepts == MediaSupport::None {
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    subject.clone(),
                     post.file,
                     media[0].file.loc,
                     format!(
@@ -145,6 +148,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    subject.clone(),
                     post.file,
                     media[rules.max_items].file.loc,
                     format!(
@@ -165,8 +169,14 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                 Ok(info) => info,
                 Err((message, help)) => {
                     out.push(
-                        cfg.finding(RULE.meta.id, post.file, m.file.loc, message.clone())
-                            .with_help(help.clone()),
+                        cfg.finding(
+                            RULE.meta.id,
+                            post.subject(),
+                            post.file,
+                            m.file.loc,
+                            message.clone(),
+                        )
+                        .with_help(help.clone()),
                     );
                     continue;
                 }
@@ -179,6 +189,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                 None => out.push(
                     cfg.finding(
                         RULE.meta.id,
+                        subject.clone(),
                         post.file,
                         m.file.loc,
                         format!(
@@ -191,6 +202,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                 Some(max) if info.bytes > max => out.push(
                     cfg.finding(
                         RULE.meta.id,
+                        subject.clone(),
                         post.file,
                         m.file.loc,
                         format!(
@@ -208,6 +220,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                     out.push(
                         cfg.finding(
                             RULE.meta.id,
+                            subject.clone(),
                             post.file,
                             alt.loc,
                             format!("alt text is {chars} characters; {platform} allows {max}"),

@@ -1,11 +1,12 @@
 //! `min-gap`: posts on one channel are spaced out.
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "min-gap",
+        id: RuleId("min-gap"),
         default_level: Level::Off,
         configurable: true,
         options: &[("minutes", "60")],
@@ -32,6 +33,7 @@ fn check(
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    later.delivery_subject(channel),
                     later.file,
                     later.at_loc,
                     format!(

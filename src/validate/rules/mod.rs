@@ -8,10 +8,10 @@ mod duplicate_id;
 mod duplicate_text;
 mod empty_post;
 mod in_blackout;
-pub mod insecure_endpoint;
+mod insecure_endpoint;
 mod invalid_id;
 mod language;
-pub mod literal_secret;
+mod literal_secret;
 mod max_hashtags;
 mod max_per_day;
 mod media;
@@ -23,48 +23,17 @@ mod unknown_channel;
 
 use std::collections::HashMap;
 
-use super::{Context, Finding, Severity};
-use crate::calendar::raw::{RawLevel, RawRuleSetting};
-use crate::calendar::{FileId, Loc, Located};
+use super::Context;
+use crate::calendar::RuleEntry;
 use crate::delivery::Delivery;
+use crate::diagnostic::{FileId, Finding, Level, Loc, RuleId, Severity, Subject, did_you_mean};
 
-pub use insecure_endpoint::INSECURE_ENDPOINT;
-pub use literal_secret::LITERAL_SECRET;
-pub use structural::{
-    BLACKOUT, CONFIG, INVALID_TIME, MISSING_FIELD, SYNTAX, UNKNOWN_FIELD, UNKNOWN_TIMEZONE,
-};
 pub use unknown_channel::UNKNOWN_CHANNEL;
-
-/// A rule's level: off, or the severity of its findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Off,
-    Warn,
-    Error,
-}
-
-impl Level {
-    pub fn severity(self) -> Option<Severity> {
-        match self {
-            Level::Off => None,
-            Level::Warn => Some(Severity::Warning),
-            Level::Error => Some(Severity::Error),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Off => "off",
-            Level::Warn => "warn",
-            Level::Error => "error",
-        }
-    }
-}
 
 /// What a rule is, for `postcal rules` and the README.
 #[derive(Debug)]
 pub struct RuleMeta {
-    pub id: &'static str,
+    pub id: RuleId,
     pub default_level: Level,
     /// Whether `rules:` in postcal.yaml may change its level. Rules that
     /// guard what a platform would reject cannot be turned off.
@@ -135,7 +104,7 @@ pub fn all() -> &'static [Rule] {
 }
 
 pub fn find(id: &str) -> Option<&'static Rule> {
-    all().iter().find(|r| r.meta.id == id)
+    all().iter().find(|r| r.meta.id.as_str() == id)
 }
 
 /// One rule's effective configuration.
@@ -160,35 +129,38 @@ impl RuleConfig {
         })
     }
 
+    /// A finding of this rule's severity about `subject`, at `loc` of `file`.
     pub fn finding(
         &self,
-        rule: &'static str,
+        rule: RuleId,
+        subject: Subject,
         file: FileId,
         loc: Loc,
         message: impl Into<String>,
     ) -> Finding {
-        Finding::new(rule, self.severity, Some(file), loc, message)
+        Finding::new(rule, self.severity, subject, Some(file), loc, message)
     }
 }
 
 /// The `rules:` section, resolved: rule id to its configuration, `None` when off.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSettings {
-    overrides: HashMap<&'static str, Option<RuleConfig>>,
+    overrides: HashMap<RuleId, Option<RuleConfig>>,
 }
 
 impl RuleSettings {
     /// The effective configuration of `id`, or `None` when it is off.
     pub fn get(&self, meta: &RuleMeta) -> Option<RuleConfig> {
-        match self.overrides.get(meta.id) {
+        match self.overrides.get(&meta.id) {
             Some(cfg) => cfg.clone(),
             None => RuleConfig::default_for(meta),
         }
     }
 
-    /// Resolve `rules:` from postcal.yaml; problems become `config` findings.
+    /// Resolve `rules:` from postcal.yaml (`file`); problems become
+    /// `config` findings about the workspace.
     pub fn resolve(
-        raw: &indexmap::IndexMap<Located<String>, Located<RawRuleSetting>>,
+        entries: &[RuleEntry],
         file: FileId,
         findings: &mut Vec<Finding>,
     ) -> RuleSettings {
@@ -196,36 +168,31 @@ impl RuleSettings {
         let ids: Vec<&str> = all()
             .iter()
             .filter(|r| r.meta.configurable)
-            .map(|r| r.meta.id)
+            .map(|r| r.meta.id.as_str())
             .collect();
-        for (name, setting) in raw {
+        for entry in entries {
+            let name = &entry.name;
             let Some(rule) = find(&name.value) else {
-                let help = match crate::calendar::did_you_mean(&name.value, &ids) {
+                let help = match did_you_mean(&name.value, &ids) {
                     Some(best) => {
                         format!("did you mean `{best}`? `postcal rules` lists every rule")
                     }
                     None => "`postcal rules` lists every rule".to_owned(),
                 };
                 findings.push(
-                    Finding::error(
-                        CONFIG,
-                        file,
-                        name.loc,
-                        format!("unknown rule `{}`", name.value),
-                    )
-                    .with_help(help),
+                    config_error(file, name.loc, format!("unknown rule `{}`", name.value))
+                        .with_help(help),
                 );
                 continue;
             };
             if !rule.meta.configurable {
                 findings.push(
-                    Finding::error(CONFIG, file, name.loc, format!("rule `{}` cannot be configured", rule.meta.id))
+                    config_error(file, name.loc, format!("rule `{}` cannot be configured", rule.meta.id))
                         .with_help("it guards what the platform would reject or what postcal cannot read; remove this entry"),
                 );
                 continue;
             }
-            if let Some(cfg) = resolve_one(&rule.meta, &setting.value, setting.loc, file, findings)
-            {
+            if let Some(cfg) = resolve_one(&rule.meta, entry, file, findings) {
                 settings.overrides.insert(rule.meta.id, cfg);
             }
         }
@@ -233,15 +200,18 @@ impl RuleSettings {
     }
 }
 
+fn config_error(file: FileId, loc: Loc, message: String) -> Finding {
+    Finding::error(RuleId::CONFIG, Subject::Workspace, file, loc, message)
+}
+
 fn resolve_one(
     meta: &RuleMeta,
-    raw: &RawRuleSetting,
-    loc: Loc,
+    entry: &RuleEntry,
     file: FileId,
     findings: &mut Vec<Finding>,
 ) -> Option<Option<RuleConfig>> {
     let allowed: Vec<&str> = meta.options.iter().map(|(name, _)| *name).collect();
-    let o = &raw.options;
+    let o = &entry.options;
     let given = [
         ("max", o.max.as_ref().map(|v| v.loc)),
         ("minutes", o.minutes.as_ref().map(|v| v.loc)),
@@ -259,8 +229,7 @@ fn resolve_one(
                 format!("`{}` takes: {}", meta.id, allowed.join(", "))
             };
             findings.push(
-                Finding::error(
-                    CONFIG,
+                config_error(
                     file,
                     at,
                     format!("`{name}` is not an option of rule `{}`", meta.id),
@@ -273,21 +242,16 @@ fn resolve_one(
     if !ok {
         return None;
     }
-    let level = match raw.level.as_ref().map(|l| l.value) {
-        Some(RawLevel::Off) => return Some(None),
-        Some(RawLevel::Warn) => Severity::Warning,
-        Some(RawLevel::Error) => Severity::Error,
+    let level = match entry.level.as_ref().map(|l| l.value) {
+        Some(Level::Off) => return Some(None),
+        Some(Level::Warn) => Severity::Warning,
+        Some(Level::Error) => Severity::Error,
         None => match meta.default_level.severity() {
             Some(sev) => sev,
             None => {
                 findings.push(
-                    Finding::error(
-                        CONFIG,
-                        file,
-                        loc,
-                        format!("rule `{}` needs a level", meta.id),
-                    )
-                    .with_help("add `level: warn` or `level: error`"),
+                    config_error(file, entry.loc, format!("rule `{}` needs a level", meta.id))
+                        .with_help("add `level: warn` or `level: error`"),
                 );
                 return None;
             }

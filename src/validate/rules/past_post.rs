@@ -2,11 +2,12 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::calendar::Status;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "past-post",
+        id: RuleId("past-post"),
         default_level: Level::Warn,
         configurable: true,
         options: &[],
@@ -35,6 +36,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
             out.push(
                 cfg.finding(
                     RULE.meta.id,
+                    post.subject(),
                     post.file,
                     post.at_loc,
                     format!(

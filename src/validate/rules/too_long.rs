@@ -3,11 +3,12 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::delivery::Delivery;
+use crate::diagnostic::RuleId;
 use crate::validate::{Context, Finding};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
-        id: "too-long",
+        id: RuleId("too-long"),
         default_level: Level::Error,
         configurable: false,
         options: &[],
@@ -30,7 +31,7 @@ fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fi
             } else {
                 format!("thread part {i}")
             };
-            let platform = d.channel.platform;
+            let platform = d.channel.platform();
             let message = match (len.limit, len.byte_limit) {
                 (Some(limit), _) if len.count > limit => format!(
                     "{what} is {} {} on {} ({platform} allows {limit})",
@@ -42,13 +43,13 @@ fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fi
                 ),
                 _ => continue,
             };
-            let help = match d.channel.platform {
+            let help = match d.channel.platform() {
                 crate::platform::Platform::Mastodon => "shorten it, or add a `variants:` entry for this channel (each link counts 23)".to_owned(),
                 crate::platform::Platform::Bluesky => "add a shorter `variants: { bluesky: { text: … } }` or move text into `thread:` (links count in full, UTM included)".to_owned(),
                 _ => format!("shorten it, or add a variant for `{}`", d.channel.name),
             };
             out.push(
-                cfg.finding(RULE.meta.id, d.post.file, part.loc, message)
+                cfg.finding(RULE.meta.id, d.subject(), d.post.file, part.loc, message)
                     .with_help(help),
             );
         }

@@ -1,11 +1,12 @@
 //! `unknown-channel`: posts and variants name channels from postcal.yaml.
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
-use crate::calendar::did_you_mean;
+use crate::calendar::Field;
+use crate::diagnostic::{RuleId, did_you_mean};
 use crate::platform::Platform;
 use crate::validate::{Context, Finding};
 
-pub const UNKNOWN_CHANNEL: &str = "unknown-channel";
+pub const UNKNOWN_CHANNEL: RuleId = RuleId("unknown-channel");
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -22,6 +23,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
     let channels = &cx.workspace.config.channels;
+    let unusable = &cx.workspace.config.unusable_channels;
     let names: Vec<&str> = channels.keys().map(String::as_str).collect();
     let hint = |name: &str, extra: &[&str]| {
         let mut candidates = names.clone();
@@ -34,10 +36,11 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
     };
     for post in &cx.workspace.posts {
         for ch in &post.channels {
-            if !channels.contains_key(&ch.value) {
+            if !channels.contains_key(&ch.value) && !unusable.contains(&ch.value) {
                 out.push(
                     cfg.finding(
                         RULE.meta.id,
+                        post.subject_of(Field::Channels),
                         post.file,
                         ch.loc,
                         format!("unknown channel `{}`", ch.value),
@@ -48,10 +51,14 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
         }
         let platforms: Vec<&str> = Platform::ALL.iter().map(|p| p.name()).collect();
         for (key, _) in &post.variants {
-            if !channels.contains_key(&key.value) && Platform::from_name(&key.value).is_none() {
+            if !channels.contains_key(&key.value)
+                && !unusable.contains(&key.value)
+                && Platform::from_name(&key.value).is_none()
+            {
                 out.push(
                     cfg.finding(
                         RULE.meta.id,
+                        post.subject(),
                         post.file,
                         key.loc,
                         format!("variant `{}` names no channel or platform", key.value),

@@ -1,4 +1,89 @@
-//! The files a workspace was loaded from, kept for diagnostics.
+//! The files a workspace was loaded from, kept for diagnostics, and the
+//! bounded, UTF-8-checked reading they all go through.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::location::Loc;
+
+/// Files larger than this are refused rather than read: a calendar this big
+/// is almost certainly a mistake, and it bounds memory.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Why a file could not be read as text: where, what, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextError {
+    /// Where the problem is (the first invalid byte), or `Loc::UNKNOWN`.
+    pub loc: Loc,
+    pub message: String,
+    pub help: String,
+}
+
+impl TextError {
+    fn new(loc: Loc, message: impl Into<String>, help: impl Into<String>) -> TextError {
+        TextError {
+            loc,
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+}
+
+/// Read a file as text, or say why not.
+pub fn read_text(path: &Path) -> Result<String, TextError> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        TextError::new(
+            Loc::UNKNOWN,
+            format!("cannot read the file: {e}"),
+            "check that it exists and is readable",
+        )
+    })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            TextError::new(
+                Loc::UNKNOWN,
+                format!("cannot read the file: {e}"),
+                "check that it is a regular, readable file",
+            )
+        })?;
+    decode(bytes)
+}
+
+/// Bytes as text: at most `MAX_FILE_BYTES`, valid UTF-8.
+pub fn decode(bytes: Vec<u8>) -> Result<String, TextError> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(TextError::new(
+            Loc::UNKNOWN,
+            format!(
+                "the file is larger than {} MiB",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            "split the calendar into smaller files (one per month, say)",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        let loc = Loc {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+            offset: u32::try_from(valid.len()).unwrap_or(u32::MAX),
+            len: 0,
+        };
+        TextError::new(
+            loc,
+            "the file is not valid UTF-8",
+            "save it as UTF-8 text; binary files do not belong in the calendars folder",
+        )
+    })
+}
 
 /// Index of a file in [`Sources`]; files are numbered in path order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,7 +123,7 @@ impl Sources {
             return Some(std::borrow::Cow::Borrowed(&file.text));
         }
         let root = self.root.as_ref()?;
-        super::load::read_text(&root.join(&file.path))
+        read_text(&root.join(&file.path))
             .ok()
             .map(std::borrow::Cow::Owned)
     }
