@@ -1,5 +1,6 @@
-//! Facet detection as the official client's `detectFacets` does it: links,
-//! mentions and hashtags by UTF-8 byte range.
+//! Bluesky facet detection as the official client's `detectFacets` does it:
+//! links, mentions and hashtags by UTF-8 byte range. Pure text analysis, beside
+//! counting: the Bluesky adapter and `preview` use it.
 
 use std::ops::Range;
 
@@ -9,7 +10,7 @@ use unicode_segmentation::UnicodeSegmentation;
 const MAX_TAG_GRAPHEMES: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Feature {
+pub enum Feature {
     Link(String),
     /// A handle, to resolve to a DID.
     Mention(String),
@@ -19,7 +20,7 @@ pub(super) enum Feature {
 
 /// Links, mentions and hashtags in `text`, by UTF-8 byte range, in order.
 /// Mentions and tags inside a link are part of the link.
-pub(super) fn detect_facets(text: &str) -> Vec<(Range<usize>, Feature)> {
+pub fn detect_facets(text: &str) -> Vec<(Range<usize>, Feature)> {
     let mut out: Vec<(Range<usize>, Feature)> = crate::platform::http_links(text)
         .map(|r| (r.clone(), Feature::Link(text[r].to_owned())))
         .collect();
