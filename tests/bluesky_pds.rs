@@ -372,6 +372,40 @@ fn count_posts(url: &str, did: &str) -> usize {
     body["records"].as_array().unwrap().len()
 }
 
+/// `postcal publish --format json --now NOW` in `root` with the app password
+/// in the environment: exit code, report and stderr. The password is never
+/// printed.
+fn publish(root: &Path, password: &str, now: &str) -> (Option<i32>, Value, String) {
+    let out = assert_cmd::Command::cargo_bin("postcal")
+        .unwrap()
+        .env(PASSWORD_ENV, password)
+        .arg("--workspace")
+        .arg(root)
+        .args(["publish", "--format", "json", "--now", now])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stdout.contains(password) && !stderr.contains(password));
+    (
+        out.status.code(),
+        serde_json::from_str::<Value>(&stdout).unwrap_or(Value::Null),
+        stderr,
+    )
+}
+
+/// The at-uris `postcal publish` recorded in the ledger, in order.
+fn published_uris(root: &Path) -> Vec<String> {
+    let ledger = std::fs::read_to_string(root.join(".postcal/ledger.jsonl")).unwrap();
+    ledger
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["event"] == "published")
+        .map(|r| r["remote_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The whole flow through the binary: `postcal publish` posts a thread with
 /// facets and an image to the real PDS, the records read back as the
 /// calendar says, and `status: retracted` deletes them on the next run.
@@ -392,27 +426,7 @@ fn postcal_publish_then_retract_on_a_real_pds() {
         friend.handle
     );
     std::fs::write(ws.path().join("calendars/c.yaml"), &calendar).unwrap();
-    let publish = |now: &str| {
-        let out = assert_cmd::Command::cargo_bin("postcal")
-            .unwrap()
-            .env(PASSWORD_ENV, &me.app_password)
-            .arg("--workspace")
-            .arg(ws.path())
-            .args(["publish", "--format", "json", "--now", now])
-            .timeout(Duration::from_secs(120))
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            !stdout.contains(&me.app_password)
-                && !String::from_utf8_lossy(&out.stderr).contains(&me.app_password)
-        );
-        (
-            out.status.code(),
-            serde_json::from_str::<Value>(&stdout).unwrap_or(Value::Null),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let publish = |now: &str| publish(ws.path(), &me.app_password, now);
     let (code, report, stderr) = publish("2026-12-01T09:05:00Z");
     assert_eq!(code, Some(0), "{report} {stderr}");
     assert_eq!(report["deliveries"][0]["outcome"], "published", "{report}");
@@ -423,13 +437,7 @@ fn postcal_publish_then_retract_on_a_real_pds() {
             .starts_with("https://bsky.app/profile/")
     );
 
-    let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
-    let uris: Vec<String> = ledger
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|r| r["event"] == "published")
-        .map(|r| r["remote_id"].as_str().unwrap().to_owned())
-        .collect();
+    let uris = published_uris(ws.path());
     assert_eq!(uris.len(), 2);
     let first = get_record(&url, &uris[0]).unwrap();
     let second = get_record(&url, &uris[1]).unwrap();
@@ -482,4 +490,53 @@ fn postcal_publish_then_retract_on_a_real_pds() {
             (400, Some("RecordNotFound"))
         );
     }
+}
+
+/// Bare domains through the binary: the PDS accepts the facets and reads them
+/// back as the official app would make them (`https://` in front, the text as
+/// written, the TLD checked), with `httpbin.org` as a valid `https://` URI;
+/// UTM parameters go only on the link written with `https://`.
+#[test]
+fn postcal_publish_links_bare_domains_on_a_real_pds() {
+    let Some(url) = pds() else { return };
+    let me = create_account(&url, "bare");
+    let ws = workspace(&url, &me.handle);
+    let config = ws.path().join("postcal.yaml");
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str("links:\n  utm: { utm_source: \"{platform}\" }\n");
+    std::fs::write(&config, yaml).unwrap();
+    let calendar = format!(
+        "posts:\n  - id: deals\n    at: 2026-12-01T09:00:00Z\n    status: approved\n    channels: [{CHANNEL}]\n    text: \"Deals ☕ at shop.example.com/deals, bit.ly/3xYzAbc (example.co.uk) and httpbin.org. Not example.zzz; see https://lumen.example/winter\"\n"
+    );
+    std::fs::write(ws.path().join("calendars/c.yaml"), calendar).unwrap();
+    let (code, report, stderr) = publish(ws.path(), &me.app_password, "2026-12-01T09:05:00Z");
+    assert_eq!(code, Some(0), "{report} {stderr}");
+    assert_eq!(report["deliveries"][0]["outcome"], "published", "{report}");
+
+    let uris = published_uris(ws.path());
+    let post = &get_record(&url, &uris[0]).unwrap()["value"];
+    assert_eq!(
+        post["text"],
+        "Deals ☕ at shop.example.com/deals, bit.ly/3xYzAbc (example.co.uk) and httpbin.org. \
+         Not example.zzz; see https://lumen.example/winter?utm_source=bluesky"
+    );
+    let links: Vec<(String, String)> = facet_spans(post)
+        .into_iter()
+        .map(|(span, feature)| {
+            assert_eq!(feature["$type"], "app.bsky.richtext.facet#link");
+            (span, feature["uri"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let expected = [
+        ("shop.example.com/deals", "https://shop.example.com/deals"),
+        ("bit.ly/3xYzAbc", "https://bit.ly/3xYzAbc"),
+        ("example.co.uk", "https://example.co.uk"),
+        ("httpbin.org", "https://httpbin.org"),
+        (
+            "https://lumen.example/winter?utm_source=bluesky",
+            "https://lumen.example/winter?utm_source=bluesky",
+        ),
+    ]
+    .map(|(s, u)| (s.to_owned(), u.to_owned()));
+    assert_eq!(links, expected);
 }

@@ -3,6 +3,10 @@
 //! - `platform::count_text` never panics, whatever the text, platform, content
 //!   warning or limit; and Mastodon never counts more than the text's
 //!   graphemes (plus the content warning's) plus 23 per URL.
+//! - `platform::bluesky_facets::detect_facets` never panics; its facets are
+//!   sorted, on character boundaries, and link to their text as written (with
+//!   `https://` in front of a bare domain); Bluesky counts a text with bare
+//!   domains as its graphemes, links or not.
 //! - Wall times and DST (`schedule::resolve_wall`): an instant's own wall time
 //!   resolves back to that instant, or is reported ambiguous with that instant
 //!   as one of its two readings; a wall time is reported nonexistent only when
@@ -13,6 +17,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
+use postcal::platform::bluesky_facets::{Feature, detect_facets};
 use postcal::platform::{Platform, count_text, http_links};
 use postcal::schedule::{TimeError, parse_at, parse_written, resolve_wall};
 use proptest::prelude::*;
@@ -47,6 +52,11 @@ const PIECES: &[&str] = &[
     "http://a.io",
     "https://example.com/path?q=1#frag",
     "example.com",
+    "bit.ly/3x",
+    "(",
+    ")",
+    "$AB",
+    "@ana.test",
     "@ana",
     "@ana@mastodon.social",
     "ana@example.com",
@@ -137,6 +147,28 @@ proptest! {
                 len.count, graphemes(&text), cw.map_or(0, graphemes), urls, text, cw
             );
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn bluesky_facets_are_sorted_on_boundaries_and_link_their_text(text in any_text()) {
+        let facets = detect_facets(&text);
+        for pair in facets.windows(2) {
+            prop_assert!(pair[0].0.start <= pair[1].0.start, "sorted: {:?}", facets);
+        }
+        for (range, feature) in &facets {
+            let span = text.get(range.clone());
+            prop_assert!(span.is_some_and(|s| !s.is_empty()), "{:?} in {:?}", range, text);
+            if let (Some(span), Feature::Link(uri)) = (span, feature) {
+                prop_assert!(uri == span || *uri == format!("https://{span}"), "{} for {:?}", uri, span);
+                prop_assert!(uri.starts_with("http"), "{}", uri);
+            }
+        }
+        let len = count_text(Platform::Bluesky, &text, None, None, false);
+        prop_assert_eq!(len.count, graphemes(&text));
     }
 }
 

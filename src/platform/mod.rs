@@ -1,6 +1,7 @@
 //! What each platform accepts: text length (counted the way the platform
 //! counts it), media types and sizes, alt-text limits.
 
+pub mod bluesky_facets;
 mod count;
 
 use schemars::JsonSchema;

@@ -9,8 +9,6 @@
 //! sent (validation's `cw-unsupported` says so). The record key is the
 //! idempotency key, so `Part::key` is not used.
 
-mod facets;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,7 +23,7 @@ use serde_json::{Value, json};
 use super::http::Http;
 use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
 use crate::calendar::channel;
-use facets::{Feature, detect_facets};
+use crate::platform::bluesky_facets::{Feature, detect_facets};
 
 const POST: &str = "app.bsky.feed.post";
 const CREATE_SESSION: &str = "com.atproto.server.createSession";
