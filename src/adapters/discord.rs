@@ -19,7 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
-use super::http::Http;
+use super::http::{Http, deleted, not_found};
 use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
 use crate::calendar::channel;
 
@@ -159,17 +159,13 @@ impl Adapter for Discord {
         _now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), AdapterError> {
         let url = self.url(&["messages", &remote.id])?;
-        match self.http.send(
+        let result = self.http.send(
             "DELETE (Discord webhook message)",
             self.http.client().delete(url),
-        ) {
-            Ok(_) => Ok(()),
-            // The webhook is gone but its messages stay: not deleted.
-            Err(e) if is_unknown_webhook(&e) => Err(unknown_webhook(e)),
-            // Unknown Message: already gone, so deleting is done.
-            Err(e) if e.status == Some(404) => Ok(()),
-            Err(e) => Err(e),
-        }
+        );
+        // A deleted webhook (its messages stay) becomes an error without a
+        // status; any other 404 is Unknown Message: already gone.
+        deleted(result.map_err(unknown_webhook), not_found)
     }
 
     fn check(&mut self) -> Result<String, AdapterError> {

@@ -185,6 +185,29 @@ impl Http {
     }
 }
 
+/// A delete's result, where an error `gone` recognises (the platform's "not
+/// found") means the post is already gone: deleting is done.
+pub fn deleted<T>(
+    result: Result<T, AdapterError>,
+    gone: impl Fn(&AdapterError) -> bool,
+) -> Result<(), AdapterError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if gone(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// HTTP 404.
+pub fn not_found(e: &AdapterError) -> bool {
+    e.status == Some(404)
+}
+
+/// The `Authorization` header value for a bearer token.
+pub fn bearer(token: &SecretString) -> String {
+    format!("Bearer {}", token.expose_secret())
+}
+
 /// The first 200 characters of a body, on one line.
 fn snippet(body: &str) -> String {
     let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -5,10 +5,10 @@
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::http::Http;
+use super::http::{Http, bearer, deleted, not_found};
 use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
 use crate::calendar::channel;
 
@@ -50,7 +50,7 @@ impl Mastodon {
     }
 
     fn bearer(&self) -> String {
-        format!("Bearer {}", self.token.expose_secret())
+        bearer(&self.token)
     }
 
     fn upload(&self, item: &MediaItem) -> Result<String, AdapterError> {
@@ -163,12 +163,7 @@ impl Adapter for Mastodon {
                 ))
                 .header("Authorization", self.bearer()),
         );
-        match result {
-            Ok(_) => Ok(()),
-            // Already gone: deleting is done.
-            Err(e) if e.status == Some(404) => Ok(()),
-            Err(e) => Err(e),
-        }
+        deleted(result, not_found)
     }
 
     fn check(&mut self) -> Result<String, AdapterError> {

@@ -214,12 +214,9 @@ impl Adapter for Telegram {
         let result: Result<bool, _> = self.call("deleteMessage", |url| {
             self.http.client().post(url).json(&body)
         });
-        match result {
-            Ok(_) => Ok(()),
-            // Already gone: deleting is done.
-            Err(e) if e.message.contains("message to delete not found") => Ok(()),
-            Err(e) => Err(e),
-        }
+        http::deleted(result, |e| {
+            e.message.contains("message to delete not found")
+        })
     }
 
     fn check(&mut self) -> Result<String, AdapterError> {

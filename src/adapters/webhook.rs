@@ -135,7 +135,9 @@ impl Adapter for Webhook {
         })
     }
 
-    /// The receiver deduplicates by `webhook-id` (that is what it is for).
+    /// A receiver may deduplicate by `webhook-id` (that is what it is for),
+    /// but postcal cannot know that this one does: a resend is not assumed
+    /// safe.
     fn dedupes_resend(&self, _age: chrono::Duration) -> bool {
         false
     }

@@ -55,7 +55,7 @@ pub struct GlobalArgs {
     /// Print only what matters: errors and requested data.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Print more about what is happening (repeat for more).
+    /// Print more: repeated skips, timings and what each run read.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
@@ -77,7 +77,7 @@ pub enum Command {
     Preview(preview::PreviewArgs),
     /// What a change does to the channels, post by post, between two git revisions.
     Diff(diff::DiffArgs),
-    /// Publish every due delivery (SPEC §4); --dry-run shows the plan.
+    /// Publish every due delivery, once; --dry-run shows the plan.
     Publish(publish::PublishArgs),
     /// What the ledger knows: published, failed, missed, unknown, upcoming.
     Status(status::StatusArgs),

@@ -3,7 +3,14 @@
 
 use std::io::{IsTerminal, Write};
 
+use anstyle::{AnsiColor, Color, Effects, Style};
+
 use super::ColorChoice;
+
+const ERROR: Style = Style::new()
+    .fg_color(Some(Color::Ansi(AnsiColor::Red)))
+    .effects(Effects::BOLD);
+const BOLD: Style = Style::new().effects(Effects::BOLD);
 
 pub struct Printer {
     color_out: bool,
@@ -71,12 +78,12 @@ impl Printer {
 
     /// `error: message` and an optional `hint:` line on stderr.
     pub fn error_line(&self, message: &str, help: Option<&str>) {
-        let (red, bold, reset) = if self.color_err {
-            ("\x1b[1;31m", "\x1b[1m", "\x1b[0m")
+        let (red, bold) = if self.color_err {
+            (ERROR, BOLD)
         } else {
-            ("", "", "")
+            (Style::new(), Style::new())
         };
-        let mut s = format!("{red}error{reset}{bold}: {message}{reset}\n");
+        let mut s = format!("{red}error{red:#}{bold}: {message}{bold:#}\n");
         if let Some(help) = help {
             s.push_str(&format!("  hint: {help}\n"));
         }

@@ -9,7 +9,7 @@ use crate::validate::rules;
 
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
-    /// `text` for the terminal, `markdown` for docs (the README table is this output).
+    /// `text` for the terminal, `markdown` for a table in your docs.
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
 }

@@ -1,13 +1,22 @@
 //! `diff` formats: human (coloured on a terminal), Markdown for a pull-request
-//! comment, JSON (SPEC §3).
+//! comment, JSON.
 
 use std::fmt::Write as _;
 
+use anstyle::{AnsiColor, Color, Effects, Style};
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
 use super::preview::fmt_length;
 use crate::diff::{Change, Kind};
+
+const REMOVED: Style = Style::new()
+    .fg_color(Some(Color::Ansi(AnsiColor::Red)))
+    .effects(Effects::STRIKETHROUGH);
+const ADDED: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Green)));
+const WARN: Style = Style::new()
+    .fg_color(Some(Color::Ansi(AnsiColor::Yellow)))
+    .effects(Effects::BOLD);
 
 /// A word-level diff: `[-old-]{+new+}` (or red/green when coloured); runs of
 /// changed words are grouped.
@@ -26,10 +35,10 @@ pub fn word_diff(before: &str, after: &str, color: bool) -> String {
         match (tag, color) {
             (ChangeTag::Equal, _) => out.push_str(&text),
             (ChangeTag::Delete, true) => {
-                let _ = write!(out, "\x1b[31;9m{text}\x1b[0m");
+                let _ = write!(out, "{REMOVED}{text}{REMOVED:#}");
             }
             (ChangeTag::Insert, true) => {
-                let _ = write!(out, "\x1b[32m{text}\x1b[0m");
+                let _ = write!(out, "{ADDED}{text}{ADDED:#}");
             }
             (ChangeTag::Delete, false) => {
                 let _ = write!(out, "[-{text}-]");
@@ -71,7 +80,7 @@ pub fn human(changes: &[Change], color: bool) -> String {
             );
             if c.published {
                 let warn = if color {
-                    format!("\x1b[1;33m{PUBLISHED_WARNING}\x1b[0m")
+                    format!("{WARN}{PUBLISHED_WARNING}{WARN:#}")
                 } else {
                     PUBLISHED_WARNING.to_owned()
                 };

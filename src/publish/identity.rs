@@ -40,9 +40,11 @@ pub fn idempotency_key(post: &str, channel: &str, part: u32) -> String {
 const TID_ALPHABET: &[u8; 32] = b"234567abcdefghijklmnopqrstuvwxyz";
 
 /// A Bluesky record key (a TID: 53 bits of microseconds, 10 bits of clock
-/// id, base32-sortable) derived from the delivery: the scheduled time gives
-/// the order, a hash of the delivery the rest, so two deliveries collide
-/// with odds of about one in a billion and a re-run reuses the key.
+/// id, base32-sortable) derived from the delivery: the scheduled second
+/// gives the order, a hash of the delivery the rest (1,000 sub-second slots
+/// times 1,024 clock ids), so two deliveries scheduled in the same second on
+/// one account collide with odds of about one in a million; a re-run
+/// reuses the key.
 pub fn bluesky_rkey(post: &str, channel: &str, part: u32, at: DateTime<Utc>) -> String {
     let digest = Sha256::digest(format!("{post}@{channel}").as_bytes());
     let h = u64::from_le_bytes(digest[..8].try_into().unwrap_or([0; 8]));
