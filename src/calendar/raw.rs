@@ -172,7 +172,7 @@ pub enum RawLevel {
 }
 
 /// Options a rule may take; each rule accepts only its own.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRuleOptions {
     #[serde(default)]
@@ -254,14 +254,22 @@ impl JsonSchema for RawRuleSetting {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let level = generator.subschema_for::<RawLevel>();
-        let options = generator.subschema_for::<RawRuleOptions>();
+        let count = generator.subschema_for::<u32>();
+        let phrases = generator.subschema_for::<Vec<String>>();
         schemars::json_schema!({
             "oneOf": [
                 level,
                 {
-                    "allOf": [options],
+                    "description": "A level and the rule's options; each rule accepts only its own (`postcal rules` lists them).",
                     "type": "object",
-                    "properties": { "level": level }
+                    "additionalProperties": false,
+                    "properties": {
+                        "level": level,
+                        "max": count,
+                        "minutes": count,
+                        "days": count,
+                        "phrases": phrases
+                    }
                 }
             ]
         })
