@@ -2,11 +2,13 @@
 //! counts it), media types and sizes, alt-text limits.
 
 mod count;
+pub mod x_count;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use count::{Length, count_text, http_links};
+pub use x_count::{X_MAX_WEIGHTED, XCount, x_url_ranges};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
