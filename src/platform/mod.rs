@@ -3,11 +3,13 @@
 
 pub mod bluesky_facets;
 mod count;
+pub mod x_count;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use count::{Length, count_text, http_links};
+pub use x_count::{X_MAX_WEIGHTED, XCount, x_url_ranges};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
