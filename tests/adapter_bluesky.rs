@@ -19,9 +19,8 @@ fn setup(behaviour: Behaviour) -> (support::Fake, bluesky::Pds, tempfile::TempDi
 }
 
 fn part<'a>(text: &'a str, rkey: &'a str) -> Part<'a> {
-    let mut p = support::part(text, "key");
-    p.rkey = rkey;
-    p
+    // On Bluesky a part's key is its record key.
+    support::part(text, rkey)
 }
 
 /// The record the fake holds under `rkey`.
@@ -277,11 +276,13 @@ fn an_answer_that_never_comes_is_settled_by_get_record() {
 }
 
 #[test]
-fn a_server_error_without_a_record_stays_transient() {
+fn a_server_error_without_a_record_is_ambiguous_and_safe_to_resend() {
     let (fake, _, ws) = setup(Behaviour::FailOnceThenOk);
     let mut adapter = support::adapter(ws.path(), "b", &fake.env);
     let err = adapter.post(&part("x", "3lbqtk2zhoq2c")).unwrap_err();
-    assert!(err.is_transient(), "{err:?}");
+    // getRecord found nothing under the key; the 500 stays ambiguous, and
+    // the record key makes the resend safe.
+    assert_eq!(err.kind, postcal::adapters::ErrorKind::Ambiguous, "{err:?}");
     assert!((fake.posts)().is_empty());
     adapter.post(&part("x", "3lbqtk2zhoq2c")).unwrap();
     assert_eq!((fake.posts)().len(), 1);
@@ -292,10 +293,11 @@ fn lookup_finds_a_record_by_its_key() {
     let (fake, _, ws) = setup(Behaviour::Ok);
     let mut adapter = support::adapter(ws.path(), "b", &fake.env);
     let p = part("Was it posted?", "3lbqtk2zhoq2c");
-    assert_eq!(adapter.lookup(&p).unwrap(), None);
+    assert_eq!(adapter.lookup(&p, p.now).unwrap(), None);
     let posted = adapter.post(&p).unwrap();
-    assert_eq!(adapter.lookup(&p).unwrap(), Some(posted));
-    assert!(!adapter.dedupes_resend(chrono::Duration::minutes(1)));
+    assert_eq!(adapter.lookup(&p, p.now).unwrap(), Some(posted));
+    // The record key guards a resend, even while the first may still run.
+    assert!(adapter.resend_is_safe(chrono::Duration::zero(), true));
 }
 
 #[test]

@@ -59,8 +59,10 @@ fn the_same_key_returns_the_same_status() {
     let b = adapter.post(&support::part("Once", "same")).unwrap();
     assert_eq!(a, b);
     assert_eq!((fake.posts)().len(), 1);
-    assert!(adapter.dedupes_resend(chrono::Duration::minutes(30)));
-    assert!(!adapter.dedupes_resend(chrono::Duration::minutes(61)));
+    // Safe once the first request has surely ended, within the key's hour.
+    assert!(adapter.resend_is_safe(chrono::Duration::minutes(30), false));
+    assert!(!adapter.resend_is_safe(chrono::Duration::minutes(30), true));
+    assert!(!adapter.resend_is_safe(chrono::Duration::minutes(61), false));
 }
 
 #[test]

@@ -175,8 +175,7 @@ fn part<'a>(
         media: &[],
         reply_to: None,
         root: None,
-        key: "unused",
-        rkey,
+        key: rkey,
         now,
     }
 }
@@ -226,7 +225,7 @@ fn posts_reads_back_looks_up_and_deletes_on_a_real_pds() {
     );
     let k_text = rkey("facets", 0);
     let p_text = part("facets", 0, &text, &k_text, now);
-    assert_eq!(sky.lookup(&p_text).unwrap(), None, "not posted yet");
+    assert_eq!(sky.lookup(&p_text, now).unwrap(), None, "not posted yet");
     let r_text = sky.post(&p_text).unwrap();
     assert_eq!(
         r_text.id,
@@ -317,8 +316,14 @@ fn posts_reads_back_looks_up_and_deletes_on_a_real_pds() {
     );
 
     // lookup finds what was posted.
-    assert_eq!(refreshed.lookup(&p_text).unwrap(), Some(r_text.clone()));
-    assert_eq!(refreshed.lookup(&p_reply).unwrap(), Some(r_reply.clone()));
+    assert_eq!(
+        refreshed.lookup(&p_text, now).unwrap(),
+        Some(r_text.clone())
+    );
+    assert_eq!(
+        refreshed.lookup(&p_reply, now).unwrap(),
+        Some(r_reply.clone())
+    );
 
     // Delete everything; deleting twice is fine; then nothing is found.
     let then = Utc::now();
@@ -331,7 +336,7 @@ fn posts_reads_back_looks_up_and_deletes_on_a_real_pds() {
         );
     }
     refreshed.delete(&r_text, then, then).unwrap();
-    assert_eq!(refreshed.lookup(&p_text).unwrap(), None);
+    assert_eq!(refreshed.lookup(&p_text, now).unwrap(), None);
     assert_eq!(count_posts(&url, &me.did), 0);
 }
 

@@ -291,7 +291,11 @@ fn a_second_run_while_one_holds_the_lock_exits_75() {
 }
 
 #[test]
-fn transient_errors_are_retried_within_the_run() {
+fn a_500_is_never_sent_again_blindly() {
+    // Mastodon answers 500 (it may have created the status). The run does
+    // not resend; a run while the first request may still be running does
+    // not either; a later one resends with the same key, which the server
+    // honours once the first request has ended.
     let fake = mastodon::start(Behaviour::FailOnceThenOk);
     let ws = support::workspace(&[("m", "mastodon", &fake)]);
     calendar(
@@ -299,13 +303,37 @@ fn transient_errors_are_retried_within_the_run() {
         "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Hello\n",
     );
     let run = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
+    assert_eq!(run.outcomes(), vec![("due@m".into(), "failed".into())]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("may have been posted"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(fake.requests_to("/api/v1/statuses").len(), 1);
+    let soon = "2026-12-01T10:01:00+01:00";
+    let run = publish(ws.path(), &[&fake], &["--now", soon, "--format", "json"]);
+    assert_eq!(run.outcomes(), vec![("due@m".into(), "skipped".into())]);
+    assert_eq!(
+        fake.requests_to("/api/v1/statuses").len(),
+        1,
+        "still nothing resent"
+    );
+    let later = "2026-12-01T10:05:00+01:00";
+    let run = publish(ws.path(), &[&fake], &["--now", later, "--format", "json"]);
     assert_eq!(
         run.outcomes(),
         vec![("due@m".into(), "published".into())],
         "{}",
         run.stderr
     );
-    assert_eq!(fake.requests_to("/api/v1/statuses").len(), 2);
+    let requests = fake.requests_to("/api/v1/statuses");
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[0].headers.get("idempotency-key"),
+        requests[1].headers.get("idempotency-key"),
+        "the resend carries the first attempt's key"
+    );
     let events: Vec<String> = ledger(ws.path())
         .iter()
         .map(|r| r["event"].as_str().unwrap().to_owned())
@@ -313,7 +341,7 @@ fn transient_errors_are_retried_within_the_run() {
     assert_eq!(
         events,
         ["attempt", "attempt", "published"],
-        "an attempt record before each request"
+        "an attempt record before each request, the first left open"
     );
 }
 

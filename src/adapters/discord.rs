@@ -57,10 +57,7 @@ impl Discord {
             ))
         })?;
         Ok(Discord {
-            http: Http::new(
-                cx.timeouts,
-                vec![webhook.clone(), SecretString::from(token)],
-            )?,
+            http: Http::for_context(cx, vec![webhook.clone(), SecretString::from(token)])?,
             webhook,
             guild: None,
         })
@@ -133,6 +130,10 @@ impl Discord {
 }
 
 impl Adapter for Discord {
+    fn redactor(&self) -> &crate::adapters::redact::Redactor {
+        self.http.redactor()
+    }
+
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         let guild = self.guild();
         let request = self.http.client().post(self.execute_url()?);

@@ -2,6 +2,8 @@
 //! classification of failures (transient, ambiguous, permanent), rate-limit
 //! headers, error-body decoding, and redaction of secrets from every message.
 
+use std::io::Read;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,7 +13,16 @@ use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
+use super::redact::Redactor;
 use super::{AdapterError, ErrorKind};
+
+/// The most of an answer postcal reads: platform answers are small, and an
+/// answer that is not must not exhaust memory.
+pub const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Told about every request and how it ended (for `-vv`). It sees the
+/// request's description (`POST /api/v1/statuses`), never a URL.
+pub type Trace = Arc<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -32,7 +43,8 @@ impl Default for Timeouts {
 /// A client plus the secrets its messages must never show.
 pub struct Http {
     client: Client,
-    secrets: Vec<SecretString>,
+    redactor: Redactor,
+    trace: Option<Trace>,
 }
 
 impl Http {
@@ -45,43 +57,87 @@ impl Http {
             .map_err(|e| {
                 AdapterError::permanent(format!("cannot set up HTTP: {}", e.without_url()))
             })?;
-        Ok(Http { client, secrets })
+        Ok(Http {
+            client,
+            redactor: Redactor::new(&secrets),
+            trace: None,
+        })
+    }
+
+    /// The client for an adapter built in `cx`: its timeouts and trace.
+    pub fn for_context(
+        cx: &super::Context<'_>,
+        secrets: Vec<SecretString>,
+    ) -> Result<Http, AdapterError> {
+        let mut http = Http::new(cx.timeouts, secrets)?;
+        http.trace = cx.trace.clone();
+        Ok(http)
     }
 
     /// Hide one more value (a token learnt at run time) from every message.
     pub fn add_secret(&mut self, secret: SecretString) {
-        self.secrets.push(secret);
+        self.redactor.add(&secret);
     }
 
     pub fn client(&self) -> &Client {
         &self.client
     }
 
-    /// Remove every secret value (and its URL-encoded form) from `text`.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// `text` without any secret this client holds.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in &self.secrets {
-            let value = secret.expose_secret();
-            if value.is_empty() {
-                continue;
-            }
-            out = out.replace(value, "[redacted]");
-            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
-            if encoded != value {
-                out = out.replace(&encoded, "[redacted]");
-            }
-        }
-        out
+        self.redactor.redact(text)
     }
 
     /// Send `request` (described by `what`, e.g. "POST /api/v1/statuses") and
     /// return the response if it succeeded; otherwise a classified error.
     pub fn send(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
-        let response = request.send().map_err(|e| self.transport_error(what, e))?;
+        let started = std::time::Instant::now();
+        let result = request.send();
+        if let Some(trace) = &self.trace {
+            let ended = match &result {
+                Ok(r) => format!("HTTP {}", r.status().as_u16()),
+                Err(e) if e.is_timeout() => "timed out".to_owned(),
+                Err(e) if e.is_connect() => "could not connect".to_owned(),
+                Err(_) => "failed".to_owned(),
+            };
+            trace(&self.redact(&format!(
+                "{what}: {ended} in {} ms",
+                started.elapsed().as_millis()
+            )));
+        }
+        let response = result.map_err(|e| self.transport_error(what, e))?;
         if response.status().is_success() {
             return Ok(response);
         }
         Err(self.status_error(what, response))
+    }
+
+    /// A success's body as text, at most `MAX_BODY_BYTES`. An answer that
+    /// cannot be read whole is ambiguous: the platform may have done it.
+    pub fn body(&self, what: &str, response: Response) -> Result<String, AdapterError> {
+        let status = response.status();
+        let ambiguous = |why: String| {
+            AdapterError::new(
+                ErrorKind::Ambiguous,
+                self.redact(&format!("{what}: {status}, but {why}")),
+            )
+        };
+        let mut bytes = Vec::new();
+        response
+            .take(MAX_BODY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ambiguous(format!("the answer was cut off: {e}")))?;
+        if bytes.len() as u64 > MAX_BODY_BYTES {
+            return Err(ambiguous(format!(
+                "the answer is larger than {} MiB",
+                MAX_BODY_BYTES / (1024 * 1024)
+            )));
+        }
+        String::from_utf8(bytes).map_err(|_| ambiguous("the answer is not UTF-8 text".to_owned()))
     }
 
     /// Send, then read a JSON success body. A success whose body cannot be
@@ -101,15 +157,7 @@ impl Http {
         response: Response,
     ) -> Result<T, AdapterError> {
         let status = response.status();
-        let body = response.text().map_err(|e| {
-            AdapterError::new(
-                ErrorKind::Ambiguous,
-                self.redact(&format!(
-                    "{what}: {status}, but the answer was cut off: {}",
-                    e.without_url()
-                )),
-            )
-        })?;
+        let body = self.body(what, response)?;
         serde_json::from_str(&body).map_err(|e| {
             AdapterError::new(
                 ErrorKind::Ambiguous,
@@ -122,6 +170,8 @@ impl Http {
     }
 
     fn transport_error(&self, what: &str, e: reqwest::Error) -> AdapterError {
+        // (reqwest's `is_connect` covers failures before anything was sent:
+        // refused, unreachable, DNS, TLS.)
         let (connect, builder) = (e.is_connect(), e.is_builder());
         // Without the URL: some platforms carry the token in it.
         let e = e.without_url();
@@ -147,21 +197,17 @@ impl Http {
     pub fn status_error(&self, what: &str, response: Response) -> AdapterError {
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.text().unwrap_or_default();
+        // An error body is only read for its message: a little is enough.
+        let mut bytes = Vec::new();
+        let _ = response.take(64 * 1024).read_to_end(&mut bytes);
+        let body = String::from_utf8_lossy(&bytes);
         let parsed: Option<serde_json::Value> = serde_json::from_str(&body).ok();
         let detail = parsed
             .as_ref()
             .and_then(describe_json)
             .unwrap_or_else(|| snippet(&body));
         let retry_after = retry_after(&headers, parsed.as_ref());
-        let kind = if status == StatusCode::TOO_MANY_REQUESTS
-            || status == StatusCode::REQUEST_TIMEOUT
-            || status.is_server_error()
-        {
-            ErrorKind::Transient { retry_after }
-        } else {
-            ErrorKind::Permanent
-        };
+        let kind = classify(status, retry_after);
         let mut message = format!("{what}: HTTP {}", status.as_u16());
         if !detail.is_empty() {
             message.push_str(&format!(": {detail}"));
@@ -206,6 +252,23 @@ pub fn not_found(e: &AdapterError) -> bool {
 /// The `Authorization` header value for a bearer token.
 pub fn bearer(token: &SecretString) -> String {
     format!("Bearer {}", token.expose_secret())
+}
+
+/// What an unsuccessful HTTP status means for a request that was sent:
+/// transient only when the platform surely did nothing (429, 408, a 503 that
+/// says when to come back); ambiguous for other server errors (500, 502,
+/// 504…: a proxy or a crash after the post was created); else permanent.
+pub fn classify(status: StatusCode, retry_after: Option<Duration>) -> ErrorKind {
+    match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
+            ErrorKind::Transient { retry_after }
+        }
+        StatusCode::SERVICE_UNAVAILABLE if retry_after.is_some() => {
+            ErrorKind::Transient { retry_after }
+        }
+        s if s.is_server_error() => ErrorKind::Ambiguous,
+        _ => ErrorKind::Permanent,
+    }
 }
 
 /// The first 200 characters of a body, on one line.
@@ -388,6 +451,27 @@ mod tests {
             http.redact("url /bot12:ab/cd/send and 12%3Aab%2Fcd"),
             "url /bot[redacted]/send and [redacted]"
         );
+    }
+
+    #[test]
+    fn only_errors_that_surely_did_nothing_are_transient() {
+        let wait = Some(Duration::from_secs(5));
+        let transient = |k| matches!(k, ErrorKind::Transient { .. });
+        assert!(transient(classify(StatusCode::TOO_MANY_REQUESTS, None)));
+        assert!(transient(classify(StatusCode::REQUEST_TIMEOUT, None)));
+        assert!(transient(classify(StatusCode::SERVICE_UNAVAILABLE, wait)));
+        for s in [500, 502, 503, 504] {
+            let status = StatusCode::from_u16(s).unwrap();
+            assert_eq!(classify(status, None), ErrorKind::Ambiguous, "{s}");
+        }
+        assert_eq!(
+            classify(StatusCode::BAD_GATEWAY, wait),
+            ErrorKind::Ambiguous
+        );
+        for s in [400, 401, 403, 404, 422] {
+            let status = StatusCode::from_u16(s).unwrap();
+            assert_eq!(classify(status, None), ErrorKind::Permanent, "{s}");
+        }
     }
 
     #[test]

@@ -43,7 +43,7 @@ impl Mastodon {
     pub fn new(config: &channel::Mastodon, cx: &Context<'_>) -> Result<Mastodon, AdapterError> {
         let token = cx.secret("token", &config.token)?;
         Ok(Mastodon {
-            http: Http::new(cx.timeouts, vec![token.clone()])?,
+            http: Http::for_context(cx, vec![token.clone()])?,
             instance: config.instance.clone(),
             token,
         })
@@ -105,6 +105,10 @@ impl Mastodon {
 }
 
 impl Adapter for Mastodon {
+    fn redactor(&self) -> &crate::adapters::redact::Redactor {
+        self.http.redactor()
+    }
+
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         let media_ids = part
             .media
@@ -142,8 +146,11 @@ impl Adapter for Mastodon {
         })
     }
 
-    fn dedupes_resend(&self, age: chrono::Duration) -> bool {
-        age < KEY_LIFETIME
+    /// The server remembers a key only once the first request has created
+    /// the status, and for an hour: a resend is safe once the first request
+    /// has surely ended, well inside the hour.
+    fn resend_is_safe(&self, age: chrono::Duration, may_be_running: bool) -> bool {
+        !may_be_running && age < KEY_LIFETIME
     }
 
     fn delete(

@@ -3,6 +3,7 @@
 //! headers, secret redaction) lives once, in `http`.
 
 pub mod http;
+pub mod redact;
 
 mod bluesky;
 mod discord;
@@ -80,21 +81,22 @@ pub struct Part<'a> {
     pub reply_to: Option<&'a Remote>,
     /// The first part of the thread.
     pub root: Option<&'a Remote>,
-    /// Idempotency key, stable for this part across runs and retries.
+    /// The part's identity, fixed by its first attempt and stored in the
+    /// ledger: the idempotency key (on Bluesky, the record key).
     pub key: &'a str,
-    /// Bluesky record key, stable for this part.
-    pub rkey: &'a str,
     /// The run's time (Bluesky `createdAt`, webhook timestamps).
     pub now: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// Nothing happened and trying again may work: connection refused,
-    /// 429, 5xx. `retry_after` is what the platform asked for.
+    /// Surely nothing happened, and trying again may work: the connection
+    /// could not be made, 429, 408, a 503 that says when to come back.
+    /// `retry_after` is what the platform asked for.
     Transient { retry_after: Option<Duration> },
-    /// The request may or may not have taken effect: a timeout after it was
-    /// sent, an unreadable success.
+    /// The request was sent and may or may not have taken effect: a timeout
+    /// or a dropped connection after sending, a 500/502/504, an unreadable
+    /// success. Never re-sent blindly.
     Ambiguous,
     /// Refused; the same request will be refused again (4xx, bad credentials).
     Permanent,
@@ -145,20 +147,28 @@ pub trait Adapter: Send {
     /// Publish one part.
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError>;
 
-    /// Whether re-sending a part whose earlier attempt (made `age` ago) may
-    /// have landed is safe because the platform deduplicates it.
-    fn dedupes_resend(&self, _age: chrono::Duration) -> bool {
+    /// Whether sending a part again with the same key cannot make a second
+    /// copy, when an earlier attempt made `age` ago may have landed and
+    /// (`may_be_running`) may still be in progress on the server.
+    fn resend_is_safe(&self, _age: chrono::Duration, _may_be_running: bool) -> bool {
         false
     }
 
-    /// For a part whose attempt has no recorded outcome: ask the platform.
-    /// `Ok(Some)` it exists, `Ok(None)` it does not; `Unsupported` when the
-    /// platform cannot tell.
-    fn lookup(&mut self, _part: &Part<'_>) -> Result<Option<Remote>, AdapterError> {
+    /// For a part whose attempt (made at `since`) may have landed: ask the
+    /// platform. `Ok(Some)` it exists, `Ok(None)` it does not (as far as the
+    /// platform can see now); `Unsupported` when the platform cannot tell.
+    fn lookup(
+        &mut self,
+        _part: &Part<'_>,
+        _since: DateTime<Utc>,
+    ) -> Result<Option<Remote>, AdapterError> {
         Err(AdapterError::unsupported(
-            "this platform cannot look up a post by its key",
+            "this platform cannot look up a post",
         ))
     }
+
+    /// What this adapter's messages, ids and URLs must never show.
+    fn redactor(&self) -> &redact::Redactor;
 
     /// Delete a published part (`published_at` for platforms with a window).
     fn delete(
@@ -186,6 +196,8 @@ pub struct Context<'a> {
     /// outside the ledger and outside git.
     pub cache_dir: PathBuf,
     pub timeouts: http::Timeouts,
+    /// Where each request is reported (`-vv`), if anywhere.
+    pub trace: Option<http::Trace>,
     pub env: &'a dyn EnvSource,
 }
 
@@ -210,11 +222,23 @@ pub fn for_channel(
     env: &dyn EnvSource,
     timeouts: http::Timeouts,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
+    build(root, channel, env, timeouts, None)
+}
+
+/// `for_channel`, reporting each request to `trace`.
+pub fn build(
+    root: &Path,
+    channel: &Channel,
+    env: &dyn EnvSource,
+    timeouts: http::Timeouts,
+    trace: Option<http::Trace>,
+) -> Result<Box<dyn Adapter>, AdapterError> {
     let cx = Context {
         channel: &channel.name,
         root,
         cache_dir: root.join(".postcal/cache"),
         timeouts,
+        trace,
         env,
     };
     Ok(match &channel.kind {

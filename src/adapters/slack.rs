@@ -17,13 +17,17 @@ impl Slack {
     pub fn new(config: &channel::Slack, cx: &Context<'_>) -> Result<Slack, AdapterError> {
         let webhook = cx.secret("webhook", &config.webhook)?;
         Ok(Slack {
-            http: Http::new(cx.timeouts, vec![webhook.clone()])?,
+            http: Http::for_context(cx, vec![webhook.clone()])?,
             webhook,
         })
     }
 }
 
 impl Adapter for Slack {
+    fn redactor(&self) -> &crate::adapters::redact::Redactor {
+        self.http.redactor()
+    }
+
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         let what = "POST (Slack webhook)";
         let response = self.http.send(
@@ -33,7 +37,7 @@ impl Adapter for Slack {
                 .post(self.webhook.expose_secret())
                 .json(&serde_json::json!({ "text": part.text })),
         )?;
-        let body = response.text().unwrap_or_default();
+        let body = self.http.body(what, response)?;
         if body.trim() != "ok" {
             // A 200 that is not Slack's `ok`: something answered, but not Slack.
             return Err(AdapterError::new(

@@ -48,7 +48,7 @@ impl Telegram {
     pub fn new(config: &channel::Telegram, cx: &Context<'_>) -> Result<Telegram, AdapterError> {
         let token = cx.secret("token", &config.token)?;
         Ok(Telegram {
-            http: Http::new(cx.timeouts, vec![token.clone()])?,
+            http: Http::for_context(cx, vec![token.clone()])?,
             api_base: config.api_base.clone(),
             token,
             chat: config.chat_id.clone(),
@@ -180,6 +180,10 @@ impl Telegram {
 }
 
 impl Adapter for Telegram {
+    fn redactor(&self) -> &crate::adapters::redact::Redactor {
+        self.http.redactor()
+    }
+
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         let message = match part.media {
             [] => self.send_message(part)?,

@@ -39,7 +39,7 @@ impl Webhook {
         let mut hidden = vec![url.clone()];
         hidden.extend(secret.clone());
         Ok(Webhook {
-            http: Http::new(cx.timeouts, hidden)?,
+            http: Http::for_context(cx, hidden)?,
             url,
             secret,
         })
@@ -76,7 +76,13 @@ impl Webhook {
     }
 }
 
+/// A receiver may deduplicate by `webhook-id` (that is what it is for), but
+/// postcal cannot know that this one does: a resend is not assumed safe.
 impl Adapter for Webhook {
+    fn redactor(&self) -> &crate::adapters::redact::Redactor {
+        self.http.redactor()
+    }
+
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         let body = serde_json::json!({
             "type": "postcal.delivery",
@@ -118,7 +124,7 @@ impl Adapter for Webhook {
             other => other?,
         };
         let status = response.status();
-        let text = response.text().unwrap_or_default();
+        let text = self.http.body(what, response).unwrap_or_default();
         let answer: Answer = if status == StatusCode::NO_CONTENT {
             Answer::default()
         } else {
@@ -133,13 +139,6 @@ impl Adapter for Webhook {
             id,
             url: answer.url,
         })
-    }
-
-    /// A receiver may deduplicate by `webhook-id` (that is what it is for),
-    /// but postcal cannot know that this one does: a resend is not assumed
-    /// safe.
-    fn dedupes_resend(&self, _age: chrono::Duration) -> bool {
-        false
     }
 
     fn check(&mut self) -> Result<String, AdapterError> {

@@ -4,7 +4,7 @@
 //! publish time. Adding a platform is adding a variant here, its fields to
 //! `raw::RawChannel` and `Platform::fields`, and a file in `adapters/`.
 
-use super::raw::{RawChannel, RawChatId};
+use super::raw::{RawChannel, RawChatId, RawOnAmbiguous};
 use crate::diagnostic::{FileId, Finding, Loc, Located, RuleId, Subject};
 use crate::platform::Platform;
 
@@ -295,7 +295,10 @@ impl<'a> Builder<'a> {
         Some(Channel {
             name: self.name.value.clone(),
             loc: self.name.loc,
-            on_ambiguous: OnAmbiguous::default(),
+            on_ambiguous: match raw.on_ambiguous.as_ref().map(|o| o.value) {
+                Some(RawOnAmbiguous::Retry) => OnAmbiguous::Retry,
+                Some(RawOnAmbiguous::Hold) | None => OnAmbiguous::Hold,
+            },
             kind,
         })
     }

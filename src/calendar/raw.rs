@@ -78,6 +78,18 @@ pub struct RawChannel {
     /// Generic webhook signing secret (`env:NAME` or `file:PATH`).
     #[serde(default)]
     pub secret: Option<Located<String>>,
+    /// When a request may or may not have been posted and the platform
+    /// cannot be asked: `hold` (default: record it unknown, wait for a
+    /// person) or `retry` (send again: a possible duplicate over a missed post).
+    #[serde(default)]
+    pub on_ambiguous: Option<Located<RawOnAmbiguous>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawOnAmbiguous {
+    Hold,
+    Retry,
 }
 
 impl RawChannel {
@@ -103,6 +115,9 @@ impl RawChannel {
         }
         if let Some(v) = &self.chat_id {
             out.push(("chat_id", v.loc));
+        }
+        if let Some(v) = &self.on_ambiguous {
+            out.push(("on_ambiguous", v.loc));
         }
         out
     }

@@ -52,11 +52,11 @@ impl Platform {
     /// The channel fields this platform takes (besides `platform`).
     pub fn fields(self) -> &'static [&'static str] {
         match self {
-            Platform::Mastodon => &["instance", "token", "max_chars"],
-            Platform::Bluesky => &["handle", "app_password", "service"],
-            Platform::Discord | Platform::Slack => &["webhook"],
-            Platform::Telegram => &["token", "chat_id", "api_base"],
-            Platform::Webhook => &["url", "secret", "max_chars"],
+            Platform::Mastodon => &["instance", "token", "max_chars", "on_ambiguous"],
+            Platform::Bluesky => &["handle", "app_password", "service", "on_ambiguous"],
+            Platform::Discord | Platform::Slack => &["webhook", "on_ambiguous"],
+            Platform::Telegram => &["token", "chat_id", "api_base", "on_ambiguous"],
+            Platform::Webhook => &["url", "secret", "max_chars", "on_ambiguous"],
         }
     }
 

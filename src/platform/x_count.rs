@@ -20,6 +20,7 @@
 mod punycode;
 #[rustfmt::skip]
 mod tables;
+mod units;
 mod url;
 
 use std::ops::Range;

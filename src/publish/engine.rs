@@ -8,17 +8,23 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::identity::{bluesky_rkey, idempotency_key};
 use super::ledger::{Event, Ledger, LedgerError, Record};
 use super::outcome::{DeliveryOutcome, OutcomeKind, Progress};
 use super::plan::{Action, Decision, Send};
 use crate::adapters::{self, Adapter, AdapterError, ErrorKind, MediaItem, Part, Remote};
+use crate::calendar::OnAmbiguous;
 use crate::delivery::Delivery;
 use crate::secrets::EnvSource;
 
 /// Requests per part in one run before a transient failure is left to the
 /// next run.
 const MAX_ATTEMPTS: u32 = 4;
+
+/// How long a request the client gave up on may still be running on the
+/// server (proxies and servers time requests out well before this). Until
+/// then, a platform's "not there" is not the last word, and a key the
+/// platform only stores once the post exists does not protect a resend.
+const IN_FLIGHT: chrono::Duration = chrono::Duration::minutes(2);
 
 /// How the engine waits between retries.
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +75,11 @@ macro_rules! record {
     ($engine:expr, $r:expr) => {
         if let Err(e) = $engine.record(&$r) {
             return Step::LedgerFailed(e);
+        }
+    };
+    (@option $engine:expr, $r:expr) => {
+        if let Err(e) = $engine.record(&$r) {
+            return Some(Step::LedgerFailed(e));
         }
     };
 }
@@ -219,14 +230,24 @@ impl Engine<'_> {
         };
         let mut root = remote(&send.root);
         let mut previous = remote(&send.parent);
+        if send.from > 0
+            && [&root, &previous]
+                .iter()
+                .any(|r| r.as_ref().is_none_or(|r| r.id.is_empty()))
+        {
+            // Never reply to nothing: the thread would come apart.
+            return Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&format!(
+                "cannot continue the thread at part {}: the ledger has no platform id for the part before it (recorded by hand without one); post the rest by hand, or mark it with `--mark-published {post}@{channel} --url URL` for each part",
+                send.from
+            )));
+        }
         let mut first_url = None;
         for index in send.from..d.parts.len() {
             let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);
             let pending_here = send.pending.as_ref().filter(|_| index == send.from);
             let key = pending_here
                 .and_then(|p| p.key.clone())
-                .unwrap_or_else(|| idempotency_key(post, channel, index_u32));
-            let rkey = bluesky_rkey(post, channel, index_u32, d.at);
+                .unwrap_or_else(|| send.keys[index].clone());
             let hash = send.hash_of(index);
             let part = Part {
                 post,
@@ -239,7 +260,6 @@ impl Engine<'_> {
                 reply_to: previous.as_ref(),
                 root: root.as_ref(),
                 key: &key,
-                rkey: &rkey,
                 now: self.now,
             };
             let step = match pending_here {
@@ -271,8 +291,9 @@ impl Engine<'_> {
         Step::Stopped(outcome(d, OutcomeKind::Published).with_url(url))
     }
 
-    /// The last run died during this part's request: find out whether it
-    /// landed before sending again.
+    /// An earlier request for this part has no recorded outcome (the run
+    /// died, or the platform's answer left it open): find out whether it
+    /// landed before sending anything again.
     fn resolve_then_send(
         &self,
         adapter: &mut dyn Adapter,
@@ -282,8 +303,18 @@ impl Engine<'_> {
         attempt: &Record,
         late: bool,
     ) -> Step {
-        match adapter.lookup(part) {
-            Ok(Some(remote)) => return self.record_published(d, part, hash, remote),
+        let age = self.now - attempt.ts;
+        let may_be_running = age < IN_FLIGHT;
+        match adapter.lookup(part, attempt.ts) {
+            Ok(Some(remote)) => {
+                return self.record_published(d, part, hash, self.redacted(adapter, remote));
+            }
+            // The request may still create it: look again next run.
+            Ok(None) if may_be_running => {
+                return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(
+                    "an earlier request may still be running on the platform; the next run looks again before sending",
+                ));
+            }
             Ok(None) if late => return self.too_late(d, part),
             Ok(None) => return self.send(adapter, d, part, hash),
             Err(e) if e.kind == ErrorKind::Unsupported => {}
@@ -291,20 +322,80 @@ impl Engine<'_> {
                 // Cannot tell right now: leave the attempt open for the next run.
                 return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(&format!(
                     "an earlier attempt's outcome could not be checked yet: {}",
-                    e.message
+                    adapter.redactor().redact(&e.message)
                 )));
             }
         }
-        if !late && adapter.dedupes_resend(self.now - attempt.ts) {
-            // Re-sending with the same key returns the original if it landed.
+        let retry = d.channel.on_ambiguous == OnAmbiguous::Retry;
+        if !late && may_be_running && (retry || adapter.resend_is_safe(age, false)) {
+            // Safe to send again once the earlier request has surely ended.
+            return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(
+                "an earlier request may still be running on the platform; a later run settles it",
+            ));
+        }
+        if !late && (adapter.resend_is_safe(age, may_be_running) || retry) {
             return self.send(adapter, d, part, hash);
         }
         let mut r = self.base_record(d, part.index as usize, Event::Unknown);
         r.key = attempt.key.clone();
         r.hash = Some(hash.to_owned());
-        r.error = Some("the process stopped during this request; the platform cannot say whether it was posted".to_owned());
+        r.error = Some("a request was made but its outcome was never recorded, and the platform cannot say whether it was posted".to_owned());
         record!(self, r);
         Step::Stopped(unknown_outcome(d, part))
+    }
+
+    /// After an ambiguous answer in this run: the post may exist, and the
+    /// request may even still be running. Look it up; send again only when
+    /// that cannot make a copy (or the channel says `on_ambiguous: retry`);
+    /// leave the attempt open when a later run can settle it (a look-up the
+    /// platform can answer once the request has surely ended, or a key the
+    /// platform honours by then); else record the outcome unknown. `None`:
+    /// send again now.
+    fn after_ambiguous(
+        &self,
+        adapter: &mut dyn Adapter,
+        d: &Delivery<'_>,
+        part: &Part<'_>,
+        hash: &str,
+        error: &AdapterError,
+    ) -> Option<Step> {
+        let zero = chrono::Duration::zero();
+        let message = adapter.redactor().redact(&error.message);
+        let can_look = match adapter.lookup(part, self.now) {
+            Ok(Some(remote)) => {
+                let remote = self.redacted(adapter, remote);
+                return Some(self.record_published(d, part, hash, remote));
+            }
+            Ok(None) => true,
+            Err(e) if e.kind == ErrorKind::Unsupported => false,
+            // It could not be asked now; a later run asks again.
+            Err(_) => true,
+        };
+        if adapter.resend_is_safe(zero, true) || d.channel.on_ambiguous == OnAmbiguous::Retry {
+            return None;
+        }
+        if can_look || adapter.resend_is_safe(zero, false) {
+            return Some(Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&format!(
+                "{message}; it may have been posted, so nothing is sent again until a later run has settled it"
+            ))));
+        }
+        let mut r = self.base_record(d, part.index as usize, Event::Unknown);
+        r.key = Some(part.key.to_owned());
+        r.hash = Some(hash.to_owned());
+        r.error = Some(message.clone());
+        record!(@option self, r);
+        Some(Step::Stopped(unknown_outcome(d, part).with_error(
+            &format!("{message}; {}", unknown_what(d, part)),
+        )))
+    }
+
+    /// `remote` with anything secret taken out of its id and URL.
+    fn redacted(&self, adapter: &dyn Adapter, remote: Remote) -> Remote {
+        let r = adapter.redactor();
+        Remote {
+            id: r.redact(&remote.id),
+            url: remote.url.map(|u| r.redact(&u)),
+        }
     }
 
     /// A pending attempt that did not land, found after the window closed:
@@ -358,7 +449,10 @@ impl Engine<'_> {
             a.hash = Some(hash.to_owned());
             record!(self, a);
             let error = match adapter.post(part) {
-                Ok(remote) => return self.record_published(d, part, hash, remote),
+                Ok(remote) => {
+                    let remote = self.redacted(adapter, remote);
+                    return self.record_published(d, part, hash, remote);
+                }
                 Err(e) => e,
             };
             match error.kind {
@@ -378,29 +472,23 @@ impl Engine<'_> {
                     }
                     return self.failed(d, part, hash, &message, true);
                 }
-                ErrorKind::Ambiguous => match adapter.lookup(part) {
-                    Ok(Some(remote)) => return self.record_published(d, part, hash, remote),
-                    Ok(None) if attempt < MAX_ATTEMPTS => {
-                        attempt += 1;
-                        continue;
+                ErrorKind::Ambiguous => {
+                    match self.after_ambiguous(adapter, d, part, hash, &error) {
+                        Some(step) => return step,
+                        None if attempt < MAX_ATTEMPTS => {
+                            attempt += 1;
+                            continue;
+                        }
+                        None => {
+                            let mut r = self.base_record(d, index, Event::Unknown);
+                            r.key = Some(part.key.to_owned());
+                            r.hash = Some(hash.to_owned());
+                            r.error = Some(adapter.redactor().redact(&error.message));
+                            record!(self, r);
+                            return Step::Stopped(unknown_outcome(d, part));
+                        }
                     }
-                    // The platform says it is not there: a plain failure.
-                    Ok(None) => return self.failed(d, part, hash, &error.message, true),
-                    _ if adapter.dedupes_resend(chrono::Duration::zero())
-                        && attempt < MAX_ATTEMPTS =>
-                    {
-                        attempt += 1;
-                        continue;
-                    }
-                    _ => {
-                        let mut r = self.base_record(d, index, Event::Unknown);
-                        r.key = Some(part.key.to_owned());
-                        r.hash = Some(hash.to_owned());
-                        r.error = Some(error.message.clone());
-                        record!(self, r);
-                        return Step::Stopped(unknown_outcome(d, part).with_error(&error.message));
-                    }
-                },
+                }
                 ErrorKind::Permanent | ErrorKind::Unsupported => {
                     return self.failed(d, part, hash, &error.message, false);
                 }
@@ -495,9 +583,14 @@ fn cannot_start(d: &Delivery<'_>, e: &AdapterError) -> Step {
     Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&e.message))
 }
 
+fn unknown_what(d: &Delivery<'_>, part: &Part<'_>) -> String {
+    let (p, c) = (&d.post.id.value, &d.channel.name);
+    format!(
+        "part {} may or may not have been posted on {c}: look at the channel, then run `postcal publish --retry-unknown {p}@{c}` if it is not there, or `--mark-published {p}@{c} --url URL` if it is",
+        part.index
+    )
+}
+
 fn unknown_outcome(d: &Delivery<'_>, part: &Part<'_>) -> DeliveryOutcome {
-    outcome(d, OutcomeKind::Unknown).with_error(&format!(
-        "part {} may or may not have been posted on {}: look at the channel, then run `postcal publish --retry-unknown {}@{}` if it is not there, or `--mark-published {}@{} --url URL` if it is",
-        part.index, d.channel.name, d.post.id.value, d.channel.name, d.post.id.value, d.channel.name
-    ))
+    outcome(d, OutcomeKind::Unknown).with_error(&unknown_what(d, part))
 }

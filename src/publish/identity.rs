@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::platform::Platform;
+
 fn sha256_hex(parts: &[&[u8]]) -> String {
     let mut h = Sha256::new();
     for p in parts {
@@ -35,6 +37,23 @@ pub fn idempotency_key(post: &str, channel: &str, part: u32) -> String {
         &part.to_le_bytes(),
     ]);
     format!("postcal-{}", &key[..32])
+}
+
+/// The identity a part is first sent under: on Bluesky its record key (the
+/// platform's own idempotency), elsewhere its idempotency key. Once an
+/// attempt is recorded, the ledger's copy is used instead (see
+/// `LedgerState::identity`), so rescheduling cannot change it.
+pub fn first_identity(
+    platform: Platform,
+    post: &str,
+    channel: &str,
+    part: u32,
+    at: DateTime<Utc>,
+) -> String {
+    match platform {
+        Platform::Bluesky => bluesky_rkey(post, channel, part, at),
+        _ => idempotency_key(post, channel, part),
+    }
 }
 
 const TID_ALPHABET: &[u8; 32] = b"234567abcdefghijklmnopqrstuvwxyz";

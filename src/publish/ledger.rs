@@ -95,6 +95,8 @@ pub struct PartState {
     pub last: Option<Record>,
     /// A `retracted` record after the publication.
     pub retracted: bool,
+    /// The key of the first attempt: the part's identity from then on.
+    pub first_key: Option<String>,
 }
 
 impl PartState {
@@ -137,6 +139,9 @@ impl LedgerState {
             .parts
             .entry((r.post.clone(), r.channel.clone(), r.part))
             .or_default();
+        if part.first_key.is_none() && r.event == Event::Attempt {
+            part.first_key = r.key.clone();
+        }
         match r.event {
             Event::Published => {
                 part.published = Some(r.clone());

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::identity::content_hash;
+use super::identity::{content_hash, first_identity};
 use super::ledger::{Event, LedgerState, Record};
 use super::outcome::{DeliveryOutcome, OutcomeKind};
 use crate::calendar::{Channel, Post, Status, Workspace};
@@ -78,6 +78,9 @@ pub struct Send<'a> {
     /// and the part to reply to), when resuming a thread.
     pub root: Option<Record>,
     pub parent: Option<Record>,
+    /// Each part's identity (idempotency or record key): the one its first
+    /// attempt recorded, else a new one.
+    pub keys: Vec<String>,
 }
 
 impl Send<'_> {
@@ -295,6 +298,14 @@ fn publish_action<'a>(
     let seen_missed = ledger.missed.contains(&key);
     let failed = last.as_ref().filter(|r| r.event == Event::Failed);
     let changed = failed.is_some_and(|f| f.hash.as_deref() != Some(part_hash(&d, from).as_str()));
+    let keys: Vec<String> = (0..d.parts.len())
+        .map(|i| {
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            state(i)
+                .and_then(|s| s.first_key.clone())
+                .unwrap_or_else(|| first_identity(d.channel.platform(), post, channel, index, d.at))
+        })
+        .collect();
     let send = |pending: Option<Record>, late: bool| {
         Action::Publish(Send {
             delivery: d.clone(),
@@ -303,6 +314,7 @@ fn publish_action<'a>(
             late,
             root: root.clone(),
             parent: parent.clone(),
+            keys: keys.clone(),
         })
     };
     if last.as_ref().is_some_and(|r| r.event == Event::Attempt) {

@@ -149,7 +149,6 @@ pub fn part<'a>(text: &'a str, key: &'a str) -> postcal::adapters::Part<'a> {
         reply_to: None,
         root: None,
         key,
-        rkey: "3lbqtk2zhoq2c",
         now: "2026-12-03T08:00:00Z".parse().unwrap(),
     }
 }

@@ -4,8 +4,7 @@
 //! lookup by `getRecord`, delete. PLATFORMS.md §2.
 //!
 //! Bluesky has no content warning: `cw` is not sent (validation's
-//! `cw-unsupported` says so). The record key is the idempotency key, so
-//! `Part::key` is not used.
+//! `cw-unsupported` says so). `Part::key` is the record key.
 
 mod content;
 mod records;
@@ -56,7 +55,7 @@ impl Bluesky {
     pub fn new(config: &channel::Bluesky, cx: &Context<'_>) -> Result<Bluesky, AdapterError> {
         let password = cx.secret("app_password", &config.app_password)?;
         Ok(Bluesky {
-            http: Http::new(cx.timeouts, vec![password.clone()])?,
+            http: Http::for_context(cx, vec![password.clone()])?,
             service: config.service.clone(),
             identifier: config.handle.clone(),
             password,
@@ -82,10 +81,14 @@ impl Bluesky {
 }
 
 impl Adapter for Bluesky {
+    fn redactor(&self) -> &crate::adapters::redact::Redactor {
+        self.http.redactor()
+    }
+
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         let did = self.did()?;
         let record = self.record(part)?;
-        let body = json!({"repo": did, "collection": POST, "rkey": part.rkey, "record": record});
+        let body = json!({"repo": did, "collection": POST, "rkey": part.key, "record": record});
         let url = self.url(CREATE_RECORD);
         let created = self.authed_json::<Created>(CREATE_RECORD, |http, auth| {
             http.client()
@@ -107,7 +110,7 @@ impl Adapter for Bluesky {
             }
             // The key is taken (an earlier attempt landed), or the outcome is
             // unclear: the record under our key, if any, is the post.
-            Err(e) if may_exist(&e) => match self.get_record(&did, part.rkey) {
+            Err(e) if may_exist(&e) => match self.get_record(&did, part.key) {
                 Ok(Some(record)) => Ok(self.remote(&record.uri)),
                 _ => Err(e),
             },
@@ -115,10 +118,20 @@ impl Adapter for Bluesky {
         }
     }
 
-    fn lookup(&mut self, part: &Part<'_>) -> Result<Option<Remote>, AdapterError> {
+    /// The record key is the delivery's: a second `createRecord` under it
+    /// fails instead of making a copy, however the first one ended.
+    fn resend_is_safe(&self, _age: chrono::Duration, _may_be_running: bool) -> bool {
+        true
+    }
+
+    fn lookup(
+        &mut self,
+        part: &Part<'_>,
+        _since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Remote>, AdapterError> {
         let did = self.did()?;
         Ok(self
-            .get_record(&did, part.rkey)?
+            .get_record(&did, part.key)?
             .map(|record| self.remote(&record.uri)))
     }
 
