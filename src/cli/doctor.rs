@@ -46,8 +46,14 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
         } else if args.offline {
             "skipped (--offline)".to_owned()
         } else {
-            match adapters::for_channel(&ws.root, channel, env, Timeouts::default())
-                .and_then(|mut a| a.check())
+            match adapters::build(
+                &ws.root,
+                channel,
+                env,
+                Timeouts::default(),
+                env.printer.trace(),
+            )
+            .and_then(|mut a| a.check())
             {
                 Ok(who) => format!("ok: {who}"),
                 Err(e) => {

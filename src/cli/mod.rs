@@ -55,7 +55,7 @@ pub struct GlobalArgs {
     /// Print only what matters: errors and requested data.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Print more: repeated skips, timings and what each run read.
+    /// Print more: repeated skips, timings and what each run read; -vv also each HTTP request.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -76,6 +76,16 @@ impl Printer {
         }
     }
 
+    /// With `-vv`: a sink for each HTTP request's description, on stderr.
+    pub fn trace(&self) -> Option<crate::adapters::http::Trace> {
+        (self.verbose > 1 && !self.quiet).then(|| {
+            let trace: crate::adapters::http::Trace = std::sync::Arc::new(|line: &str| {
+                let _ = writeln!(std::io::stderr().lock(), "  http: {line}");
+            });
+            trace
+        })
+    }
+
     /// `error: message` and an optional `hint:` line on stderr.
     pub fn error_line(&self, message: &str, help: Option<&str>) {
         let (red, bold) = if self.color_err {

@@ -98,6 +98,7 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
             .unwrap_or(Duration::from_secs(60)),
     );
     options.dry_run = args.dry_run;
+    options.trace = env.printer.trace();
     options.lock_wait = wait;
     options.frozen = ws.config.publish.freeze
         || env

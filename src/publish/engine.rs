@@ -54,6 +54,7 @@ pub struct Engine<'a> {
     pub now: DateTime<Utc>,
     pub env: &'a dyn EnvSource,
     pub timeouts: adapters::http::Timeouts,
+    pub trace: Option<adapters::http::Trace>,
     pub backoff: Backoff,
     pub ledger: Mutex<Ledger>,
     pub progress: &'a dyn Progress,
@@ -167,7 +168,13 @@ impl Engine<'_> {
         channel: &crate::calendar::Channel,
     ) -> Result<&'s mut dyn Adapter, &'s AdapterError> {
         match slot.get_or_insert_with(|| {
-            adapters::for_channel(self.root, channel, self.env, self.timeouts)
+            adapters::build(
+                self.root,
+                channel,
+                self.env,
+                self.timeouts,
+                self.trace.clone(),
+            )
         }) {
             Ok(adapter) => Ok(adapter.as_mut()),
             Err(e) => Err(e),

@@ -36,6 +36,8 @@ pub struct Options {
     pub lock_wait: Duration,
     pub timeouts: Timeouts,
     pub backoff: Backoff,
+    /// Where each HTTP request is reported (`-vv`).
+    pub trace: Option<crate::adapters::http::Trace>,
 }
 
 impl Options {
@@ -51,6 +53,7 @@ impl Options {
                 cap: Duration::from_secs(30),
                 max_wait,
             },
+            trace: None,
         }
     }
 }
@@ -156,6 +159,7 @@ pub fn publish(
             now,
             env,
             timeouts: options.timeouts,
+            trace: options.trace.clone(),
             backoff: options.backoff,
             ledger: Mutex::new(Ledger::open(&ws.root)?),
             progress,
