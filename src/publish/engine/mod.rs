@@ -12,7 +12,6 @@ use super::ledger::{Event, Ledger, LedgerError, Record};
 use super::outcome::{DeliveryOutcome, OutcomeKind, Progress};
 use super::plan::{Action, Decision, Send};
 use crate::adapters::{self, Adapter, AdapterError, ErrorKind, MediaItem, Part, Remote};
-use crate::calendar::OnAmbiguous;
 use crate::delivery::Delivery;
 use crate::secrets::EnvSource;
 
@@ -84,6 +83,10 @@ macro_rules! record {
         }
     };
 }
+
+// After the macro, which they use.
+mod retract;
+mod settle;
 
 fn outcome(d: &Delivery<'_>, kind: OutcomeKind) -> DeliveryOutcome {
     DeliveryOutcome::new(&d.post.id.value, &d.channel.name, d.at, kind)
@@ -298,104 +301,6 @@ impl Engine<'_> {
         Step::Stopped(outcome(d, OutcomeKind::Published).with_url(url))
     }
 
-    /// An earlier request for this part has no recorded outcome (the run
-    /// died, or the platform's answer left it open): find out whether it
-    /// landed before sending anything again.
-    fn resolve_then_send(
-        &self,
-        adapter: &mut dyn Adapter,
-        d: &Delivery<'_>,
-        part: &Part<'_>,
-        hash: &str,
-        attempt: &Record,
-        late: bool,
-    ) -> Step {
-        let age = self.now - attempt.ts;
-        let may_be_running = age < IN_FLIGHT;
-        match adapter.lookup(part, attempt.ts) {
-            Ok(Some(remote)) => {
-                return self.record_published(d, part, hash, self.redacted(adapter, remote));
-            }
-            // The request may still create it: look again next run.
-            Ok(None) if may_be_running => {
-                return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(
-                    "an earlier request may still be running on the platform; the next run looks again before sending",
-                ));
-            }
-            Ok(None) if late => return self.too_late(d, part),
-            Ok(None) => return self.send(adapter, d, part, hash),
-            Err(e) if e.kind == ErrorKind::Unsupported => {}
-            Err(e) => {
-                // Cannot tell right now: leave the attempt open for the next run.
-                return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(&format!(
-                    "an earlier attempt's outcome could not be checked yet: {}",
-                    adapter.redactor().redact(&e.message)
-                )));
-            }
-        }
-        let retry = d.channel.on_ambiguous == OnAmbiguous::Retry;
-        if !late && may_be_running && (retry || adapter.resend_is_safe(age, false)) {
-            // Safe to send again once the earlier request has surely ended.
-            return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(
-                "an earlier request may still be running on the platform; a later run settles it",
-            ));
-        }
-        if !late && (adapter.resend_is_safe(age, may_be_running) || retry) {
-            return self.send(adapter, d, part, hash);
-        }
-        let mut r = self.base_record(d, part.index as usize, Event::Unknown);
-        r.key = attempt.key.clone();
-        r.hash = Some(hash.to_owned());
-        r.error = Some("a request was made but its outcome was never recorded, and the platform cannot say whether it was posted".to_owned());
-        record!(self, r);
-        Step::Stopped(unknown_outcome(d, part))
-    }
-
-    /// After an ambiguous answer in this run: the post may exist, and the
-    /// request may even still be running. Look it up; send again only when
-    /// that cannot make a copy (or the channel says `on_ambiguous: retry`);
-    /// leave the attempt open when a later run can settle it (a look-up the
-    /// platform can answer once the request has surely ended, or a key the
-    /// platform honours by then); else record the outcome unknown. `None`:
-    /// send again now.
-    fn after_ambiguous(
-        &self,
-        adapter: &mut dyn Adapter,
-        d: &Delivery<'_>,
-        part: &Part<'_>,
-        hash: &str,
-        error: &AdapterError,
-    ) -> Option<Step> {
-        let zero = chrono::Duration::zero();
-        let message = adapter.redactor().redact(&error.message);
-        let can_look = match adapter.lookup(part, self.now) {
-            Ok(Some(remote)) => {
-                let remote = self.redacted(adapter, remote);
-                return Some(self.record_published(d, part, hash, remote));
-            }
-            Ok(None) => true,
-            Err(e) if e.kind == ErrorKind::Unsupported => false,
-            // It could not be asked now; a later run asks again.
-            Err(_) => true,
-        };
-        if adapter.resend_is_safe(zero, true) || d.channel.on_ambiguous == OnAmbiguous::Retry {
-            return None;
-        }
-        if can_look || adapter.resend_is_safe(zero, false) {
-            return Some(Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&format!(
-                "{message}; it may have been posted, so nothing is sent again until a later run has settled it"
-            ))));
-        }
-        let mut r = self.base_record(d, part.index as usize, Event::Unknown);
-        r.key = Some(part.key.to_owned());
-        r.hash = Some(hash.to_owned());
-        r.error = Some(message.clone());
-        record!(@option self, r);
-        Some(Step::Stopped(unknown_outcome(d, part).with_error(
-            &format!("{message}; {}", unknown_what(d, part)),
-        )))
-    }
-
     /// `remote` with anything secret taken out of its id and URL.
     fn redacted(&self, adapter: &dyn Adapter, remote: Remote) -> Remote {
         let r = adapter.redactor();
@@ -403,24 +308,6 @@ impl Engine<'_> {
             id: r.redact(&remote.id),
             url: remote.url.map(|u| r.redact(&u)),
         }
-    }
-
-    /// A pending attempt that did not land, found after the window closed:
-    /// the delivery is missed (or its thread stays cut short).
-    fn too_late(&self, d: &Delivery<'_>, part: &Part<'_>) -> Step {
-        if part.index > 0 {
-            return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(&format!(
-                "the thread stopped at part {}, and its time has passed",
-                part.index
-            )));
-        }
-        let mut r = self.base_record(d, 0, Event::Missed);
-        r.error = Some("an attempt did not land, and the catch-up window has passed".to_owned());
-        record!(self, r);
-        Step::Stopped(
-            outcome(d, OutcomeKind::Missed)
-                .with_error("its time passed beyond catch-up; it was not posted"),
-        )
     }
 
     fn record_published(
@@ -523,64 +410,6 @@ impl Engine<'_> {
             message.to_owned()
         };
         Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&what))
-    }
-
-    /// Delete the published parts, replies first; always ends with the
-    /// delivery's outcome.
-    fn retract(&self, adapter: &mut dyn Adapter, d: &Delivery<'_>, parts: &[Record]) -> Step {
-        for published in parts {
-            let part = published.part as usize;
-            let remote = Remote {
-                id: published.remote_id.clone().unwrap_or_default(),
-                url: published.url.clone(),
-            };
-            let mut attempt = 1;
-            loop {
-                let mut a = self.base_record(d, part, Event::RetractAttempt);
-                a.remote_id = published.remote_id.clone();
-                record!(self, a);
-                match adapter.delete(&remote, published.ts, self.now) {
-                    Ok(()) => {
-                        let mut r = self.base_record(d, part, Event::Retracted);
-                        r.remote_id = published.remote_id.clone();
-                        r.url = published.url.clone();
-                        record!(self, r);
-                        break;
-                    }
-                    Err(AdapterError {
-                        kind: ErrorKind::Transient { retry_after },
-                        ..
-                    }) if attempt < MAX_ATTEMPTS
-                        && self.backoff.wait(attempt, retry_after) <= self.backoff.max_wait =>
-                    {
-                        std::thread::sleep(self.backoff.wait(attempt, retry_after));
-                        attempt += 1;
-                    }
-                    Err(e) => {
-                        let url = published
-                            .url
-                            .as_deref()
-                            .map(|u| format!(" ({u})"))
-                            .unwrap_or_default();
-                        let reported = outcome(d, OutcomeKind::Skipped)
-                            .with_url(published.url.clone())
-                            .with_error(&format!("cannot retract{url}: {}", e.message));
-                        if e.kind == ErrorKind::Unsupported {
-                            // Said every run: a person must delete it by hand.
-                            return Step::Stopped(reported.loud());
-                        }
-                        let mut f = self.base_record(d, part, Event::Failed);
-                        f.error = Some(format!("retraction: {}", e.message));
-                        record!(self, f);
-                        return Step::Stopped(DeliveryOutcome {
-                            kind: OutcomeKind::Failed,
-                            ..reported
-                        });
-                    }
-                }
-            }
-        }
-        Step::Stopped(outcome(d, OutcomeKind::Retracted))
     }
 }
 
