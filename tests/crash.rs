@@ -133,18 +133,19 @@ fn mastodon_attempt_older_than_an_hour_is_unknown_not_resent() {
     );
     assert_eq!((fake.posts)().len(), 1);
 
-    // The human checks the channel, sees the post, and records it.
+    // The human checks the channel, sees the post, and records its address;
+    // postcal keeps the status id it reads from it.
+    let posted = (fake.posts)()[0].clone();
+    let url = posted["url"].as_str().unwrap().to_owned();
     let (code, out) = run(
         ws.path(),
         &fake,
-        &[
-            "--mark-published",
-            "launch@ch",
-            "--url",
-            "https://m.example/@lumen/1",
-        ],
+        &["--mark-published", "launch@ch", "--url", &url],
     );
     assert_eq!(code, 0, "{out}");
+    let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
+    let marked: serde_json::Value = serde_json::from_str(ledger.lines().last().unwrap()).unwrap();
+    assert_eq!(marked["remote_id"], posted["id"], "{marked}");
     let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T11:35:00+01:00"]);
     assert_eq!((code, out.as_str()), (0, ""));
     assert_eq!((fake.posts)().len(), 1);

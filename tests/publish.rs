@@ -127,10 +127,14 @@ fn publishes_due_deliveries_once_in_order_and_reports_missed() {
         first.outcomes(),
         vec![
             ("too-late@m".into(), "missed".into()),
+            // A draft and a review post reach their time unapproved: said once.
+            ("draft@m".into(), "skipped".into()),
+            ("review@m".into(), "skipped".into()),
             ("due@m".into(), "published".into()),
             ("thread@m".into(), "published".into())
         ]
     );
+    assert!(first.stdout.contains("not approved"), "{}", first.stdout);
     let posts = (fake.posts)();
     let texts: Vec<&str> = posts
         .iter()
@@ -170,6 +174,8 @@ fn publishes_due_deliveries_once_in_order_and_reports_missed() {
         events,
         [
             "too-late#0 missed",
+            "draft#0 unapproved",
+            "review#0 unapproved",
             "due#0 attempt",
             "due#0 published",
             "thread#0 attempt",
@@ -192,8 +198,8 @@ fn publishes_due_deliveries_once_in_order_and_reports_missed() {
     assert_eq!((fake.posts)().len(), 4);
     assert_eq!(
         ledger(ws.path()).len(),
-        9,
-        "the missed record is written once"
+        11,
+        "the missed and unapproved records are written once"
     );
 }
 
@@ -239,7 +245,10 @@ fn review_goes_out_when_approval_is_not_required() {
     );
     assert_eq!(
         run.outcomes(),
-        vec![("review@m".into(), "published".into())]
+        vec![
+            ("draft@m".into(), "skipped".into()),
+            ("review@m".into(), "published".into())
+        ]
     );
 }
 
@@ -479,9 +488,18 @@ fn missing_credentials_fail_the_channel_without_a_request() {
         run.stdout
     );
     assert!(fake.requests().is_empty());
+    // Nothing was attempted; the failure is recorded (transient: the next
+    // run tries again) so that `status` shows it with its reason.
+    let records = ledger(ws.path());
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["event"], "failed");
+    assert_eq!(records[0]["transient"], true);
     assert!(
-        ledger(ws.path()).is_empty(),
-        "nothing attempted, nothing recorded"
+        records[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("FAKE_MASTODON_TOKEN is not set"),
+        "{records:?}"
     );
 }
 

@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod redact;
+pub mod remote_id;
 
 mod bluesky;
 mod discord;

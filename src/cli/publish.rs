@@ -30,12 +30,17 @@ pub struct PublishArgs {
     #[arg(long, value_name = "POST@CHANNEL", value_parser = parse_delivery)]
     pub retry_unknown: Vec<(String, String)>,
     /// Record a delivery whose outcome was unknown as published (it is on the
-    /// channel), with --url; nothing is sent.
+    /// channel), with its address (--url) or id (--remote-id); nothing is sent.
     #[arg(long, value_name = "POST@CHANNEL", value_parser = parse_delivery)]
     pub mark_published: Option<(String, String)>,
-    /// The post's address, with --mark-published.
+    /// The post's address, with --mark-published; for a thread, one per part
+    /// still to record, in order. postcal reads the platform's id from it.
     #[arg(long, value_name = "URL", requires = "mark_published")]
-    pub url: Option<String>,
+    pub url: Vec<String>,
+    /// The platform's id of the post, with --mark-published, when there is
+    /// no address to give.
+    #[arg(long, value_name = "ID", requires = "mark_published")]
+    pub remote_id: Option<String>,
     /// Wait this long for another publish to finish instead of exiting 75 (e.g. 30s).
     #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
     pub wait: Option<Duration>,
@@ -55,6 +60,21 @@ fn parse_delivery(s: &str) -> Result<(String, String), String> {
         .filter(|(p, c)| !p.is_empty() && !c.is_empty())
         .map(|(p, c)| (p.to_owned(), c.to_owned()))
         .ok_or_else(|| format!("`{s}` is not POST@CHANNEL"))
+}
+
+/// The crisis switch `POSTCAL_FREEZE`: `1`, `true`, `yes`, `on` (any case)
+/// freeze; `0`, `false`, `no`, `off` or empty do not; anything else is a
+/// mistake that must not publish.
+fn frozen_by_env(value: Option<String>) -> Result<bool, CliError> {
+    let Some(value) = value else { return Ok(false) };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(CliError::Usage {
+            message: format!("POSTCAL_FREEZE is `{value}`, which is neither on nor off; nothing was published"),
+            help: Some("set it to 1, true, yes or on to freeze publishing, or 0, false, no, off or empty to publish".to_owned()),
+        }),
+    }
 }
 
 fn parse_wait(s: &str) -> Result<Duration, String> {
@@ -80,8 +100,13 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
     let ws = env.load()?;
     let wait = args.wait.unwrap_or(Duration::ZERO);
     if let Some((post, channel)) = &args.mark_published {
-        let n = publish::mark_published(&ws, post, channel, args.url.as_deref(), env.now, wait)
-            .map_err(publish_error)?;
+        let mark = publish::Mark {
+            post: post.clone(),
+            channel: channel.clone(),
+            urls: args.url.clone(),
+            remote_id: args.remote_id.clone(),
+        };
+        let n = publish::mark_published(&ws, &mark, env.now, wait).map_err(publish_error)?;
         env.printer.note(&format!(
             "recorded {post}@{channel} as published ({n} part(s))"
         ));
@@ -100,10 +125,7 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
     options.dry_run = args.dry_run;
     options.trace = env.printer.trace();
     options.lock_wait = wait;
-    options.frozen = ws.config.publish.freeze
-        || env
-            .var("POSTCAL_FREEZE")
-            .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    options.frozen = ws.config.publish.freeze || frozen_by_env(env.var("POSTCAL_FREEZE"))?;
     options.selection = Selection {
         channels: args.channel.clone(),
         posts: args.post.clone(),
@@ -139,10 +161,16 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
         );
     }
     if !report.skipped_ledger_lines.is_empty() {
-        env.printer.note(&format!(
-            "warning: ledger lines {:?} could not be read (a write cut short?) and were ignored",
+        env.printer.debug(&format!(
+            "ledger lines {:?} were cut short (a write torn by a crash) and were ignored",
             report.skipped_ledger_lines
         ));
+    }
+    if let Some(e) = &report.ledger_failure {
+        env.printer.error_line(
+            &with_causes(e),
+            Some("no new request was started after it; free the disk (or fix the permissions) and run again: the next run settles what this one left open"),
+        );
     }
     let zone = ws.config.timezone;
     match args.format {
@@ -235,12 +263,27 @@ fn human(
     out
 }
 
+/// An error and its causes on one line: `error: cause: cause`.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    s
+}
+
 fn publish_error(e: PublishError) -> CliError {
     match e {
         PublishError::Lock(publish::lock::LockError::Busy { path }) => CliError::Busy { path },
+        PublishError::Ledger(e @ publish::ledger::LedgerError::Corrupt { .. }) => CliError::Usage {
+            message: with_causes(&e),
+            help: Some("a person must look: fix or remove that line (a merge conflict marker, an edit); nothing was published".to_owned()),
+        },
         other => CliError::Usage {
-            message: other.to_string(),
-            help: std::error::Error::source(&other).map(|s| s.to_string()),
+            message: with_causes(&other),
+            help: None,
         },
     }
 }

@@ -24,6 +24,8 @@ pub enum Event {
     Unknown,
     RetractAttempt,
     Retracted,
+    /// A post reached its time without being approved (reported once).
+    Unapproved,
 }
 
 /// One line of the ledger. Absent fields are omitted.
@@ -84,6 +86,14 @@ pub enum LedgerError {
         #[source]
         source: std::io::Error,
     },
+    /// A line that is not a record, before the end: not a torn write but an
+    /// edit or a bad merge. Nothing is published until a person looks.
+    #[error("the ledger {}:{line} is not a ledger record ({reason})", path.display())]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
 }
 
 /// What the ledger says about one part of one delivery.
@@ -117,6 +127,8 @@ pub struct LedgerState {
     pub parts: HashMap<PartKey, PartState>,
     /// Deliveries already recorded as missed.
     pub missed: HashSet<(String, String)>,
+    /// Deliveries already reported as not approved in time.
+    pub unapproved: HashSet<(String, String)>,
     /// Lines that did not parse (a torn write), by line number.
     pub skipped_lines: Vec<usize>,
 }
@@ -133,6 +145,10 @@ impl LedgerState {
     pub fn apply(&mut self, r: Record) {
         if r.event == Event::Missed {
             self.missed.insert((r.post.clone(), r.channel.clone()));
+            return;
+        }
+        if r.event == Event::Unapproved {
+            self.unapproved.insert((r.post.clone(), r.channel.clone()));
             return;
         }
         let part = self
@@ -170,25 +186,62 @@ impl LedgerState {
     }
 }
 
-/// Read every record; a line that does not parse is skipped and noted.
+/// Read every record. A last line cut short (a write torn by a power cut or
+/// a kill) is skipped and noted, as is an earlier line that is a record cut
+/// short (one an older postcal closed with a newline); any other line that
+/// is not a record is an error naming its line.
 pub fn read(root: &Path) -> Result<LedgerState, LedgerError> {
     let path = root.join(LEDGER_PATH);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LedgerState::default()),
         Err(source) => return Err(LedgerError::Read { path, source }),
     };
     let mut state = LedgerState::default();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    let last = lines.len() - 1;
+    for (n, line) in lines.iter().enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_str::<Record>(line) {
+        match parse_line(line) {
             Ok(r) => state.apply(r),
-            Err(_) => state.skipped_lines.push(n + 1),
+            // The unterminated tail, or a record cut short: a torn write.
+            Err(Bad::Torn) => state.skipped_lines.push(n + 1),
+            Err(Bad::Other(_)) if n == last => state.skipped_lines.push(n + 1),
+            Err(Bad::Other(reason)) => {
+                return Err(LedgerError::Corrupt {
+                    path,
+                    line: n + 1,
+                    reason,
+                });
+            }
         }
     }
     Ok(state)
+}
+
+/// Why a line is not a record.
+enum Bad {
+    /// A record cut short: its write never finished.
+    Torn,
+    Other(String),
+}
+
+fn parse_line(line: &[u8]) -> Result<Record, Bad> {
+    let text = match std::str::from_utf8(line) {
+        Ok(text) => text,
+        // Cut inside a character, at the end: cut short.
+        Err(e) if e.error_len().is_none() => return Err(Bad::Torn),
+        Err(e) => return Err(Bad::Other(format!("not UTF-8: {e}"))),
+    };
+    serde_json::from_str(text).map_err(|e| {
+        if e.is_eof() {
+            Bad::Torn
+        } else {
+            Bad::Other(e.to_string())
+        }
+    })
 }
 
 /// Deliveries the ledger shows as published (for offline commands). An
@@ -205,8 +258,10 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Open (creating `.postcal/` and the file if needed). A torn last line is
-    /// closed with a newline first, so the next record starts on its own line.
+    /// Open (creating `.postcal/` and the file if needed). A torn last line
+    /// (no newline after it) is cut off when it is not a whole record — its
+    /// write never finished, so nothing was sent after it — and closed with
+    /// a newline when it is, so the next record starts on its own line.
     pub fn open(root: &Path) -> Result<Ledger, LedgerError> {
         let path = root.join(LEDGER_PATH);
         let write_err = |source| LedgerError::Write {
@@ -228,7 +283,15 @@ impl Ledger {
             file.seek(SeekFrom::Start(len - 1)).map_err(write_err)?;
             file.read_exact(&mut last).map_err(write_err)?;
             if last[0] != b'\n' {
-                file.write_all(b"\n").map_err(write_err)?;
+                let bytes = std::fs::read(&path).map_err(write_err)?;
+                let start = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                let whole = std::str::from_utf8(&bytes[start..])
+                    .is_ok_and(|t| serde_json::from_str::<Record>(t).is_ok());
+                if whole {
+                    file.write_all(b"\n").map_err(write_err)?;
+                } else {
+                    file.set_len(start as u64).map_err(write_err)?;
+                }
                 file.sync_data().map_err(write_err)?;
             }
         }
@@ -292,8 +355,54 @@ mod tests {
             .append(&Record::new(ts(), "a", "m", 0, Event::Published))
             .unwrap();
         let state = read(dir.path()).unwrap();
-        assert_eq!(state.skipped_lines, vec![2]);
+        assert!(state.skipped_lines.is_empty(), "the torn tail was cut off");
         assert!(state.part("a", "m", 0).unwrap().published.is_some());
+    }
+
+    #[test]
+    fn a_line_cut_inside_a_character_is_a_torn_write_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(dir.path()).unwrap();
+        let mut r = Record::new(ts(), "a", "m", 0, Event::Failed);
+        r.error = Some("café ☕".into());
+        ledger.append(&r).unwrap();
+        drop(ledger);
+        let line = serde_json::to_string(&r).unwrap();
+        let cut = line.find('☕').unwrap() + 1; // inside the three bytes of ☕
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(LEDGER_PATH))
+            .unwrap();
+        f.write_all(&line.as_bytes()[..cut]).unwrap();
+        drop(f);
+        let state = read(dir.path()).unwrap();
+        assert_eq!(state.skipped_lines, vec![2]);
+        assert_eq!(
+            state
+                .part("a", "m", 0)
+                .unwrap()
+                .last
+                .as_ref()
+                .unwrap()
+                .event,
+            Event::Failed
+        );
+    }
+
+    #[test]
+    fn a_bad_line_in_the_middle_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = serde_json::to_string(&Record::new(ts(), "a", "m", 0, Event::Attempt)).unwrap();
+        std::fs::create_dir_all(dir.path().join(".postcal")).unwrap();
+        std::fs::write(
+            dir.path().join(LEDGER_PATH),
+            format!("{good}\n<<<<<<< HEAD\n{good}\n"),
+        )
+        .unwrap();
+        match read(dir.path()) {
+            Err(LedgerError::Corrupt { line, .. }) => assert_eq!(line, 2),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use engine::{Backoff, Engine};
 use ledger::{Ledger, LedgerError};
 use plan::Selection;
 
-pub use mark::mark_published;
+pub use mark::{Mark, mark_published};
 pub use outcome::{DeliveryOutcome, OutcomeKind, Progress, Silent};
 
 pub struct Options {
@@ -69,13 +69,17 @@ pub struct Report {
     pub broken_files: Vec<Finding>,
     /// Ledger lines that did not parse (a torn write).
     pub skipped_ledger_lines: Vec<usize>,
+    /// The ledger could not be written: the run stopped starting requests.
+    pub ledger_failure: Option<LedgerError>,
 }
 
 impl Report {
     /// Exit code 1: something failed, was newly missed, has an unknown
     /// outcome, or a calendar file could not be read.
     pub fn needs_attention(&self) -> bool {
-        !self.broken_files.is_empty() || self.outcomes.iter().any(|o| o.kind.needs_attention())
+        !self.broken_files.is_empty()
+            || self.ledger_failure.is_some()
+            || self.outcomes.iter().any(|o| o.kind.needs_attention())
     }
 }
 
@@ -87,6 +91,9 @@ pub enum PublishError {
     Lock(#[from] lock::LockError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// `--mark-published` cannot record what it was given.
+    #[error("{0}")]
+    Mark(String),
 }
 
 /// Errors that concern no post this run can act on: calendar files that did
@@ -163,8 +170,11 @@ pub fn publish(
             backoff: options.backoff,
             ledger: Mutex::new(Ledger::open(&ws.root)?),
             progress,
+            stopped: Default::default(),
+            failure: Mutex::new(None),
         };
-        report.outcomes.extend(engine.run(decisions)?);
+        report.outcomes.extend(engine.run(decisions));
+        report.ledger_failure = engine.take_failure();
     }
     report
         .outcomes

@@ -54,6 +54,9 @@ pub enum Action<'a> {
     },
     /// The time passed beyond catch-up and nothing went out: record it once.
     RecordMissed,
+    /// The post reached its time without being approved: record (and
+    /// report) it once; it is not published.
+    RecordUnapproved,
     /// Not published: something about it is wrong (it does not validate, its
     /// time cannot be read). Reported as failed, every run, until fixed.
     Hold { reason: String },
@@ -106,6 +109,9 @@ impl Decision<'_> {
             Action::Retract { .. } => outcome(OutcomeKind::WouldRetract),
             Action::RecordMissed => outcome(OutcomeKind::Missed)
                 .with_error("its time passed beyond catch-up; it was not posted"),
+            Action::RecordUnapproved => outcome(OutcomeKind::Skipped)
+                .with_error(NOT_APPROVED)
+                .loud(),
             Action::Hold { reason } => outcome(OutcomeKind::Failed).with_error(reason),
             Action::Skip {
                 reason,
@@ -125,7 +131,10 @@ impl Decision<'_> {
     pub fn is_executed(&self) -> bool {
         matches!(
             self.action,
-            Action::Publish(_) | Action::Retract { .. } | Action::RecordMissed
+            Action::Publish(_)
+                | Action::Retract { .. }
+                | Action::RecordMissed
+                | Action::RecordUnapproved
         )
     }
 }
@@ -151,6 +160,9 @@ pub fn part_hash(d: &Delivery<'_>, part: usize) -> String {
         &media,
     )
 }
+
+/// Why a post that reached its time was not published.
+pub const NOT_APPROVED: &str = "not approved: it reached its time with a status that does not publish (set `status: approved`)";
 
 /// Whether a post's status lets it go out.
 pub fn publishable(status: Status, require_approval: bool) -> bool {
@@ -235,8 +247,16 @@ fn decide<'a>(
         });
     };
     let retracting = post.status == Status::Retracted;
-    if !retracting && (at > now || !publishable) {
+    if at > now && !retracting {
         return None;
+    }
+    if !retracting && !publishable {
+        // Not approved in time: never silent, said once, inside its window.
+        let window = post.catch_up().unwrap_or(ws.config.publish.catch_up);
+        let key = (post.id.value.clone(), channel.name.clone());
+        let waiting = matches!(post.status, Status::Draft | Status::Review);
+        return (waiting && now - at <= window && !ledger.unapproved.contains(&key))
+            .then_some(Action::RecordUnapproved);
     }
     let d = delivery::on_channel(post, channel, &ws.config)?;
     if retracting {

@@ -4,7 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::ledger::{Event, LedgerState};
-use super::plan::publishable;
+use super::plan::{NOT_APPROVED, publishable};
+use crate::calendar::Status;
 use crate::calendar::Workspace;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -13,6 +14,7 @@ pub enum State {
     Unknown,
     Failed,
     Missed,
+    Unapproved,
     Upcoming,
     Published,
     Retracted,
@@ -24,6 +26,7 @@ impl State {
             State::Unknown => "unknown",
             State::Failed => "failed",
             State::Missed => "missed",
+            State::Unapproved => "unapproved",
             State::Upcoming => "upcoming",
             State::Published => "published",
             State::Retracted => "retracted",
@@ -42,8 +45,9 @@ pub struct Line {
     pub error: Option<String>,
 }
 
-/// Every delivery the ledger has a record of, plus those still to go out
-/// up to `horizon`, in time order.
+/// Every delivery the ledger has a record of, those still to go out up to
+/// `horizon`, and those that should have gone out within `horizon` before
+/// now but did not (missed before any run, or not approved), in time order.
 pub fn status(
     ws: &Workspace,
     ledger: &LedgerState,
@@ -88,7 +92,7 @@ pub fn status(
                 );
                 if r.is_some_and(|r| r.event == Event::Attempt) {
                     what = format!(
-                        "a run stopped during the request; the next publish resolves it where the platform can, else reports it. {what}"
+                        "a request's outcome is not settled yet (the run stopped, or the platform's answer was unclear); the next publish looks it up or re-sends it safely where the platform allows, else reports it. {what}"
                     );
                 }
                 Some(line(State::Unknown, None, Some(what)))
@@ -106,9 +110,25 @@ pub fn status(
                 Some(line(State::Missed, None, None))
             } else {
                 let window = post.catch_up().unwrap_or(ws.config.publish.catch_up);
-                let open = at + window >= now && at <= now + horizon;
-                (open && publishable(post.status, ws.config.publish.require_approval))
-                    .then(|| line(State::Upcoming, None, None))
+                let approved = publishable(post.status, ws.config.publish.require_approval);
+                let waiting = matches!(post.status, Status::Draft | Status::Review);
+                let recent = at <= now && now - at <= horizon;
+                let key = (p.to_owned(), c.to_owned());
+                if !approved && waiting && (ledger.unapproved.contains(&key) || recent) {
+                    Some(line(State::Unapproved, None, Some(NOT_APPROVED.to_owned())))
+                } else if approved && at + window < now && recent && parts.is_empty() {
+                    Some(line(
+                        State::Missed,
+                        None,
+                        Some(
+                            "its time passed beyond catch-up before any publish run posted it"
+                                .to_owned(),
+                        ),
+                    ))
+                } else {
+                    let open = at + window >= now && at <= now + horizon;
+                    (open && approved).then(|| line(State::Upcoming, None, None))
+                }
             };
             lines.extend(state);
         }

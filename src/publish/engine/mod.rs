@@ -4,6 +4,7 @@
 //! capped, jittered backoff that honours what the platform asks.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -57,6 +58,11 @@ pub struct Engine<'a> {
     pub backoff: Backoff,
     pub ledger: Mutex<Ledger>,
     pub progress: &'a dyn Progress,
+    /// Set when the ledger could not be written: no new request starts, on
+    /// any channel.
+    pub stopped: AtomicBool,
+    /// The first ledger write that failed.
+    pub failure: Mutex<Option<LedgerError>>,
 }
 
 /// How one step of a delivery ended.
@@ -65,21 +71,22 @@ enum Step {
     Sent(Remote),
     /// The delivery stops here, with this outcome (failed, unknown, missed…).
     Stopped(DeliveryOutcome),
-    /// The ledger could not be written: the run must stop, since sending
-    /// without recording would break "never twice".
-    LedgerFailed(LedgerError),
+    /// The ledger could not be written (the error is kept in the engine):
+    /// the run stops, since sending without recording would break "never
+    /// twice".
+    LedgerFailed,
 }
 
 /// Record `$r`, or end the step with the ledger's failure.
 macro_rules! record {
     ($engine:expr, $r:expr) => {
-        if let Err(e) = $engine.record(&$r) {
-            return Step::LedgerFailed(e);
+        if $engine.record(&$r).is_err() {
+            return Step::LedgerFailed;
         }
     };
     (@option $engine:expr, $r:expr) => {
-        if let Err(e) = $engine.record(&$r) {
-            return Some(Step::LedgerFailed(e));
+        if $engine.record(&$r).is_err() {
+            return Some(Step::LedgerFailed);
         }
     };
 }
@@ -93,16 +100,40 @@ fn outcome(d: &Delivery<'_>, kind: OutcomeKind) -> DeliveryOutcome {
 }
 
 impl Engine<'_> {
-    fn record(&self, r: &Record) -> Result<(), LedgerError> {
-        self.ledger
+    /// Append `r`; on failure, stop the run everywhere and keep the error.
+    fn record(&self, r: &Record) -> Result<(), ()> {
+        let result = self
+            .ledger
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .append(r)
+            .append(r);
+        result.map_err(|e| {
+            self.stopped.store(true, Ordering::SeqCst);
+            let mut failure = self
+                .failure
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            failure.get_or_insert(e);
+        })
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// The ledger write that stopped the run, if one did.
+    pub fn take_failure(&self) -> Option<LedgerError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     /// Carry out the decisions that act (publish, retract, record missed),
     /// one thread per channel, each channel's in order.
-    pub fn run(&self, decisions: Vec<Decision<'_>>) -> Result<Vec<DeliveryOutcome>, LedgerError> {
+    /// When the ledger cannot be written, every channel stops starting new
+    /// requests; what was done is still reported (see `take_failure`).
+    pub fn run(&self, decisions: Vec<Decision<'_>>) -> Vec<DeliveryOutcome> {
         let mut by_channel: Vec<Vec<Decision<'_>>> = Vec::new();
         for decision in decisions.into_iter().filter(Decision::is_executed) {
             match by_channel.last_mut() {
@@ -112,7 +143,7 @@ impl Engine<'_> {
                 _ => by_channel.push(vec![decision]),
             }
         }
-        let results: Vec<Result<Vec<DeliveryOutcome>, LedgerError>> = std::thread::scope(|scope| {
+        let results: Vec<Vec<DeliveryOutcome>> = std::thread::scope(|scope| {
             let handles: Vec<_> = by_channel
                 .into_iter()
                 .map(|group| scope.spawn(move || self.run_channel(group)))
@@ -125,43 +156,60 @@ impl Engine<'_> {
                 })
                 .collect()
         });
-        let mut outcomes = Vec::new();
-        for r in results {
-            outcomes.extend(r?);
-        }
-        Ok(outcomes)
+        results.into_iter().flatten().collect()
     }
 
-    fn run_channel(
-        &self,
-        decisions: Vec<Decision<'_>>,
-    ) -> Result<Vec<DeliveryOutcome>, LedgerError> {
+    fn run_channel(&self, decisions: Vec<Decision<'_>>) -> Vec<DeliveryOutcome> {
         let channel = decisions[0].channel;
         // Built on first use: recording a missed delivery needs no credentials.
         let mut adapter: Option<Result<Box<dyn Adapter>, AdapterError>> = None;
         let mut outcomes = Vec::new();
         for decision in &decisions {
+            if self.is_stopped() {
+                let reported = DeliveryOutcome::new(
+                    &decision.post.id.value,
+                    &channel.name,
+                    decision.at.unwrap_or(self.now),
+                    OutcomeKind::Skipped,
+                );
+                outcomes.push(
+                    reported
+                        .with_error("not attempted: the run stopped because the ledger could not be written")
+                        .loud(),
+                );
+                continue;
+            }
             let step = match &decision.action {
                 Action::RecordMissed => self.record_missed(decision),
+                Action::RecordUnapproved => self.record_unapproved(decision),
                 Action::Publish(send) => match self.adapter(&mut adapter, channel) {
                     Ok(adapter) => self.publish(adapter, send),
-                    Err(e) => cannot_start(&send.delivery, e),
+                    Err(e) => self.cannot_start(&send.delivery, send.from, e),
                 },
                 Action::Retract { delivery, parts } => match self.adapter(&mut adapter, channel) {
                     Ok(adapter) => self.retract(adapter, delivery, parts),
-                    Err(e) => cannot_start(delivery, e),
+                    Err(e) => {
+                        let part = parts.first().map_or(0, |r| r.part as usize);
+                        self.cannot_start(delivery, part, e)
+                    }
                 },
                 Action::Hold { .. } | Action::Skip { .. } => continue,
             };
             let outcome = match step {
                 Step::Stopped(outcome) => outcome,
-                Step::LedgerFailed(e) => return Err(e),
+                Step::LedgerFailed => DeliveryOutcome::new(
+                    &decision.post.id.value,
+                    &channel.name,
+                    decision.at.unwrap_or(self.now),
+                    OutcomeKind::Failed,
+                )
+                .with_error("the ledger could not be written, so the run stopped; the next run checks this delivery before sending it again"),
                 Step::Sent(_) => continue,
             };
             self.progress.done(&outcome);
             outcomes.push(outcome);
         }
-        Ok(outcomes)
+        outcomes
     }
 
     /// The channel's adapter, built the first time it is needed.
@@ -191,6 +239,31 @@ impl Engine<'_> {
             &d.channel.name,
             u32::try_from(part).unwrap_or(u32::MAX),
             event,
+        )
+    }
+
+    /// The channel's adapter could not be built (a credential is missing,
+    /// say): nothing was sent. The failure is recorded, as transient (the
+    /// next run tries again), so `status` shows it with its reason.
+    fn cannot_start(&self, d: &Delivery<'_>, part: usize, e: &AdapterError) -> Step {
+        let mut r = self.base_record(d, part, Event::Failed);
+        r.error = Some(format!("not sent: {}", e.message));
+        r.transient = true;
+        record!(self, r);
+        Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&e.message))
+    }
+
+    /// Record once that a delivery reached its time without approval.
+    fn record_unapproved(&self, decision: &Decision<'_>) -> Step {
+        let at = decision.at.unwrap_or(self.now);
+        let (post, channel) = (&decision.post.id.value, &decision.channel.name);
+        let mut r = Record::new(self.now, post, channel, 0, Event::Unapproved);
+        r.error = Some(format!("status {} at {at}", decision.post.status.name()));
+        record!(self, r);
+        Step::Stopped(
+            DeliveryOutcome::new(post, channel, at, OutcomeKind::Skipped)
+                .with_error(crate::publish::plan::NOT_APPROVED)
+                .loud(),
         )
     }
 
@@ -322,7 +395,17 @@ impl Engine<'_> {
         r.hash = Some(hash.to_owned());
         r.remote_id = Some(remote.id.clone());
         r.url = remote.url.clone();
-        record!(self, r);
+        if self.record(&r).is_err() {
+            // It is on the platform, and the ledger does not say so.
+            return Step::Stopped(
+                outcome(d, OutcomeKind::Failed)
+                    .with_url(remote.url.clone())
+                    .with_error(&format!(
+                        "posted (part {}), but the ledger could not record it: the next run looks it up, or reports it unknown",
+                        part.index
+                    )),
+            );
+        }
         Step::Sent(remote)
     }
 
@@ -338,6 +421,9 @@ impl Engine<'_> {
         let index = part.index as usize;
         let mut attempt = 1;
         loop {
+            if self.is_stopped() {
+                return Step::LedgerFailed;
+            }
             let mut a = self.base_record(d, index, Event::Attempt);
             a.key = Some(part.key.to_owned());
             a.hash = Some(hash.to_owned());
@@ -411,12 +497,6 @@ impl Engine<'_> {
         };
         Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&what))
     }
-}
-
-/// The channel's adapter could not be built (a credential is missing, say):
-/// nothing was attempted, so nothing is recorded; the delivery failed.
-fn cannot_start(d: &Delivery<'_>, e: &AdapterError) -> Step {
-    Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&e.message))
 }
 
 fn unknown_what(d: &Delivery<'_>, part: &Part<'_>) -> String {

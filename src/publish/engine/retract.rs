@@ -2,7 +2,7 @@
 //! first, each delete preceded by a `retract-attempt` record.
 
 use super::{Engine, MAX_ATTEMPTS, Step, outcome};
-use crate::adapters::{Adapter, AdapterError, ErrorKind, Remote};
+use crate::adapters::{Adapter, AdapterError, ErrorKind, Remote, remote_id};
 use crate::delivery::Delivery;
 use crate::publish::ledger::{Event, Record};
 use crate::publish::outcome::{DeliveryOutcome, OutcomeKind};
@@ -22,6 +22,22 @@ impl Engine<'_> {
                 id: published.remote_id.clone().unwrap_or_default(),
                 url: published.url.clone(),
             };
+            if !remote_id::looks_like_id(d.channel, &remote.id) {
+                // Its "not found" could not be trusted: never claim it is gone.
+                let mut f = self.base_record(d, part, Event::Failed);
+                let message = format!(
+                    "cannot retract: the ledger's id for part {part} (`{}`) is not a {} post id (it was recorded by hand as an address by an older postcal); delete it by hand",
+                    remote.id,
+                    d.channel.platform()
+                );
+                f.error = Some(message.clone());
+                record!(self, f);
+                return Step::Stopped(
+                    outcome(d, OutcomeKind::Failed)
+                        .with_url(published.url.clone())
+                        .with_error(&message),
+                );
+            }
             let mut attempt = 1;
             loop {
                 let mut a = self.base_record(d, part, Event::RetractAttempt);

@@ -1,0 +1,226 @@
+//! The platform's own id for a post, read from the address people see it
+//! at (`publish --mark-published --url`), and the shape a recorded id must
+//! have before a delete may trust the platform's "not found". No network:
+//! the URL alone must say it, or it is refused.
+
+use crate::calendar::{ChannelKind, ChatId, channel::Channel};
+
+/// The id postcal records for a post at `url` on `channel`, or why it
+/// cannot read one.
+pub fn from_url(channel: &Channel, url: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(url.trim()).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    let segments: Vec<&str> = parsed
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let host = parsed.host_str().unwrap_or("");
+    match &channel.kind {
+        ChannelKind::Mastodon(m) => {
+            let instance = url::Url::parse(&m.instance).ok();
+            let own = instance.as_ref().and_then(|i| i.host_str()).unwrap_or("");
+            if !host.eq_ignore_ascii_case(own) {
+                return Err(format!(
+                    "`{url}` is not on {own}: each instance numbers statuses its own way, so open the post on {own} and give that address"
+                ));
+            }
+            // /@user/ID, /@user@remote/ID, /users/user/statuses/ID
+            match segments.as_slice() {
+                [user, id] if user.starts_with('@') && is_number(id) => Ok((*id).to_owned()),
+                ["users", _, "statuses", id] if is_number(id) => Ok((*id).to_owned()),
+                _ => Err(format!(
+                    "`{url}` is not a Mastodon status address (https://{own}/@user/ID)"
+                )),
+            }
+        }
+        ChannelKind::Bluesky(b) => {
+            if let Some(rest) = url.trim().strip_prefix("at://") {
+                return match rest.split('/').collect::<Vec<_>>().as_slice() {
+                    [repo, "app.bsky.feed.post", rkey] if !repo.is_empty() && is_rkey(rkey) => {
+                        Ok(url.trim().to_owned())
+                    }
+                    _ => Err(format!("`{url}` is not a Bluesky post URI")),
+                };
+            }
+            match segments.as_slice() {
+                ["profile", who, "post", rkey] if is_rkey(rkey) => {
+                    let who = who.trim_start_matches('@');
+                    if !(who.eq_ignore_ascii_case(&b.handle) || who.starts_with("did:")) {
+                        return Err(format!(
+                            "`{url}` is a post of {who}, not of this channel's account {}",
+                            b.handle
+                        ));
+                    }
+                    Ok(format!("at://{who}/app.bsky.feed.post/{rkey}"))
+                }
+                _ => Err(format!(
+                    "`{url}` is not a Bluesky post address (https://bsky.app/profile/HANDLE/post/ID)"
+                )),
+            }
+        }
+        ChannelKind::Discord(_) => match segments.as_slice() {
+            ["channels", guild, channel, message]
+                if host.ends_with("discord.com")
+                    && is_number(guild)
+                    && is_number(channel)
+                    && is_number(message) =>
+            {
+                Ok((*message).to_owned())
+            }
+            _ => Err(format!(
+                "`{url}` is not a Discord message link (https://discord.com/channels/SERVER/CHANNEL/MESSAGE: right-click the message, Copy Message Link)"
+            )),
+        },
+        ChannelKind::Telegram(t) => {
+            let chat_matches = |name: &str| match &t.chat_id {
+                ChatId::Name(n) => n.trim_start_matches('@').eq_ignore_ascii_case(name),
+                ChatId::Number(n) => {
+                    // t.me/c/<id> shows a supergroup's id without its -100.
+                    let digits = n.to_string();
+                    digits.trim_start_matches("-100") == name
+                }
+            };
+            match segments.as_slice() {
+                ["c", chat, id] | [chat, id] if host == "t.me" && is_number(id) => {
+                    if chat_matches(chat) {
+                        Ok((*id).to_owned())
+                    } else {
+                        Err(format!(
+                            "`{url}` is a message of another chat than this channel's `{}`",
+                            t.chat_id
+                        ))
+                    }
+                }
+                _ => Err(format!(
+                    "`{url}` is not a Telegram message link (https://t.me/CHANNEL/ID)"
+                )),
+            }
+        }
+        ChannelKind::Slack(_) | ChannelKind::Webhook(_) => Err(format!(
+            "a {} channel has no message addresses postcal can read; record it without --url (or give --remote-id)",
+            channel.platform()
+        )),
+    }
+}
+
+/// Whether `id` has the shape of this platform's post ids, so that a
+/// delete's "not found" can be trusted to mean the post is gone.
+pub fn looks_like_id(channel: &Channel, id: &str) -> bool {
+    match &channel.kind {
+        ChannelKind::Mastodon(_) | ChannelKind::Discord(_) | ChannelKind::Telegram(_) => {
+            is_number(id)
+        }
+        ChannelKind::Bluesky(_) => id.starts_with("at://") && id.matches('/').count() == 4,
+        ChannelKind::Slack(_) | ChannelKind::Webhook(_) => !id.is_empty(),
+    }
+}
+
+fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_rkey(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 512
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::channel::{Bluesky, Discord, Mastodon, SecretRef, Slack, Telegram};
+    use crate::calendar::{ChannelKind, OnAmbiguous};
+
+    fn channel(kind: ChannelKind) -> Channel {
+        Channel {
+            name: "c".into(),
+            loc: Default::default(),
+            on_ambiguous: OnAmbiguous::Hold,
+            kind,
+        }
+    }
+
+    fn secret() -> SecretRef {
+        SecretRef::Env("T".into())
+    }
+
+    #[test]
+    fn mastodon_status_addresses() {
+        let m = channel(ChannelKind::Mastodon(Mastodon {
+            instance: "https://mastodon.social".into(),
+            token: secret(),
+            max_chars: None,
+        }));
+        assert_eq!(
+            from_url(&m, "https://mastodon.social/@lumen/113456789012345678").unwrap(),
+            "113456789012345678"
+        );
+        assert_eq!(
+            from_url(&m, "https://mastodon.social/users/lumen/statuses/42").unwrap(),
+            "42"
+        );
+        assert!(from_url(&m, "https://other.example/@lumen@mastodon.social/99").is_err());
+        assert!(from_url(&m, "https://mastodon.social/@lumen").is_err());
+        assert!(looks_like_id(&m, "113456789012345678"));
+        assert!(!looks_like_id(&m, "https://mastodon.social/@lumen/1"));
+    }
+
+    #[test]
+    fn bluesky_post_addresses() {
+        let b = channel(ChannelKind::Bluesky(Bluesky {
+            handle: "lumen.bsky.social".into(),
+            app_password: secret(),
+            service: "https://bsky.social".into(),
+        }));
+        assert_eq!(
+            from_url(
+                &b,
+                "https://bsky.app/profile/lumen.bsky.social/post/3lbqtk2zhoq2c"
+            )
+            .unwrap(),
+            "at://lumen.bsky.social/app.bsky.feed.post/3lbqtk2zhoq2c"
+        );
+        assert_eq!(
+            from_url(
+                &b,
+                "https://bsky.app/profile/did:plc:abc/post/3lbqtk2zhoq2c"
+            )
+            .unwrap(),
+            "at://did:plc:abc/app.bsky.feed.post/3lbqtk2zhoq2c"
+        );
+        assert!(from_url(&b, "https://bsky.app/profile/someone.else/post/3lbq").is_err());
+        assert!(looks_like_id(
+            &b,
+            "at://did:plc:abc/app.bsky.feed.post/3lbqtk2zhoq2c"
+        ));
+        assert!(!looks_like_id(&b, "https://bsky.app/profile/x/post/y"));
+    }
+
+    #[test]
+    fn discord_and_telegram_links() {
+        let d = channel(ChannelKind::Discord(Discord { webhook: secret() }));
+        assert_eq!(
+            from_url(&d, "https://discord.com/channels/1/2/1234567890").unwrap(),
+            "1234567890"
+        );
+        assert!(from_url(&d, "https://discord.com/channels/1/2").is_err());
+        let t = channel(ChannelKind::Telegram(Telegram {
+            token: secret(),
+            chat_id: ChatId::Name("@lumen_news".into()),
+            api_base: "https://api.telegram.org".into(),
+        }));
+        assert_eq!(from_url(&t, "https://t.me/lumen_news/42").unwrap(), "42");
+        assert!(from_url(&t, "https://t.me/other/42").is_err());
+        let private = channel(ChannelKind::Telegram(Telegram {
+            token: secret(),
+            chat_id: ChatId::Number(-1001234567890),
+            api_base: "https://api.telegram.org".into(),
+        }));
+        assert_eq!(
+            from_url(&private, "https://t.me/c/1234567890/7").unwrap(),
+            "7"
+        );
+        let s = channel(ChannelKind::Slack(Slack { webhook: secret() }));
+        assert!(from_url(&s, "https://example.slack.com/archives/C1/p1").is_err());
+    }
+}
