@@ -436,3 +436,28 @@ fn a_workspace_in_a_subfolder_of_the_repository() {
         "only fresh changed since HEAD, and it is fine: {out}"
     );
 }
+
+#[test]
+fn github_annotations_name_files_from_the_repository_top() {
+    // GitHub places an annotation by the file's path from the repository's
+    // top; the workspace is `brand/` in it.
+    let dir = repo_with_workspace_in("brand");
+    let ws = dir.path().join("brand");
+    std::fs::write(
+        ws.join("calendars/december.yaml"),
+        BASE.replace("channels: [m, b]", "channels: [m, nope]"),
+    )
+    .unwrap();
+    let (code, out) = validate(&ws, &["--format", "github"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("::error file=brand/calendars/december.yaml,line=10,col=19,"),
+        "{out}"
+    );
+    // The JSON report keeps paths from the workspace (SPEC §3).
+    let (_, json) = validate(&ws, &["--format", "json"]);
+    assert!(
+        json.contains("\"file\": \"calendars/december.yaml\""),
+        "{json}"
+    );
+}
