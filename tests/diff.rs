@@ -121,7 +121,12 @@ fn every_kind_of_change_in_three_formats() {
     assert_eq!(code, 0, "changes are not an error without --exit-code");
     insta::assert_snapshot!("human", human);
     insta::assert_snapshot!("markdown", diff(dir.path(), &["--format", "markdown"]).1);
-    insta::assert_snapshot!("json", diff(dir.path(), &["--format", "json"]).1);
+    let json = diff(dir.path(), &["--format", "json"]).1;
+    insta::assert_snapshot!("json", json);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for c in v["changes"].as_array().unwrap() {
+        assert_ne!(c["before"], c["after"], "a change shows what changed: {c}");
+    }
     assert_eq!(diff(dir.path(), &["--exit-code"]).0, 1);
 }
 
