@@ -18,6 +18,11 @@ fn run(workspace: &Path, args: &[&str]) -> String {
         .unwrap()
         .env_remove("POSTCAL_WORKSPACE")
         .env_remove("NO_COLOR")
+        // The fixtures are workspaces of their own, not folders of this
+        // repository: git must not find it above them (GitHub annotation
+        // paths would start with tests/fixtures/, and a copy of the sources
+        // outside git would differ).
+        .env("GIT_CEILING_DIRECTORIES", repo().join("tests"))
         .arg("--color")
         .arg("never")
         .arg("--workspace")

@@ -56,16 +56,22 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn repo() -> tempfile::TempDir {
+    repo_with_workspace_in("")
+}
+
+/// A repository whose workspace is the folder `sub` (`""`: its top).
+fn repo_with_workspace_in(sub: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    git(p, &["init", "-q", "-b", "main"]);
-    git(p, &["config", "user.email", "t@example.com"]);
-    git(p, &["config", "user.name", "T"]);
+    let top = dir.path();
+    git(top, &["init", "-q", "-b", "main"]);
+    git(top, &["config", "user.email", "t@example.com"]);
+    git(top, &["config", "user.name", "T"]);
+    let p = top.join(sub);
+    std::fs::create_dir_all(p.join("calendars")).unwrap();
     std::fs::write(p.join("postcal.yaml"), CONFIG).unwrap();
-    std::fs::create_dir(p.join("calendars")).unwrap();
     std::fs::write(p.join("calendars/december.yaml"), BASE).unwrap();
-    git(p, &["add", "."]);
-    git(p, &["commit", "-q", "-m", "base"]);
+    git(top, &["add", "."]);
+    git(top, &["commit", "-q", "-m", "base"]);
     dir
 }
 
@@ -115,7 +121,12 @@ fn every_kind_of_change_in_three_formats() {
     assert_eq!(code, 0, "changes are not an error without --exit-code");
     insta::assert_snapshot!("human", human);
     insta::assert_snapshot!("markdown", diff(dir.path(), &["--format", "markdown"]).1);
-    insta::assert_snapshot!("json", diff(dir.path(), &["--format", "json"]).1);
+    let json = diff(dir.path(), &["--format", "json"]).1;
+    insta::assert_snapshot!("json", json);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for c in v["changes"].as_array().unwrap() {
+        assert_ne!(c["before"], c["after"], "a change shows what changed: {c}");
+    }
     assert_eq!(diff(dir.path(), &["--exit-code"]).0, 1);
 }
 
@@ -343,5 +354,115 @@ fn github_annotations_beyond_the_limit_stay_in_the_log() {
             .unwrap()
             .starts_with("::notice title=postcal::3 more findings"),
         "{out}"
+    );
+}
+
+/// The README's agency layout: the workspace is a folder of the repository
+/// (`--workspace brand`), so git paths carry the folder and workspace paths
+/// do not.
+#[test]
+fn a_workspace_in_a_subfolder_of_the_repository() {
+    let dir = repo_with_workspace_in("brand");
+    let top = dir.path();
+    let ws = top.join("brand");
+    // A post at the repository's top level with the same file name is not the
+    // workspace's.
+    std::fs::create_dir(top.join("calendars")).unwrap();
+    std::fs::write(top.join("calendars/december.yaml"), "not: a calendar\n").unwrap();
+    git(top, &["add", "."]);
+    git(top, &["commit", "-q", "-m", "unrelated"]);
+    assert_eq!(diff(&ws, &["HEAD~1", "HEAD", "--exit-code"]).0, 0);
+
+    edit(&ws);
+    git(top, &["add", "-A"]);
+    git(top, &["commit", "-q", "-m", "edit"]);
+    let kinds = |out: &str| -> Vec<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}:{}:{}",
+                    c["post"].as_str().unwrap(),
+                    c["kind"].as_str().unwrap(),
+                    c["file"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let (code, committed) = diff(&ws, &["HEAD~1", "HEAD", "--format", "json"]);
+    assert_eq!(code, 0, "{committed}");
+    let expected = [
+        "launch:reworded:calendars/december.yaml",
+        "launch:status:calendars/december.yaml",
+        "new-name:renamed:calendars/december.yaml",
+        "workshop:rescheduled:calendars/december.yaml",
+        "goodbye:removed:calendars/december.yaml",
+        "tips:retargeted:calendars/december.yaml",
+        "tips:other:calendars/december.yaml",
+        "fresh:added:calendars/extra.yaml",
+    ];
+    assert_eq!(kinds(&committed), expected, "{committed}");
+
+    // The working tree against HEAD, from inside the folder and from the top.
+    std::fs::write(
+        ws.join("calendars/extra.yaml"),
+        "posts:\n  - id: fresh\n    at: 2026-12-08 13:00\n    status: review\n    channels: [b]\n    text: Brand new\n",
+    )
+    .unwrap();
+    let (_, uncommitted) = diff(&ws, &["--format", "json"]);
+    assert_eq!(
+        kinds(&uncommitted),
+        ["fresh:rescheduled:calendars/extra.yaml"],
+        "{uncommitted}"
+    );
+
+    // validate --changed-since reads the base revision at the same paths:
+    // a problem already committed is not the change's.
+    let text = std::fs::read_to_string(ws.join("calendars/december.yaml")).unwrap();
+    std::fs::write(
+        ws.join("calendars/december.yaml"),
+        text.replace(
+            "id: launch\n    at: 2026-12-03 09:00\n    status: approved\n    channels: [m]",
+            "id: launch\n    at: 2026-12-03 09:00\n    status: approved\n    channels: [mm]",
+        ),
+    )
+    .unwrap();
+    git(top, &["commit", "-q", "-am", "an old problem"]);
+    let (code, out) = validate(&ws, &["--format", "json", "--changed-since", "HEAD~1"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("unknown-channel"), "{out}");
+    let (code, out) = validate(&ws, &["--format", "json", "--changed-since", "HEAD"]);
+    assert_eq!(
+        code, 0,
+        "only fresh changed since HEAD, and it is fine: {out}"
+    );
+}
+
+#[test]
+fn github_annotations_name_files_from_the_repository_top() {
+    // GitHub places an annotation by the file's path from the repository's
+    // top; the workspace is `brand/` in it.
+    let dir = repo_with_workspace_in("brand");
+    let ws = dir.path().join("brand");
+    std::fs::write(
+        ws.join("calendars/december.yaml"),
+        BASE.replace("channels: [m, b]", "channels: [m, nope]"),
+    )
+    .unwrap();
+    let (code, out) = validate(&ws, &["--format", "github"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("::error file=brand/calendars/december.yaml,line=10,col=19,"),
+        "{out}"
+    );
+    // The JSON report keeps paths from the workspace (SPEC §3).
+    let (_, json) = validate(&ws, &["--format", "json"]);
+    assert!(
+        json.contains("\"file\": \"calendars/december.yaml\""),
+        "{json}"
     );
 }

@@ -1,7 +1,8 @@
 //! The whole flow with real git and the real binary: `init` a workspace,
 //! commit, branch, add and edit posts, `diff main`, merge, `publish` against a
-//! local server, commit the ledger; a second clone (another runner) that
-//! pulls and publishes at the same time posts nothing twice.
+//! local server, commit the ledger; a second clone (the next runner, taking
+//! its turn after the first pushed) posts nothing twice. Runners publishing
+//! one calendar at the same time are not supported (README, "Running it").
 
 mod support;
 
@@ -198,7 +199,8 @@ fn init_review_merge_publish_and_a_second_runner() {
             .contains("merge=union")
     );
 
-    // Another runner: a fresh clone, the same moment. Nothing goes out twice.
+    // The next runner: a fresh clone after the ledger was pushed, the same
+    // moment. Nothing goes out twice.
     let runner = tmp.path().join("runner");
     git(
         tmp.path(),

@@ -327,7 +327,13 @@ fn the_gitlab_pipeline() {
         "$CI_PIPELINE_SOURCE == \"schedule\""
     );
     assert!(publish["resource_group"].is_string());
-    let script = publish["script"][0].as_str().unwrap();
+    let script: Vec<&str> = publish["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let script = script.join("\n");
     for part in [
         "postcal publish",
         "git add .postcal/ledger.jsonl",
@@ -398,4 +404,137 @@ fn every_postcal_command_in_the_generated_files_exists() {
         }
         assert!(out.status.success(), "`postcal {sub}` is not a command");
     }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The README's agency layout: `init brand` in a repository. GitHub and
+/// GitLab read CI files from the repository's top only, so they go there,
+/// run in the folder, and carry its name so that brands can share the
+/// repository.
+#[test]
+fn init_in_a_folder_of_a_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let top = tmp.path().join("agency");
+    std::fs::create_dir(&top).unwrap();
+    git(&top, &["init", "-q", "-b", "main"]);
+    let out = init(&top.join("brand"), &[]);
+    let mut list: Vec<String> = files(&top)
+        .into_keys()
+        .filter(|p| !p.starts_with(".git/"))
+        .collect();
+    list.sort();
+    insta::assert_snapshot!(format!(
+        "{}\n--- files\n{}\n",
+        render(&out, tmp.path()),
+        list.join("\n")
+    ));
+    assert!(!top.join("brand/.github").exists() && !top.join("brand/.gitlab-ci.yml").exists());
+
+    for name in ["pr", "publish"] {
+        let file = format!(".github/workflows/postcal-brand-{name}.yml");
+        let wf = yaml(&top, &file);
+        assert_eq!(
+            wf["defaults"]["run"]["working-directory"], "brand",
+            "{file}"
+        );
+        assert!(wf["name"].as_str().unwrap().contains("brand"), "{file}");
+        assert!(
+            wf["concurrency"]["group"]
+                .as_str()
+                .unwrap()
+                .starts_with("postcal-brand-"),
+            "{file}"
+        );
+    }
+    let pr = yaml(&top, ".github/workflows/postcal-brand-pr.yml");
+    assert_eq!(pr["on"]["pull_request"]["paths"][0], "brand/**");
+    let publish = yaml(&top, ".github/workflows/postcal-brand-publish.yml");
+    let steps = publish["jobs"]["publish"]["steps"].as_array().unwrap();
+    let artifact = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+        })
+        .unwrap();
+    assert_eq!(
+        artifact["with"]["path"], "brand/.postcal/ledger.jsonl",
+        "`uses:` steps do not take defaults.run.working-directory"
+    );
+
+    let gitlab = yaml(&top, ".gitlab-ci.yml");
+    assert_eq!(gitlab["include"][0]["local"], ".gitlab/postcal/*.yml");
+    let jobs = yaml(&top, ".gitlab/postcal/brand.yml");
+    let before = jobs[".postcal-brand"]["before_script"].as_array().unwrap();
+    assert_eq!(
+        before.last().unwrap(),
+        "cd \"$CI_PROJECT_DIR/brand\" || exit 1"
+    );
+    assert_eq!(
+        jobs["postcal-brand-validate"]["rules"][0]["changes"][0],
+        "brand/**/*"
+    );
+    assert_eq!(
+        jobs["postcal-brand-publish"]["resource_group"],
+        "postcal-brand-publish"
+    );
+    assert!(
+        jobs.get("default").is_none(),
+        "an included file's `default:` would apply to every job of the repository"
+    );
+    let crontab = std::fs::read_to_string(top.join("brand/postcal.crontab")).unwrap();
+    assert!(
+        crontab.contains("\n*/5 * * * * cd /srv/brand-calendar/brand && "),
+        "{crontab}"
+    );
+
+    // A second brand beside the first: its own files, the shared include kept as it is.
+    let out = init(&top.join("shop"), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("unchanged ../.gitlab-ci.yml"), "{stderr}");
+    for file in [
+        ".github/workflows/postcal-shop-pr.yml",
+        ".github/workflows/postcal-shop-publish.yml",
+        ".gitlab/postcal/shop.yml",
+    ] {
+        assert!(top.join(file).exists(), "{file}");
+    }
+    let valid = postcal(&[
+        "--workspace",
+        top.join("brand").to_str().unwrap(),
+        "validate",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(
+        valid.status.code(),
+        Some(0),
+        "{}",
+        render(&valid, tmp.path())
+    );
+}
+
+#[test]
+fn init_in_a_folder_of_a_repository_names_it_safely() {
+    let tmp = tempfile::tempdir().unwrap();
+    git(tmp.path(), &["init", "-q"]);
+    let out = init(&tmp.path().join("our brand"), &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", render(&out, tmp.path()));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`our brand`"));
+    assert!(!tmp.path().join("our brand").exists(), "nothing is written");
 }

@@ -43,11 +43,13 @@ pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
         .clone()
         .or_else(|| env.workspace.clone())
         .unwrap_or_else(|| PathBuf::from("."));
-    let dir = env.cwd.join(&shown);
+    let dir = absolute(&env.cwd.join(&shown));
+    let repository = repository_top(&dir);
     let options = Options {
         timezone: zone,
         today: env.now.with_timezone(&zone).date_naive(),
         force: args.force,
+        repository: repository.clone(),
     };
     let done = scaffold::scaffold(&dir, &options).map_err(|e| {
         let cause = std::error::Error::source(&e).map_or(String::new(), |c| format!(": {c}"));
@@ -69,7 +71,7 @@ pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
     for file in &done.files {
         p.note(&file_line(file));
     }
-    p.note(&summary(&shown, &zone_note, &done, in_git_repo(&dir)));
+    p.note(&summary(&shown, &zone_note, &done, repository.is_some()));
     Ok(Outcome::Success)
 }
 
@@ -130,8 +132,32 @@ fn zone_in_path(path: &Path) -> Option<Tz> {
     crate::schedule::parse_zone(name).ok()
 }
 
-fn in_git_repo(dir: &Path) -> bool {
-    dir.ancestors().any(|d| d.join(".git").exists())
+/// `path` with its existing part resolved (symlinks, `..`), so that it can
+/// be compared with the repository's top.
+fn absolute(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut existing = path;
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |p, c| p.join(c));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// The top of the git repository `dir` is in (or will be in, once created):
+/// the nearest folder at or above it with a `.git` (a folder, or the file of
+/// a worktree or submodule).
+fn repository_top(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 fn file_line(file: &FileReport) -> String {
@@ -204,10 +230,36 @@ fn summary(dir: &Path, zone_note: &str, done: &Scaffolded, git: bool) -> String 
     if !git {
         s.push_str("  git init\n");
     }
-    s.push_str("  git add -A && git commit -m \"Start the postcal calendar\"\n");
+    // CI files at the repository's top, outside the workspace folder.
+    let outside: Vec<&str> = done
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("../"))
+        .map(|f| f.path.as_str())
+        .collect();
+    let paths = if outside.is_empty() {
+        String::new()
+    } else {
+        format!(" . {}", outside.join(" "))
+    };
+    s.push_str(&format!(
+        "  git add -A{paths} && git commit -m \"Start the postcal calendar\"\n"
+    ));
+    let include_kept = done
+        .files
+        .iter()
+        .any(|f| f.path.ends_with("../.gitlab-ci.yml") && f.action == Action::Kept);
+    if include_kept {
+        s.push_str(
+            "GitLab runs this workspace's jobs once the repository's .gitlab-ci.yml has \
+             `include: [{ local: .gitlab/postcal/*.yml }]`.\n",
+        );
+    }
     s.push_str(
-        "Before the CI jobs run, set POSTCAL_INSTALL in the workflow files to the command that \
-         installs postcal; the files' comments say which secrets to add.",
+        "Before the CI jobs run, set the variable POSTCAL_INSTALL (GitHub: a repository \
+         variable; GitLab: a CI/CD variable) to the command that installs postcal: until then \
+         they fail saying so. The files' comments say which secrets to add. One calendar needs \
+         one runner at a time: publish from the scheduled CI job or from one cron host, not both.",
     );
     s
 }

@@ -144,16 +144,22 @@ impl crate::secrets::EnvSource for Env {
 }
 
 impl Env {
+    /// The workspace folder: `--workspace`, else found walking up from here.
+    pub fn root(&self) -> Result<PathBuf, CliError> {
+        match &self.workspace {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(
+                calendar::find_root(&self.cwd).ok_or_else(|| LoadError::NotFound {
+                    start: self.cwd.clone(),
+                    walked_up: true,
+                })?,
+            ),
+        }
+    }
+
     /// Find and load the workspace.
     pub fn load(&self) -> Result<Workspace, CliError> {
-        let root = match &self.workspace {
-            Some(dir) => dir.clone(),
-            None => calendar::find_root(&self.cwd).ok_or_else(|| LoadError::NotFound {
-                start: self.cwd.clone(),
-                walked_up: true,
-            })?,
-        };
-        Ok(calendar::load(&root)?)
+        Ok(calendar::load(&self.root()?)?)
     }
 }
 

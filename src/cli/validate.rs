@@ -82,7 +82,15 @@ fn emit(
     match args.format {
         ValidateFormat::Json => p.out(&diagnostics::json(findings, sources))?,
         ValidateFormat::Github => {
-            p.out(&diagnostics::github(findings, sources))?;
+            // GitHub reads annotation paths from the repository's top; ours
+            // are from the workspace, which may be a folder of it.
+            let prefix = env
+                .root()
+                .ok()
+                .and_then(|root| crate::diff::git::GitCli::open(&root).ok())
+                .map(|git| crate::diff::git::Repo::prefix(&git).to_owned())
+                .unwrap_or_default();
+            p.out(&diagnostics::github(findings, sources, &prefix))?;
             if let Some((files, posts)) = counts {
                 p.note(&diagnostics::summary(tally, files, posts));
             }

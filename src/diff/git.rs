@@ -21,7 +21,8 @@ pub struct GitError {
 pub trait Repo {
     /// The commit a revision names.
     fn resolve(&self, rev: &str) -> Result<String, GitError>;
-    /// Files under `dir` (repository-relative) at `commit`, repository-relative.
+    /// Files under `dir` (relative to the repository's top) at `commit`,
+    /// relative to the top too, wherever in the repository the workspace is.
     fn list(&self, commit: &str, dir: &str) -> Result<Vec<String>, GitError>;
     /// A file's bytes at `commit`; `None` when it does not exist there.
     fn show(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError>;
@@ -168,7 +169,18 @@ impl Repo for GitCli {
 
     fn list(&self, commit: &str, dir: &str) -> Result<Vec<String>, GitError> {
         let out = self
-            .run(&["ls-tree", "-r", "--name-only", "-z", commit, "--", dir])
+            // `--full-tree`: without it git reads `dir` relative to the
+            // folder it runs in (the workspace), and answers likewise.
+            .run(&[
+                "ls-tree",
+                "-r",
+                "--full-tree",
+                "--name-only",
+                "-z",
+                commit,
+                "--",
+                dir,
+            ])
             .map_err(|e| {
                 git_error(
                     format!("cannot list {dir} at {commit}: {e}"),

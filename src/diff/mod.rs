@@ -5,12 +5,12 @@
 
 pub mod git;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::calendar::{Post, Workspace};
+use crate::calendar::{Post, PostExtra, Workspace};
 use crate::delivery::{self, Delivery};
 use crate::diagnostic::{Finding, Subject};
 use crate::platform::Length;
@@ -296,10 +296,13 @@ fn compare_post(
     if !same_words {
         out.extend(rewording(before, b, after, a, &pair));
     }
-    let others = other_fields(b, a);
-    if !others.is_empty() {
-        let list = others.into_iter().collect::<Vec<_>>().join(", ");
-        out.push(pair(Kind::Other, list.clone(), list));
+    // One change per field, each `field: value` before and after.
+    for (field, old, new) in other_fields(b, a) {
+        out.push(pair(
+            Kind::Other,
+            format!("{field}: {old}"),
+            format!("{field}: {new}"),
+        ));
     }
     out
 }
@@ -335,62 +338,86 @@ fn rewording(
     })
 }
 
-/// Fields that changed but are none of the above (and do not change the text).
-fn other_fields(b: &Post, a: &Post) -> BTreeSet<&'static str> {
-    let mut out = BTreeSet::new();
-    let val = |x: Option<&crate::diagnostic::Located<String>>| x.map(|v| v.value.clone());
-    if val(b.cw()) != val(a.cw()) {
-        out.insert("cw");
-    }
-    if val(b.language()) != val(a.language()) {
-        out.insert("language");
-    }
-    if b.catch_up() != a.catch_up() {
-        out.insert("catch_up");
-    }
-    if b.campaign != a.campaign {
-        out.insert("campaign");
-    }
+/// Fields that changed but are none of the above (and do not change the
+/// text): each with its value before and after, as a reviewer reads it.
+fn other_fields(b: &Post, a: &Post) -> Vec<(&'static str, String, String)> {
+    let text = |x: Option<&str>| x.map_or_else(|| NONE.to_owned(), shown);
+    let located =
+        |x: Option<&crate::diagnostic::Located<String>>| text(x.map(|v| v.value.as_str()));
+    let catch_up = |p: &Post| {
+        p.catch_up().and_then(|d| d.to_std().ok()).map_or_else(
+            || NONE.to_owned(),
+            |d| humantime::format_duration(d).to_string(),
+        )
+    };
     let media = |p: &Post| {
-        p.media
+        let items: Vec<String> = p
+            .media
             .iter()
-            .map(|m| {
-                (
-                    m.file.value.clone(),
-                    m.alt.as_ref().map(|x| x.value.clone()),
-                )
+            .map(|m| match &m.alt {
+                Some(alt) => format!("{} (alt: {})", m.file.value, shown(&alt.value)),
+                None => format!("{} (no alt)", m.file.value),
             })
-            .collect::<Vec<_>>()
+            .collect();
+        list(&items)
     };
-    if media(b) != media(a) {
-        out.insert("media");
-    }
-    let people = |p: &Post| {
-        p.extra.as_ref().map(|e| {
-            (
-                e.owner.clone(),
-                e.approved_by.clone(),
-                e.tags.clone(),
-                e.notes.clone(),
-            )
-        })
+    let (eb, ea) = (b.extra.as_deref(), a.extra.as_deref());
+    let field = |e: Option<&PostExtra>, get: fn(&PostExtra) -> Option<&String>| {
+        text(e.and_then(get).map(String::as_str))
     };
-    if people(b) != people(a) {
-        let (pb, pa) = (people(b).unwrap_or_default(), people(a).unwrap_or_default());
-        if pb.0 != pa.0 {
-            out.insert("owner");
-        }
-        if pb.1 != pa.1 {
-            out.insert("approved_by");
-        }
-        if pb.2 != pa.2 {
-            out.insert("tags");
-        }
-        if pb.3 != pa.3 {
-            out.insert("notes");
-        }
+    let tags = |e: Option<&PostExtra>| list(e.map_or(&[][..], |e| &e.tags));
+    let fields = [
+        ("cw", located(b.cw()), located(a.cw())),
+        ("language", located(b.language()), located(a.language())),
+        ("catch_up", catch_up(b), catch_up(a)),
+        (
+            "campaign",
+            text(b.campaign.as_deref()),
+            text(a.campaign.as_deref()),
+        ),
+        ("media", media(b), media(a)),
+        (
+            "owner",
+            field(eb, |e| e.owner.as_ref()),
+            field(ea, |e| e.owner.as_ref()),
+        ),
+        (
+            "approved_by",
+            field(eb, |e| e.approved_by.as_ref()),
+            field(ea, |e| e.approved_by.as_ref()),
+        ),
+        ("tags", tags(eb), tags(ea)),
+        (
+            "notes",
+            field(eb, |e| e.notes.as_ref()),
+            field(ea, |e| e.notes.as_ref()),
+        ),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, old, new)| old != new)
+        .collect()
+}
+
+/// How an absent value reads in a diff.
+const NONE: &str = "(none)";
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        NONE.to_owned()
+    } else {
+        items.join(", ")
     }
-    out
+}
+
+/// A value on one line, cut short when long (notes can be paragraphs).
+fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    let line = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 /// Keep the findings a change is responsible for (`validate --changed-since`):

@@ -159,8 +159,10 @@ pub const GITHUB_ANNOTATION_LIMIT: usize = 10;
 /// GitHub Actions workflow commands, escaped as the runner expects. GitHub
 /// shows at most `GITHUB_ANNOTATION_LIMIT` annotations of each severity per
 /// step: findings past that are printed as plain log lines instead (so none
-/// is lost), with a notice saying so.
-pub fn github(findings: &[Finding], sources: &Sources) -> String {
+/// is lost), with a notice saying so. `prefix` is the workspace folder from
+/// the repository's top (`""` or `brand/`): GitHub matches annotations to
+/// files by their path from there.
+pub fn github(findings: &[Finding], sources: &Sources, prefix: &str) -> String {
     let mut out = String::new();
     let (mut errors, mut warnings, mut overflow) = (0, 0, 0);
     for f in findings {
@@ -169,7 +171,7 @@ pub fn github(findings: &[Finding], sources: &Sources) -> String {
             Severity::Warning => ("warning", &mut warnings),
         };
         *count += 1;
-        let path = f.file.map(|id| sources.path(id));
+        let path = f.file.map(|id| format!("{prefix}{}", sources.path(id)));
         let mut message = f.message.clone();
         if let Some(help) = &f.help {
             let _ = write!(message, "\nhelp: {help}");
@@ -177,6 +179,7 @@ pub fn github(findings: &[Finding], sources: &Sources) -> String {
         if *count > GITHUB_ANNOTATION_LIMIT {
             overflow += 1;
             let place = path
+                .as_ref()
                 .map(|p| format!("{p}:{}:{}: ", f.loc.line, f.loc.column))
                 .unwrap_or_default();
             let _ = writeln!(
@@ -188,7 +191,7 @@ pub fn github(findings: &[Finding], sources: &Sources) -> String {
             continue;
         }
         let mut props = Vec::new();
-        if let Some(path) = path {
+        if let Some(path) = &path {
             props.push(format!("file={}", escape_property(path)));
             if f.loc.is_known() {
                 props.push(format!("line={}", f.loc.line));

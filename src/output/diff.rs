@@ -110,11 +110,15 @@ pub fn human(changes: &[Change], color: bool) -> String {
                 }
             }
             Kind::Other => {
-                let _ = writeln!(
-                    out,
-                    "    other fields changed: {}",
-                    c.after.as_deref().unwrap_or("")
-                );
+                // `field: old` and `field: new`: the field once.
+                let (before, after) = (c.before.as_deref(), c.after.as_deref());
+                let new = match (before.and_then(|b| b.split_once(": ")), after) {
+                    (Some((field, _)), Some(after)) => {
+                        after.strip_prefix(&format!("{field}: ")).unwrap_or(after)
+                    }
+                    _ => after.unwrap_or(""),
+                };
+                let _ = writeln!(out, "    {} → {new}", before.unwrap_or(""));
             }
             kind => {
                 let _ = writeln!(

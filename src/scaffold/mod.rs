@@ -7,6 +7,7 @@
 //! `.gitignore` and `.gitattributes` only ever get the lines postcal needs
 //! appended, since they belong to the whole repository.
 
+mod ci;
 mod templates;
 
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use chrono_tz::Tz;
 
 use crate::calendar::CONFIG_FILE;
 use crate::schema::{FILE_NAMES, schema_json};
-use templates::{CONFIG, CRONTAB, EXAMPLE_CALENDAR, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI};
+use templates::{CONFIG, EXAMPLE_CALENDAR};
 
 /// What to scaffold.
 #[derive(Debug, Clone)]
@@ -27,6 +28,10 @@ pub struct Options {
     pub today: NaiveDate,
     /// Overwrite files that exist.
     pub force: bool,
+    /// The top of the git repository the workspace is in, when it is in one:
+    /// CI files go there (GitHub and GitLab look nowhere else), set up to run
+    /// in the workspace's folder.
+    pub repository: Option<PathBuf>,
 }
 
 /// What happened to one file.
@@ -47,7 +52,8 @@ pub enum Action {
     Omitted,
 }
 
-/// One file `init` considered, by its path relative to the workspace.
+/// One file `init` considered, by its path relative to the workspace
+/// (`../.github/…` for a CI file at the top of the repository it is in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileReport {
     pub path: String,
@@ -84,10 +90,21 @@ pub enum ScaffoldError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the workflows would name the folder `{folder}`, which holds characters YAML or a shell would read differently: use letters, digits, `.`, `_` and `-`"
+    )]
+    FolderName { folder: String },
 }
 
 /// Write a workspace into `dir` (created when missing).
 pub fn scaffold(dir: &Path, opts: &Options) -> Result<Scaffolded, ScaffoldError> {
+    let layout = ci::Layout::new(dir, opts.repository.as_deref());
+    let safe = |c: char| c.is_ascii_alphanumeric() || "._-/".contains(c);
+    if !layout.folder.chars().all(safe) {
+        return Err(ScaffoldError::FolderName {
+            folder: layout.folder,
+        });
+    }
     std::fs::create_dir_all(dir).map_err(|source| ScaffoldError::CreateDir {
         path: dir.to_path_buf(),
         source,
@@ -118,17 +135,13 @@ pub fn scaffold(dir: &Path, opts: &Options) -> Result<Scaffolded, ScaffoldError>
     for (path, lines) in [(".gitattributes", GITATTRIBUTES), (".gitignore", GITIGNORE)] {
         files.push(report(path, write_lines(dir, path, lines)?));
     }
-    for (path, text) in [
-        (".github/workflows/postcal-pr.yml", GITHUB_PR.to_owned()),
-        (
-            ".github/workflows/postcal-publish.yml",
-            github_publish(&secrets),
-        ),
-        (".gitlab-ci.yml", gitlab_ci(&secrets)),
-        ("postcal.crontab", crontab(&secrets)),
-    ] {
-        files.push(report(path, write_whole(dir, path, &text, opts.force)?));
+    let (ci_files, crontab) = ci::files(&layout, &secrets);
+    for file in ci_files {
+        let action = write_whole(&layout.top, &file.path, &file.text, opts.force)?;
+        files.push(report(&layout.seen_from_workspace(&file.path), action));
     }
+    let path = "postcal.crontab";
+    files.push(report(path, write_whole(dir, path, &crontab, opts.force)?));
     Ok(Scaffolded {
         files,
         secret_vars: secrets.active,
@@ -327,19 +340,6 @@ fn existing_time(day: NaiveDate, hour: u32, minute: u32, zone: Tz) -> String {
 
 fn config_yaml(zone: Tz) -> String {
     CONFIG.replace("@@TIMEZONE@@", zone.name())
-}
-
-fn github_publish(secrets: &Secrets) -> String {
-    GITHUB_PUBLISH.replace("@@SECRETS_ENV@@", &secrets.github_env("          "))
-}
-
-fn gitlab_ci(secrets: &Secrets) -> String {
-    GITLAB_CI.replace("@@SECRETS@@", &secrets.list())
-}
-
-fn crontab(secrets: &Secrets) -> String {
-    let example = secrets.active.first().map_or("YOUR_TOKEN", String::as_str);
-    CRONTAB.replace("@@SECRET@@", example)
 }
 
 const LINES_HEADER: &str = "# postcal";

@@ -1,4 +1,5 @@
-//! The files `postcal init` writes, as templates (`@@NAME@@` is filled in).
+//! The files `postcal init` writes, as templates (`@@NAME@@` is filled in;
+//! `ci.rs` says with what).
 
 pub(super) const CONFIG: &str = r#"# yaml-language-server: $schema=schema/postcal.schema.json
 #
@@ -66,30 +67,32 @@ posts:
     text: What should we write about next? Tell us in the replies!
 "#;
 
-pub(super) const GITHUB_PR: &str = r#"# Written by `postcal init`. On every pull request: check the calendar
-# (findings show as annotations on the changed lines) and post what will change
-# on each channel as one comment, updated on every push.
+pub(super) const GITHUB_PR: &str = r#"# Written by `postcal init`. On every pull request@@PR_SCOPE@@: check the
+# calendar (findings show as annotations on the changed lines) and post what
+# will change on each channel as one comment, updated on every push.
 #
-# POSTCAL_INSTALL is a placeholder: there is no public release to download
-# yet. Set it to the command that installs your copy, e.g.
+# Set the repository variable POSTCAL_INSTALL (Settings > Secrets and
+# variables > Actions > Variables) to the command that installs postcal, e.g.
 #   cargo install --locked --git https://git.example.com/you/postcal
-# The binary is cached under that command; change the command to refresh it.
-name: Calendar (postcal)
+# (there is no public release to download yet). Until it is set, the job
+# fails saying so. The binary is cached under that command; change the
+# command to refresh it.
+name: Calendar@@LABEL@@ (postcal)
 
 on:
-  pull_request:
+  pull_request:@@PATHS@@
 
 permissions:
   contents: read
   pull-requests: write
 
 concurrency:
-  group: postcal-pr-${{ github.event.pull_request.number }}
+  group: postcal@@SLUG@@-pr-${{ github.event.pull_request.number }}
   cancel-in-progress: true
 
 env:
-  POSTCAL_INSTALL: cargo install --locked postcal
-
+  POSTCAL_INSTALL: ${{ vars.POSTCAL_INSTALL }}
+@@DEFAULTS@@
 jobs:
   calendar:
     runs-on: ubuntu-latest
@@ -105,7 +108,8 @@ jobs:
           key: postcal-${{ runner.os }}-${{ env.POSTCAL_INSTALL }}
       - name: Install postcal
         if: steps.cache.outputs.cache-hit != 'true'
-        run: eval "$POSTCAL_INSTALL"
+        run: |
+@@INSTALL@@
       - name: Validate
         run: postcal validate --format github
       - name: Diff against the base branch
@@ -120,7 +124,7 @@ jobs:
         with:
           script: |
             const fs = require('fs');
-            const marker = '<!-- postcal-diff -->';
+            const marker = '<!-- postcal-diff@@SLUG@@ -->';
             let diff = fs.readFileSync(`${process.env.RUNNER_TEMP}/postcal-diff.md`, 'utf8').trim();
             if (!diff) diff = 'No changes to the calendar.';
             const limit = 60000; // GitHub refuses comments over 65536 characters
@@ -143,21 +147,30 @@ jobs:
             }
 "#;
 
-pub(super) const GITHUB_PUBLISH: &str = r#"# Written by `postcal init`. Every 15 minutes: publish the due posts, then
-# commit the ledger (.postcal/ledger.jsonl, the record of what went out) back,
-# so the next run knows. GitHub starts scheduled runs late when it is busy;
-# `publish.catch_up` in postcal.yaml absorbs that.
+pub(super) const GITHUB_PUBLISH: &str = r#"# Written by `postcal init`. Every 15 minutes: publish the due posts@@SCOPE@@,
+# then commit the ledger (@@DIR@@.postcal/ledger.jsonl, the record of what
+# went out) back, so the next run knows. GitHub starts scheduled runs late
+# when it is busy; `publish.catch_up` in postcal.yaml absorbs that.
+#
+# One calendar needs one runner at a time. The concurrency group below keeps
+# this workflow's runs apart, and each run first takes the ledger the run
+# before it pushed; nothing keeps it apart from another runner of the same
+# calendar (the crontab `init` wrote, a GitLab schedule on a mirror, a copy
+# of this workflow): runners that publish at the same time post the same
+# posts twice. Publish from this workflow or from one cron host, never both.
 #
 # Secrets: add every `env:` name from postcal.yaml as a repository secret
 # (Settings > Secrets and variables > Actions) and list it under the publish
 # step's `env:` below. Crisis switch without a commit: set the repository
 # variable POSTCAL_FREEZE to 1. Branch protection must let this job push.
 #
-# POSTCAL_INSTALL is a placeholder: there is no public release to download
-# yet. Set it to the command that installs your copy, e.g.
+# Set the repository variable POSTCAL_INSTALL (Settings > Secrets and
+# variables > Actions > Variables) to the command that installs postcal, e.g.
 #   cargo install --locked --git https://git.example.com/you/postcal
-# The binary is cached under that command; change the command to refresh it.
-name: Publish (postcal)
+# (there is no public release to download yet). Until it is set, the job
+# fails saying so. The binary is cached under that command; change the
+# command to refresh it.
+name: Publish@@LABEL@@ (postcal)
 
 on:
   schedule:
@@ -165,15 +178,15 @@ on:
   workflow_dispatch:
 
 concurrency:
-  group: postcal-publish
+  group: postcal@@SLUG@@-publish
   cancel-in-progress: false
 
 permissions:
   contents: write
 
 env:
-  POSTCAL_INSTALL: cargo install --locked postcal
-
+  POSTCAL_INSTALL: ${{ vars.POSTCAL_INSTALL }}
+@@DEFAULTS@@
 jobs:
   publish:
     runs-on: ubuntu-latest
@@ -188,7 +201,13 @@ jobs:
           key: postcal-${{ runner.os }}-${{ env.POSTCAL_INSTALL }}
       - name: Install postcal
         if: steps.cache.outputs.cache-hit != 'true'
-        run: eval "$POSTCAL_INSTALL"
+        run: |
+@@INSTALL@@
+      - name: Take the ledger the run before pushed
+        # A run that waited in the concurrency group was checked out at the
+        # commit it was queued at, before the previous run's ledger: without
+        # this it would post again what that run posted.
+        run: git pull -q --ff-only origin "$GITHUB_REF_NAME"
       - name: Publish due posts
         id: publish
         # A failed run records too: commit the ledger first, fail the job after.
@@ -205,7 +224,7 @@ jobs:
           git diff --cached --quiet && exit 0
           git config user.name "github-actions[bot]"
           git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
-          git commit -q -m "Ledger after a publish run"
+          git commit -q -m "Ledger after a publish run@@LABEL@@"
           for try in 1 2 3; do
             if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
               exit 0
@@ -219,8 +238,8 @@ jobs:
         if: ${{ failure() && steps.ledger.outcome == 'failure' }}
         uses: actions/upload-artifact@v4
         with:
-          name: postcal-ledger-${{ github.run_id }}
-          path: .postcal/ledger.jsonl
+          name: postcal@@SLUG@@-ledger-${{ github.run_id }}
+          path: @@DIR@@.postcal/ledger.jsonl
       - name: Fail when publishing failed
         if: ${{ steps.publish.outcome == 'failure' }}
         run: |
@@ -228,41 +247,66 @@ jobs:
           exit 1
 "#;
 
-pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for the calendar:
-# - merge requests: validate the calendar and print the diff against the
-#   target branch in the job log;
+/// The install step's script (GitHub), indented for a `run: |` block.
+pub(super) const GITHUB_INSTALL: &str = r#"          if [ -z "$POSTCAL_INSTALL" ]; then
+            echo "::error title=POSTCAL_INSTALL is not set::set the POSTCAL_INSTALL repository variable (Settings > Secrets and variables > Actions > Variables) to the command that installs postcal, e.g. cargo install --locked --git https://git.example.com/you/postcal"
+            exit 1
+          fi
+          eval "$POSTCAL_INSTALL"
+          if ! command -v postcal >/dev/null; then
+            echo "::error title=POSTCAL_INSTALL did not install postcal::POSTCAL_INSTALL ran, but PATH has no postcal"
+            exit 1
+          fi"#;
+
+pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for the calendar@@SCOPE@@:
+# - merge requests@@MR_SCOPE@@: validate the calendar and print the diff
+#   against the target branch in the job log;
 # - schedules (Build > Pipeline schedules, e.g. "*/15 * * * *") and manual
 #   runs: publish the due posts and commit the ledger back. GitLab starts
 #   scheduled pipelines late when it is busy; `publish.catch_up` absorbs that.
+#
+# One calendar needs one runner at a time. The resource_group keeps this
+# job's runs apart, and each run first takes the ledger the run before it
+# pushed; nothing keeps it apart from another runner of the same calendar
+# (the crontab `init` wrote, a GitHub schedule on a mirror, a second
+# schedule): runners that publish at the same time post the same posts
+# twice. Publish from one pipeline schedule or from one cron host, never both.
 #
 # Settings > CI/CD > Variables: add each credential as a masked variable
 # (@@SECRETS@@), and POSTCAL_PUSH_TOKEN, a masked project access token with
 # write_repository (the job token cannot push). Crisis switch without a
 # commit: a variable POSTCAL_FREEZE=1.
 #
-# POSTCAL_INSTALL is a placeholder: there is no public release to download
-# yet. Set it to the command that installs your copy, e.g.
+# Also POSTCAL_INSTALL: the command that installs postcal, e.g.
 #   cargo install --locked --git https://git.example.com/you/postcal
-# The binary is cached; clear the runner caches to refresh it.
+# (there is no public release to download yet). Until it is set, the jobs
+# fail saying so. The binary is cached; clear the runner caches to refresh it.
 
-variables:
-  POSTCAL_INSTALL: cargo install --locked postcal
-  CARGO_INSTALL_ROOT: $CI_PROJECT_DIR/.cargo-install
-
-default:
+.@@JOB@@:
   image: rust:1
+  variables:
+    CARGO_INSTALL_ROOT: $CI_PROJECT_DIR/.cargo-install
   cache:
     key: postcal-bin
     paths:
       - .cargo-install/
   before_script:
     - export PATH="$CARGO_INSTALL_ROOT/bin:$PATH"
-    - command -v postcal >/dev/null || eval "$POSTCAL_INSTALL"
+    - |
+      if ! command -v postcal >/dev/null; then
+        if [ -z "${POSTCAL_INSTALL:-}" ]; then
+          echo "postcal: set the CI/CD variable POSTCAL_INSTALL (Settings > CI/CD > Variables) to the command that installs postcal, e.g. cargo install --locked --git https://git.example.com/you/postcal" >&2
+          exit 1
+        fi
+        eval "$POSTCAL_INSTALL"
+        command -v postcal >/dev/null || { echo "postcal: POSTCAL_INSTALL ran, but PATH has no postcal" >&2; exit 1; }
+      fi@@CD@@
 
-postcal-validate:
+@@JOB@@-validate:
+  extends: .@@JOB@@
   stage: test
   rules:
-    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"@@CHANGES@@
   variables:
     GIT_DEPTH: 0   # the diff reads the target branch's history
   script:
@@ -274,13 +318,18 @@ postcal-validate:
       postcal diff "origin/$target" || rc=1
       exit $rc
 
-postcal-publish:
+@@JOB@@-publish:
+  extends: .@@JOB@@
   stage: deploy
   rules:
     - if: $CI_PIPELINE_SOURCE == "schedule"
     - if: $CI_PIPELINE_SOURCE == "web"
-  resource_group: postcal-publish   # one run at a time
+  resource_group: postcal@@SLUG@@-publish   # one run at a time
   script:
+    # A job that waited for the resource group was checked out at the commit
+    # its pipeline started from, before the previous run's ledger: take the
+    # branch as it is now, or it would post again what that run posted.
+    - git fetch -q origin "$CI_COMMIT_BRANCH" && git checkout -q --detach FETCH_HEAD
     - |
       rc=0
       postcal publish || rc=$?
@@ -289,7 +338,7 @@ postcal-publish:
         if ! git diff --cached --quiet; then
           git config user.name "postcal"
           git config user.email "postcal@$CI_SERVER_HOST"
-          git commit -q -m "Ledger after a publish run"
+          git commit -q -m "Ledger after a publish run@@LABEL@@"
           push_url="$CI_SERVER_PROTOCOL://oauth2:$POSTCAL_PUSH_TOKEN@$CI_SERVER_HOST:$CI_SERVER_PORT/$CI_PROJECT_PATH.git"
           pushed=no
           for try in 1 2 3; do
@@ -310,12 +359,28 @@ postcal-publish:
       exit $rc
 "#;
 
+/// The repository's `.gitlab-ci.yml` when the workspaces are folders of it:
+/// each `init` writes its jobs under `.gitlab/postcal/`.
+pub(super) const GITLAB_INCLUDE: &str = r#"# Written by `postcal init`: the pipelines of the postcal workspaces in this
+# repository, one file each under .gitlab/postcal/ (`postcal init FOLDER`
+# writes them).
+include:
+  - local: .gitlab/postcal/*.yml
+"#;
+
 pub(super) const CRONTAB: &str = r#"# Written by `postcal init`: publish from cron on a plain server.
 #
+# One calendar needs one runner at a time: install this line on one host
+# only, and do not also run the scheduled CI job `init` wrote. Two runners
+# publishing the same calendar at the same time post the same posts twice
+# (each pulls the ledger before the other has pushed it). On this host,
+# flock keeps runs apart: a run that finds the previous one still busy
+# exits 75 and does nothing (the next one simply tries again).
+#
 # 1. Clone this repository on the server (the path below is an example), with
-#    push access, and install postcal (see POSTCAL_INSTALL in the workflows).
-#    Cron's PATH is short: add a PATH= line above the job if the binary is in
-#    ~/.cargo/bin, e.g. PATH=/home/you/.cargo/bin:/usr/local/bin:/usr/bin:/bin
+#    push access, and install postcal (the POSTCAL_INSTALL command of the
+#    workflows). Cron's PATH is short: add a PATH= line above the job if the
+#    binary is in ~/.cargo/bin, e.g. PATH=/home/you/.cargo/bin:/usr/local/bin:/usr/bin:/bin
 # 2. Keep secrets out of this file: put `export @@SECRET@@=...` in a file only
 #    the cron user can read and start the job with `. /path/to/that/file &&`,
 #    or use `file:PATH` credentials in postcal.yaml.
@@ -323,7 +388,6 @@ pub(super) const CRONTAB: &str = r#"# Written by `postcal init`: publish from cr
 #
 # Every 5 minutes: pull, publish, commit and push the ledger (a push that
 # fails is retried by the next run). A quiet run prints nothing, so cron
-# mails only when something happened; exit 75 means the previous run is
-# still busy (the next one simply tries again).
-*/5 * * * * cd /srv/brand-calendar && { git pull -q --rebase --autostash; postcal publish; rc=$?; git add .postcal/ledger.jsonl 2>/dev/null; git diff --cached --quiet || git commit -qm "Ledger after a publish run"; git push -q; exit $rc; }
+# mails only when something happened.
+*/5 * * * * cd /srv/brand-calendar@@DIR@@ && flock -n -o -E 75 . sh -c 'git pull -q --rebase --autostash; postcal publish; rc=$?; git add .postcal/ledger.jsonl 2>/dev/null; git diff --cached --quiet || git commit -qm "Ledger after a publish run"; git push -q; exit $rc'
 "#;
