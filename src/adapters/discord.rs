@@ -49,6 +49,7 @@ struct WebhookInfo {
 impl Discord {
     pub fn new(config: &channel::Discord, cx: &Context<'_>) -> Result<Discord, AdapterError> {
         let webhook = cx.secret("webhook", &config.webhook)?;
+        super::http::secret_url(cx.channel, "webhook", &webhook)?;
         let token = webhook_token(webhook.expose_secret()).ok_or_else(|| {
             AdapterError::permanent(format!(
                 "the `webhook` of channel `{}` is not a Discord webhook URL \

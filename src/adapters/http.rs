@@ -249,6 +249,29 @@ pub fn not_found(e: &AdapterError) -> bool {
     e.status == Some(404)
 }
 
+/// A URL held as a credential (a webhook): a URL, and `https://` unless on
+/// loopback, so the token it carries never crosses a network in clear
+/// text. Messages never show it.
+pub fn secret_url(
+    channel: &str,
+    field: &str,
+    value: &SecretString,
+) -> Result<url::Url, AdapterError> {
+    let url = url::Url::parse(value.expose_secret().trim()).map_err(|_| {
+        AdapterError::permanent(format!(
+            "the `{field}` of channel `{channel}` is not a URL (its value is not shown)"
+        ))
+    })?;
+    let loopback = crate::calendar::channel::is_loopback(&url);
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        scheme => Err(AdapterError::permanent(format!(
+            "the `{field}` of channel `{channel}` uses {scheme}://: its token would cross the network in clear text; use https://"
+        ))),
+    }
+}
+
 /// The `Authorization` header value for a bearer token.
 pub fn bearer(token: &SecretString) -> String {
     format!("Bearer {}", token.expose_secret())

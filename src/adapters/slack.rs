@@ -16,6 +16,7 @@ pub struct Slack {
 impl Slack {
     pub fn new(config: &channel::Slack, cx: &Context<'_>) -> Result<Slack, AdapterError> {
         let webhook = cx.secret("webhook", &config.webhook)?;
+        super::http::secret_url(cx.channel, "webhook", &webhook)?;
         Ok(Slack {
             http: Http::for_context(cx, vec![webhook.clone()])?,
             webhook,

@@ -23,6 +23,18 @@ use super::http::{self, Http};
 use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
 use crate::calendar::{ChatId, channel};
 
+/// `<bot id>:<secret>`, as @BotFather hands them out.
+fn looks_like_bot_token(token: &str) -> bool {
+    token.split_once(':').is_some_and(|(id, secret)| {
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && secret.len() >= 20
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
 /// Telegram deletes only messages sent less than this long ago.
 const DELETE_WINDOW: chrono::Duration = chrono::Duration::hours(48);
 
@@ -47,6 +59,12 @@ struct User {
 impl Telegram {
     pub fn new(config: &channel::Telegram, cx: &Context<'_>) -> Result<Telegram, AdapterError> {
         let token = cx.secret("token", &config.token)?;
+        if !looks_like_bot_token(token.expose_secret()) {
+            return Err(AdapterError::permanent(format!(
+                "the `token` of channel `{}` is not a Telegram bot token (BOT_ID:SECRET, from @BotFather; its value is not shown)",
+                cx.channel
+            )));
+        }
         Ok(Telegram {
             http: Http::for_context(cx, vec![token.clone()])?,
             api_base: config.api_base.clone(),

@@ -29,7 +29,11 @@ impl Webhook {
     pub fn new(config: &channel::Webhook, cx: &Context<'_>) -> Result<Webhook, AdapterError> {
         // A literal URL is configuration; one given as `env:` may carry a token.
         let url = match &config.url {
-            WebhookUrl::Secret(r) => cx.secret("url", r)?,
+            WebhookUrl::Secret(r) => {
+                let url = cx.secret("url", r)?;
+                super::http::secret_url(cx.channel, "url", &url)?;
+                url
+            }
             WebhookUrl::Literal(url) => SecretString::from(url.clone()),
         };
         let secret = match &config.secret {

@@ -36,24 +36,30 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
                     .map(|e| format!("{field}: {e}"))
             })
             .collect();
-        let credentials = if missing.is_empty() {
-            "present".to_owned()
-        } else {
-            missing.join("; ")
-        };
-        let check = if !missing.is_empty() {
-            "not checked".to_owned()
-        } else if args.offline {
-            "skipped (--offline)".to_owned()
-        } else {
-            match adapters::build(
+        // Building an adapter makes no request, but checks each
+        // credential's shape (a webhook that is not a webhook URL, say).
+        let built = missing.is_empty().then(|| {
+            adapters::build(
                 &ws.root,
                 channel,
                 env,
                 Timeouts::default(),
                 env.printer.trace(),
             )
-            .and_then(|mut a| a.check())
+        });
+        let credentials = match &built {
+            _ if !missing.is_empty() => missing.join("; "),
+            Some(Err(e)) => e.message.clone(),
+            _ => "present".to_owned(),
+        };
+        let check = if !missing.is_empty() || matches!(built, Some(Err(_))) {
+            "not checked".to_owned()
+        } else if args.offline {
+            "skipped (--offline)".to_owned()
+        } else {
+            match built
+                .unwrap_or_else(|| Err(adapters::AdapterError::permanent("not built")))
+                .and_then(|mut a| a.check())
             {
                 Ok(who) => format!("ok: {who}"),
                 Err(e) => {
@@ -62,7 +68,7 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
                 }
             }
         };
-        if !missing.is_empty() {
+        if credentials != "present" {
             problems += 1;
         }
         t.add_row([

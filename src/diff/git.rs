@@ -89,9 +89,20 @@ impl Batch {
         if fields.last() == Some(&"missing") || fields.len() != 3 {
             return Ok(None);
         }
-        let size: usize = fields[2].parse().map_err(std::io::Error::other)?;
-        let mut bytes = vec![0; size + 1];
-        self.output.read_exact(&mut bytes)?;
+        let size: u64 = fields[2].parse().map_err(std::io::Error::other)?;
+        if size > crate::diagnostic::MAX_FILE_BYTES {
+            // Never allocate what a pull request says it holds: skip it.
+            std::io::copy(&mut (&mut self.output).take(size + 1), &mut std::io::sink())?;
+            return Err(std::io::Error::other(format!(
+                "it is larger than {} MiB; split the calendar into smaller files",
+                crate::diagnostic::MAX_FILE_BYTES / (1024 * 1024)
+            )));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
+        (&mut self.output).take(size + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 != size + 1 {
+            return Err(std::io::Error::other("git cat-file stopped early"));
+        }
         bytes.pop();
         Ok((fields[1] == "blob").then_some(bytes))
     }
