@@ -366,11 +366,15 @@ async fn create_record(State(st): State<St>, headers: HeaderMap, body: Bytes) ->
     if let Some(r) = misbehave(&st, behaviour, &headers) {
         return r;
     }
-    behaviour.before_work().await;
+    let _awake = behaviour.before_work(&st.control).await;
     match store(&st, &input) {
         Ok(answer) => {
             behaviour
-                .after_work(axum::Json(answer).into_response(), server_error)
+                .after_work(
+                    &st.control,
+                    axum::Json(answer).into_response(),
+                    server_error,
+                )
                 .await
         }
         Err(r) => *r,

@@ -258,7 +258,7 @@ async fn execute(
     if let Some(r) = misbehave(&st, behaviour) {
         return r;
     }
-    behaviour.before_work().await;
+    let _awake = behaviour.before_work(&st.control).await;
     if content.chars().count() > 2000 {
         return invalid_form_body(
             "content",
@@ -287,7 +287,9 @@ async fn execute(
         // Discord's default: 204 without a body, and no error if it is lost.
         StatusCode::NO_CONTENT.into_response()
     };
-    behaviour.after_work(answer, server_error).await
+    behaviour
+        .after_work(&st.control, answer, server_error)
+        .await
 }
 
 async fn delete_message(

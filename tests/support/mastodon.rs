@@ -237,7 +237,7 @@ async fn create_status(State(st): State<St>, headers: HeaderMap, body: String) -
         }
         inner.running.insert(key.clone());
     }
-    behaviour.before_work().await;
+    let _awake = behaviour.before_work(&st.control).await;
     let created = create(&st, &form, &text, account, key.as_ref());
     if let Some(key) = &key {
         st.inner.lock().unwrap().running.remove(key);
@@ -245,7 +245,7 @@ async fn create_status(State(st): State<St>, headers: HeaderMap, body: String) -
     match created {
         Ok(status) => {
             behaviour
-                .after_work(axum::Json(status).into_response(), fail)
+                .after_work(&st.control, axum::Json(status).into_response(), fail)
                 .await
         }
         Err(response) => *response,

@@ -88,10 +88,13 @@ impl Behaviour {
         Some(refuse(refusal))
     }
 
-    /// `Slow`: wait before doing the work.
-    pub async fn before_work(self) {
-        if let Behaviour::Slow(d) = self {
-            tokio::time::sleep(d).await;
+    /// `Slow`: wait (on the fake's clock) before doing the work. Hold what
+    /// it returns until the work is done: an `advance` past the wait
+    /// returns only then.
+    pub async fn before_work(self, control: &Control) -> Option<Awake> {
+        match self {
+            Behaviour::Slow(d) => Some(control.sleep(d).await),
+            _ => None,
         }
     }
 
@@ -100,12 +103,13 @@ impl Behaviour {
     /// error format).
     pub async fn after_work(
         self,
+        control: &Control,
         ok: Response,
         fail: impl FnOnce(StatusCode) -> Response,
     ) -> Response {
         match self {
             Behaviour::CommitThenHang(d) => {
-                tokio::time::sleep(d).await;
+                drop(control.sleep(d).await);
                 ok
             }
             Behaviour::CommitThenFail(code) => {
@@ -117,6 +121,18 @@ impl Behaviour {
             }
             _ => ok,
         }
+    }
+}
+
+/// A request woken from [`Control::sleep`]; `advance` waits for it to drop.
+pub struct Awake {
+    control: Control,
+    id: u64,
+}
+
+impl Drop for Awake {
+    fn drop(&mut self) {
+        self.control.state().sleepers.remove(&self.id);
     }
 }
 
@@ -159,6 +175,9 @@ struct ControlState {
     plans: HashMap<String, VecDeque<Behaviour>>,
     /// How far the fake's clock is ahead of the real one.
     offset: chrono::Duration,
+    /// Handlers waiting on the fake's clock, by id: when each wakes.
+    sleepers: HashMap<u64, chrono::DateTime<chrono::Utc>>,
+    next_sleeper: u64,
     /// The text of each create request, in order of arrival.
     requests: Vec<String>,
     /// The text of each post created, in order (deleted ones included).
@@ -235,8 +254,45 @@ impl Control {
     }
 
     /// Move the fake's clock forward (an hour later, without sleeping).
+    /// Requests waiting on it (`Slow`, `CommitThenHang`) whose wait is over
+    /// by then have done their work when this returns.
     pub fn advance(&self, by: Duration) {
         self.state().offset += chrono::Duration::from_std(by).expect("a short duration");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = self.now();
+            if !self.state().sleepers.values().any(|wake| *wake <= now) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "a request the clock woke has not finished"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Wait `d` on the fake's clock: real time, cut short by `advance`.
+    pub async fn sleep(&self, d: Duration) -> Awake {
+        let wake = self.now() + chrono::Duration::from_std(d).expect("a short duration");
+        let id = {
+            let mut s = self.state();
+            s.next_sleeper += 1;
+            let id = s.next_sleeper;
+            s.sleepers.insert(id, wake);
+            id
+        };
+        let awake = Awake {
+            control: self.clone(),
+            id,
+        };
+        while let Ok(left) = (wake - self.now()).to_std() {
+            if left.is_zero() {
+                break;
+            }
+            tokio::time::sleep(left.min(Duration::from_millis(10))).await;
+        }
+        awake
     }
 
     /// Create requests received (answered or not, successful or not).

@@ -64,14 +64,18 @@ async fn hook(State(st): State<St>, body: String) -> Response {
     if let Some(r) = behaviour.refusal(refuse) {
         return r;
     }
-    behaviour.before_work().await;
+    let _awake = behaviour.before_work(&st.control).await;
     if text.is_empty() {
         return (StatusCode::BAD_REQUEST, "no_text").into_response();
     }
     st.messages.lock().unwrap().push(json);
     st.control.created(&text);
     behaviour
-        .after_work((StatusCode::OK, "ok").into_response(), server_error)
+        .after_work(
+            &st.control,
+            (StatusCode::OK, "ok").into_response(),
+            server_error,
+        )
         .await
 }
 

@@ -273,7 +273,7 @@ async fn method(
     if let Some(r) = misbehave(behaviour) {
         return r;
     }
-    behaviour.before_work().await;
+    let _awake = behaviour.before_work(&st.control).await;
     if method != "getMe" && !chat_matches(&params) {
         return bad_request("chat not found");
     }
@@ -290,7 +290,9 @@ async fn method(
         _ => fail(StatusCode::NOT_FOUND, "Not Found"),
     };
     if sending && response.status().is_success() {
-        return behaviour.after_work(response, server_error).await;
+        return behaviour
+            .after_work(&st.control, response, server_error)
+            .await;
     }
     response
 }

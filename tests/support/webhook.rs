@@ -107,7 +107,7 @@ async fn receive(State(st): State<St>, headers: HeaderMap, body: String) -> Resp
     if let Some(r) = behaviour.refusal(refuse) {
         return r;
     }
-    behaviour.before_work().await;
+    let _awake = behaviour.before_work(&st.control).await;
     if !signature_ok(&headers, &body) {
         return bad_signature();
     }
@@ -118,7 +118,7 @@ async fn receive(State(st): State<St>, headers: HeaderMap, body: String) -> Resp
     st.received.lock().unwrap().push((id.clone(), json));
     st.control.created(&text);
     let ok = (StatusCode::OK, axum::Json(json!({"id": id, "url": null}))).into_response();
-    behaviour.after_work(ok, server_error).await
+    behaviour.after_work(&st.control, ok, server_error).await
 }
 
 pub fn start(behaviour: Behaviour) -> Fake {
