@@ -20,8 +20,11 @@ use support::{Behaviour, Fake};
 
 const STATUSES: [&str; 4] = ["approved", "draft", "review", "cancelled"];
 
+/// Starts a platform's fake.
+type Start = fn(Behaviour) -> Fake;
+
 /// (channel, platform, fake).
-const CHANNELS: [(&str, &str, fn(Behaviour) -> Fake); 6] = [
+const CHANNELS: [(&str, &str, Start); 6] = [
     ("m", "mastodon", support::mastodon::start),
     ("b", "bluesky", support::bluesky::start),
     ("d", "discord", support::discord::start),
