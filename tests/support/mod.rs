@@ -9,6 +9,7 @@
 pub mod bluesky;
 pub mod discord;
 pub mod mastodon;
+pub mod png;
 pub mod server;
 pub mod slack;
 pub mod telegram;
