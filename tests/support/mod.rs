@@ -60,19 +60,6 @@ pub enum Behaviour {
 }
 
 impl Behaviour {
-    /// Whether the platform creates the post under this behaviour.
-    pub fn commits(self) -> bool {
-        matches!(
-            self,
-            Behaviour::Ok
-                | Behaviour::Garbage
-                | Behaviour::Slow(_)
-                | Behaviour::CommitThenHang(_)
-                | Behaviour::CommitThenFail(_)
-                | Behaviour::CommitThenDrop
-        )
-    }
-
     /// The early answer for behaviours that refuse before doing anything,
     /// built by the platform's own `refuse`; `None` when the request goes on.
     /// `Unauthorized` and `Invalid` are each platform's business.
