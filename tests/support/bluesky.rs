@@ -18,7 +18,6 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-pub use super::png::png;
 use super::{Behaviour, Control, Fake, Refusal, reason, retry_after, server};
 
 pub const HANDLE: &str = "lumen.test";
@@ -589,4 +588,9 @@ pub fn start_with(behaviour: Behaviour) -> (Fake, Pds) {
         server,
     };
     (fake, Pds { inner })
+}
+
+/// A valid `width`×`height` PNG, small enough for a blob.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    super::png::png(width, height)
 }
