@@ -84,6 +84,8 @@ fn mastodon_killed_mid_request_is_resolved_by_its_idempotency_key() {
         "the attempt was durable before the request"
     );
 
+    // Five minutes later for the instance too (its key lives an hour).
+    fake.advance(Duration::from_secs(5 * 60));
     (fake.set_behaviour)(Behaviour::Ok);
     let (code, out) = run(
         ws.path(),
@@ -97,6 +99,7 @@ fn mastodon_killed_mid_request_is_resolved_by_its_idempotency_key() {
         1,
         "the re-send with the same key returned the original status"
     );
+    assert_eq!(fake.created(), 1);
     assert_eq!(events(ws.path()), ["attempt", "attempt", "published"]);
     let keys: Vec<String> = fake
         .requests_to("/api/v1/statuses")
@@ -119,6 +122,9 @@ fn mastodon_attempt_older_than_an_hour_is_unknown_not_resent() {
     )
     .unwrap();
     kill_mid_request(ws.path(), &fake);
+    // 90 minutes later for the instance too: the key has expired, so a
+    // re-send would post again.
+    fake.advance(Duration::from_secs(90 * 60));
     (fake.set_behaviour)(Behaviour::Ok);
     let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T11:30:00+01:00"]);
     assert_eq!(code, 1, "an unknown outcome needs a human: {out}");
@@ -149,6 +155,38 @@ fn mastodon_attempt_older_than_an_hour_is_unknown_not_resent() {
     let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T11:35:00+01:00"]);
     assert_eq!((code, out.as_str()), (0, ""));
     assert_eq!((fake.posts)().len(), 1);
+}
+
+#[test]
+fn mastodon_rerun_while_the_first_request_still_runs_does_not_post_twice() {
+    // The instance is still inside the killed run's request and has not
+    // created the status yet: the key is stored only once it exists
+    // (PLATFORMS.md §1), so a re-send with the key now makes a second status
+    // when the first request finishes.
+    let fake = mastodon::start(Behaviour::Slow(Duration::from_secs(10 * 60)));
+    let ws = setup(&fake, "mastodon");
+    let mut child = command(ws.path(), &fake, &["--now", NOW]).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.create_requests() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the request never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    fake.advance(Duration::from_secs(10));
+    (fake.set_behaviour)(Behaviour::Ok);
+    let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T10:00:10+01:00"]);
+    assert!(code == 0 || code == 1, "{out}");
+    // Ten minutes later, the killed run's request has finished.
+    fake.advance(Duration::from_secs(10 * 60));
+    assert_eq!(
+        fake.created(),
+        1,
+        "re-sent 10 s after an attempt whose request was still running: {out}"
+    );
 }
 
 #[test]

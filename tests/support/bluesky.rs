@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Behaviour, Fake, server};
+use super::{Behaviour, Control, Fake, Refusal, reason, retry_after, server};
 
 pub const HANDLE: &str = "lumen.test";
 pub const DID: &str = "did:plc:lumen7testaccount0000000";
@@ -46,12 +46,11 @@ struct Inner {
     /// (rkey, record as `getRecord` returns it), in creation order.
     records: Vec<(String, Value)>,
     blobs: HashMap<String, (String, usize)>,
-    publish_calls: u32,
 }
 
 #[derive(Clone)]
 struct St {
-    behaviour: Arc<Mutex<Behaviour>>,
+    control: Control,
     inner: Arc<Mutex<Inner>>,
 }
 
@@ -184,7 +183,7 @@ async fn create_session(State(st): State<St>, headers: HeaderMap, body: Bytes) -
     };
     let identifier = input["identifier"].as_str().unwrap_or("");
     let password = input["password"].as_str().unwrap_or("");
-    if *st.behaviour.lock().unwrap() == Behaviour::Unauthorized
+    if st.control.behaviour() == Behaviour::Unauthorized
         || !(identifier.eq_ignore_ascii_case(HANDLE) || identifier == DID)
         || password != APP_PASSWORD
     {
@@ -220,16 +219,10 @@ async fn get_session(State(st): State<St>, headers: HeaderMap) -> Response {
     axum::Json(json!({"did": DID, "handle": HANDLE, "active": true})).into_response()
 }
 
-/// The test's behaviour for the publishing call; `None` means answer normally.
-async fn misbehave(st: &St, headers: &HeaderMap) -> Option<Response> {
-    let calls = {
-        let mut inner = st.inner.lock().unwrap();
-        inner.publish_calls += 1;
-        inner.publish_calls
-    };
-    let behaviour = *st.behaviour.lock().unwrap();
+/// The test's behaviour for the publishing call, before any work; `None`
+/// means go on.
+fn misbehave(st: &St, behaviour: Behaviour, headers: &HeaderMap) -> Option<Response> {
     match behaviour {
-        Behaviour::Ok | Behaviour::Unauthorized | Behaviour::CommitThenHang(_) => None,
         // A server that echoes what it was sent: nothing secret may get through.
         Behaviour::Invalid => Some(bad_request(
             "InvalidRequest",
@@ -241,49 +234,56 @@ async fn misbehave(st: &St, headers: &HeaderMap) -> Option<Response> {
                     .unwrap_or("")
             ),
         )),
-        Behaviour::RateLimited { retry_after_secs } => {
-            let now = chrono::Utc::now();
-            let reset = now.timestamp() + retry_after_secs as i64;
-            let mut h = HeaderMap::new();
+        other => other.refusal(|r| refuse_with(st, r)),
+    }
+}
+
+/// A refusal before any work, as the PDS (or its proxy) gives it.
+fn refuse_with(st: &St, refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::RateLimited(secs) => {
+            let now = st.control.now();
+            let reset = now.timestamp() + secs as i64;
+            let mut h = retry_after(secs);
             let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
             h.insert("date", date.parse().unwrap());
             h.insert("ratelimit-limit", "5000".parse().unwrap());
             h.insert("ratelimit-remaining", "0".parse().unwrap());
             h.insert("ratelimit-reset", reset.to_string().parse().unwrap());
             h.insert("ratelimit-policy", "5000;w=3600".parse().unwrap());
-            h.insert("retry-after", retry_after_secs.to_string().parse().unwrap());
-            Some(
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    h,
-                    axum::Json(
-                        json!({"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}),
-                    ),
-                )
-                    .into_response(),
-            )
-        }
-        Behaviour::FailOnceThenOk if calls == 1 => Some(xrpc_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalServerError",
-            "Internal Server Error",
-        )),
-        Behaviour::FailOnceThenOk => None,
-        Behaviour::ServerError => Some(
             (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "<html><body>503 Service Unavailable</body></html>",
+                StatusCode::TOO_MANY_REQUESTS,
+                h,
+                axum::Json(json!({"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"})),
             )
-                .into_response(),
-        ),
-        Behaviour::Garbage => {
-            Some((StatusCode::OK, "<html>definitely not JSON</html>").into_response())
+                .into_response()
         }
-        Behaviour::Slow(d) => {
-            tokio::time::sleep(d).await;
-            None
-        }
+        Refusal::Unavailable(None) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "<html><body>503 Service Unavailable</body></html>",
+        )
+            .into_response(),
+        Refusal::Unavailable(Some(secs)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry_after(secs),
+            axum::Json(json!({"error": "NotEnoughResources", "message": "Service Unavailable"})),
+        )
+            .into_response(),
+        Refusal::Failed(status) => server_error(status),
     }
+}
+
+/// A server error in XRPC's shape, named as `@atproto/xrpc` names the status.
+fn server_error(status: StatusCode) -> Response {
+    let name = match status.as_u16() {
+        500 => "InternalServerError",
+        501 => "MethodNotImplemented",
+        502 => "UpstreamFailure",
+        503 => "NotEnoughResources",
+        504 => "UpstreamTimeout",
+        _ => "Unknown",
+    };
+    xrpc_error(status, name, reason(status))
 }
 
 fn is_tid(s: &str) -> bool {
@@ -356,18 +356,29 @@ async fn create_record(State(st): State<St>, headers: HeaderMap, body: Bytes) ->
     if let Err(r) = authenticate(&st, &headers) {
         return *r;
     }
-    if let Some(r) = misbehave(&st, &headers).await {
-        return r;
-    }
-    let answer = match json_input(&headers, &body).and_then(|input| store(&st, &input)) {
-        Ok(answer) => answer,
+    let input = match json_input(&headers, &body) {
+        Ok(input) => input,
         Err(r) => return *r,
     };
-    let behaviour = *st.behaviour.lock().unwrap();
-    if let Behaviour::CommitThenHang(d) = behaviour {
-        tokio::time::sleep(d).await;
+    let behaviour = st
+        .control
+        .create_request(input["record"]["text"].as_str().unwrap_or(""));
+    if let Some(r) = misbehave(&st, behaviour, &headers) {
+        return r;
     }
-    axum::Json(answer).into_response()
+    let _awake = behaviour.before_work(&st.control).await;
+    match store(&st, &input) {
+        Ok(answer) => {
+            behaviour
+                .after_work(
+                    &st.control,
+                    axum::Json(answer).into_response(),
+                    server_error,
+                )
+                .await
+        }
+        Err(r) => *r,
+    }
 }
 
 /// createRecord's work: validate, store, and the answer to give.
@@ -412,6 +423,8 @@ fn store(st: &St, input: &Value) -> Result<Value, Box<Response>> {
     }
     let uri = format!("at://{DID}/{POST}/{rkey}");
     let cid = cid_of(&record);
+    st.control
+        .created(record["text"].as_str().unwrap_or_default());
     inner
         .records
         .push((rkey, json!({"uri": uri, "cid": cid, "value": record})));
@@ -530,9 +543,9 @@ pub fn start(behaviour: Behaviour) -> Fake {
 /// Start a fake PDS, with a handle on its sessions.
 pub fn start_with(behaviour: Behaviour) -> (Fake, Pds) {
     let inner: Arc<Mutex<Inner>> = Arc::default();
-    let behaviour = Arc::new(Mutex::new(behaviour));
+    let control = Control::new(behaviour);
     let st = St {
-        behaviour: behaviour.clone(),
+        control: control.clone(),
         inner: inner.clone(),
     };
     let x = |nsid: &str| format!("/xrpc/{nsid}");
@@ -567,64 +580,17 @@ pub fn start_with(behaviour: Behaviour) -> (Fake, Pds) {
             let inner = records.lock().unwrap();
             inner.records.iter().map(|(_, r)| r.clone()).collect()
         }),
-        set_behaviour: Arc::new(move |b| *behaviour.lock().unwrap() = b),
+        set_behaviour: {
+            let control = control.clone();
+            Arc::new(move |b| control.set_behaviour(b))
+        },
+        control,
         server,
     };
     (fake, Pds { inner })
 }
 
-/// A valid `width`×`height` PNG (grey, uncompressed), small enough for a blob.
+/// A valid `width`×`height` PNG, small enough for a blob.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend(data);
-        out.extend(&body);
-        out.extend(crc32(&body).to_be_bytes());
-    }
-    // Scanlines: a filter byte, then one grey byte per pixel.
-    let mut raw = Vec::new();
-    for y in 0..height {
-        raw.push(0);
-        raw.extend((0..width).map(|x| ((x + y) % 256) as u8));
-    }
-    // zlib with stored (uncompressed) deflate blocks.
-    let mut z = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        z.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        z.extend(len.to_le_bytes());
-        z.extend((!len).to_le_bytes());
-        z.extend(*block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    z.extend(((b << 16) | a).to_be_bytes());
-    let mut ihdr = Vec::new();
-    ihdr.extend(width.to_be_bytes());
-    ihdr.extend(height.to_be_bytes());
-    ihdr.extend([8, 0, 0, 0, 0]);
-    let mut out = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &z);
-    chunk(&mut out, b"IEND", &[]);
-    out
+    super::png::png(width, height)
 }

@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use serde_json::{Value, json};
 
-use super::{Behaviour, Fake, server};
+use super::{Behaviour, Control, Fake, Refusal, reason, retry_after, server};
 
 pub const WEBHOOK_ID: &str = "123";
 pub const TOKEN: &str = "dZ3q-webhook-token_8XkPq0aL";
@@ -29,26 +29,12 @@ struct Inner {
     next_id: u64,
     /// Live messages by id (snowflakes of equal length sort by time).
     messages: BTreeMap<String, Value>,
-    calls: u32,
 }
 
 #[derive(Clone)]
 struct St {
-    behaviour: Arc<Mutex<Behaviour>>,
+    control: Control,
     inner: Arc<Mutex<Inner>>,
-}
-
-impl St {
-    fn behaviour(&self) -> Behaviour {
-        *self.behaviour.lock().unwrap()
-    }
-
-    /// `CommitThenHang`: the message exists; answer only after the wait.
-    async fn hang_after_commit(&self) {
-        if let Behaviour::CommitThenHang(d) = self.behaviour() {
-            tokio::time::sleep(d).await;
-        }
-    }
 }
 
 fn error(status: StatusCode, body: Value) -> Response {
@@ -82,11 +68,10 @@ fn invalid_form_body(field: &str, code: &str, message: &str) -> Response {
     )
 }
 
-fn rate_limited(secs: u64) -> Response {
-    let reset = chrono::Utc::now().timestamp_millis() as f64 / 1000.0 + secs as f64;
-    let mut headers = HeaderMap::new();
+fn rate_limited(st: &St, secs: u64) -> Response {
+    let reset = st.control.now().timestamp_millis() as f64 / 1000.0 + secs as f64;
+    let mut headers = retry_after(secs);
     for (name, value) in [
-        ("retry-after", secs.to_string()),
         ("x-ratelimit-limit", "5".to_owned()),
         ("x-ratelimit-remaining", "0".to_owned()),
         ("x-ratelimit-reset", format!("{reset:.3}")),
@@ -104,16 +89,16 @@ fn rate_limited(secs: u64) -> Response {
     (StatusCode::TOO_MANY_REQUESTS, headers, axum::Json(body)).into_response()
 }
 
-/// Apply the test's behaviour to an execute call; `None` means answer normally.
-async fn misbehave(st: &St) -> Option<Response> {
-    let calls = {
-        let mut inner = st.inner.lock().unwrap();
-        inner.calls += 1;
-        inner.calls
-    };
-    match st.behaviour() {
-        Behaviour::Ok | Behaviour::CommitThenHang(_) => None,
-        Behaviour::FailOnceThenOk if calls > 1 => None,
+/// A server error in Discord's shape: `{"message": "502: Bad Gateway", "code": 0}`.
+fn server_error(status: StatusCode) -> Response {
+    let message = format!("{}: {}", status.as_u16(), reason(status));
+    error(status, json!({"message": message, "code": 0}))
+}
+
+/// The test's behaviour for an execute call, before any work; `None` means
+/// go on.
+fn misbehave(st: &St, behaviour: Behaviour) -> Option<Response> {
+    match behaviour {
         Behaviour::Unauthorized => Some(error(
             StatusCode::UNAUTHORIZED,
             json!({"message": "401: Unauthorized", "code": 0}),
@@ -123,25 +108,20 @@ async fn misbehave(st: &St) -> Option<Response> {
             "BASE_TYPE_MAX_LENGTH",
             "Must be 2000 or fewer in length.",
         )),
-        Behaviour::RateLimited { retry_after_secs } => Some(rate_limited(retry_after_secs)),
-        Behaviour::FailOnceThenOk => Some(error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"message": "500: Internal Server Error", "code": 0}),
-        )),
-        Behaviour::ServerError => Some(
-            (
+        other => other.refusal(|refusal| match refusal {
+            Refusal::RateLimited(secs) => rate_limited(st, secs),
+            Refusal::Unavailable(None) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "upstream connect error or disconnect/reset before headers. reset reason: overflow",
             )
                 .into_response(),
-        ),
-        Behaviour::Garbage => {
-            Some((StatusCode::OK, "<html>definitely not JSON</html>").into_response())
-        }
-        Behaviour::Slow(d) => {
-            tokio::time::sleep(d).await;
-            None
-        }
+            Refusal::Unavailable(Some(secs)) => {
+                let mut r = server_error(StatusCode::SERVICE_UNAVAILABLE);
+                r.headers_mut().extend(retry_after(secs));
+                r
+            }
+            Refusal::Failed(status) => server_error(status),
+        }),
     }
 }
 
@@ -236,6 +216,7 @@ fn attachments(payload: &Value, files: &BTreeMap<u64, File>) -> Option<Vec<Value
 
 /// Store a new message in the channel.
 fn commit(st: &St, content: String, attachments: Vec<Value>) -> Value {
+    st.control.created(&content);
     let mut inner = st.inner.lock().unwrap();
     inner.next_id += 1;
     let message_id = format!("1300000000000{:06}", inner.next_id);
@@ -251,7 +232,7 @@ fn commit(st: &St, content: String, attachments: Vec<Value>) -> Value {
         "pinned": false,
         "tts": false,
         "webhook_id": WEBHOOK_ID,
-        "timestamp": chrono::Utc::now().to_rfc3339(),
+        "timestamp": st.control.now().to_rfc3339(),
         "edited_timestamp": null,
         "flags": 0,
     });
@@ -268,14 +249,16 @@ async fn execute(
     if let Some(r) = authorize(&id, &token) {
         return r;
     }
-    if let Some(r) = misbehave(&st).await {
-        return r;
-    }
     let (payload, files) = match read_body(req).await {
         Ok(body) => body,
         Err(r) => return r,
     };
     let content = payload["content"].as_str().unwrap_or("").to_owned();
+    let behaviour = st.control.create_request(&content);
+    if let Some(r) = misbehave(&st, behaviour) {
+        return r;
+    }
+    let _awake = behaviour.before_work(&st.control).await;
     if content.chars().count() > 2000 {
         return invalid_form_body(
             "content",
@@ -297,14 +280,16 @@ async fn execute(
         );
     };
     let message = commit(&st, content, attachments);
-    st.hang_after_commit().await;
     let wait = query.iter().any(|(k, v)| k == "wait" && v == "true");
-    if wait {
+    let answer = if wait {
         axum::Json(message).into_response()
     } else {
         // Discord's default: 204 without a body, and no error if it is lost.
         StatusCode::NO_CONTENT.into_response()
-    }
+    };
+    behaviour
+        .after_work(&st.control, answer, server_error)
+        .await
 }
 
 async fn delete_message(
@@ -343,9 +328,9 @@ async fn get_webhook(Path((id, token)): Path<(String, String)>) -> Response {
 /// Start a fake Discord whose one webhook is `<base>/api/webhooks/123/<TOKEN>`.
 pub fn start(behaviour: Behaviour) -> Fake {
     let inner: Arc<Mutex<Inner>> = Arc::default();
-    let behaviour = Arc::new(Mutex::new(behaviour));
+    let control = Control::new(behaviour);
     let st = St {
-        behaviour: behaviour.clone(),
+        control: control.clone(),
         inner: inner.clone(),
     };
     let router = Router::new()
@@ -364,7 +349,11 @@ pub fn start(behaviour: Behaviour) -> Fake {
         secrets: vec![webhook, TOKEN.to_owned()],
         log,
         posts: Arc::new(move || inner.lock().unwrap().messages.values().cloned().collect()),
-        set_behaviour: Arc::new(move |b| *behaviour.lock().unwrap() = b),
+        set_behaviour: {
+            let control = control.clone();
+            Arc::new(move |b| control.set_behaviour(b))
+        },
+        control,
         server,
     }
 }

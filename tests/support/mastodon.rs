@@ -1,71 +1,104 @@
-//! A Mastodon server as PLATFORMS.md §1 documents it: statuses with
-//! `Idempotency-Key` (a repeat returns the original status), media uploads
-//! that process asynchronously (202, then 206 until ready), delete,
-//! verify_credentials, the 500-character limit as a 422.
+//! A Mastodon server as PLATFORMS.md §1 documents it and its
+//! `PostStatusService` behaves: statuses with an `Idempotency-Key` that is
+//! looked up when a request starts and stored only once the status exists,
+//! per account, for one hour on the fake's clock (so two overlapping
+//! requests with one key, the first still creating, make two statuses; a
+//! repeat once the status exists returns the original, or 404 if it was
+//! deleted; a repeat after an hour makes a new one); media uploads that process asynchronously (202, then 206 until
+//! ready); delete; verify_credentials; the account's statuses, newest
+//! first; the 500-character limit as a 422.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{Behaviour, Fake, server};
+use super::{Behaviour, Control, Fake, Refusal, reason, retry_after, server};
 
 pub const TOKEN: &str = "mastodon-test-token-9f8e7d";
+/// Another account's token on the same instance (keys are per account).
+pub const OTHER_TOKEN: &str = "mastodon-other-token-3c2b1a";
+
+/// How long the server keeps an idempotency key (`setex … 3_600`).
+pub const KEY_LIFETIME: chrono::Duration = chrono::Duration::hours(1);
+
+/// A stored idempotency key: the status it names, from when.
+struct Key {
+    status: String,
+    stored_at: DateTime<Utc>,
+}
 
 #[derive(Default)]
 struct Inner {
     next_id: u64,
     statuses: HashMap<String, serde_json::Value>,
-    by_key: HashMap<String, String>,
+    /// (account id, Idempotency-Key) → the status, stored once it exists.
+    keys: HashMap<(String, String), Key>,
+    /// (account id, key) of requests still running, for `lock_keys`.
+    running: HashSet<(String, String)>,
+    /// Newer servers hold a lock while a key's request runs: a second
+    /// request with the same key then fails with 503.
+    lock_keys: bool,
     media_polls: HashMap<String, u32>,
-    calls: u32,
 }
 
 #[derive(Clone)]
 struct St {
-    behaviour: Arc<Mutex<Behaviour>>,
+    control: Control,
     base: Arc<Mutex<String>>,
     inner: Arc<Mutex<Inner>>,
 }
 
-fn authorized(headers: &HeaderMap) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TOKEN}"))
+/// A handle on the instance's state, for what the shared `Fake` cannot say.
+#[derive(Clone)]
+pub struct Instance {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Instance {
+    /// Behave as newer servers do (`with_idempotency` holds a redis lock
+    /// while creating): a request whose key is in use by a running request
+    /// answers 503 "There was a temporary problem…" (no `Retry-After`), and
+    /// creates nothing. Off by default: older servers have no lock, and two
+    /// overlapping requests make two statuses.
+    pub fn lock_keys(&self, on: bool) {
+        self.inner.lock().unwrap().lock_keys = on;
+    }
+}
+
+/// The account a bearer token belongs to.
+fn account(headers: &HeaderMap) -> Option<&'static str> {
+    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        Some(v) if v == format!("Bearer {TOKEN}") => Some("1"),
+        Some(v) if v == format!("Bearer {OTHER_TOKEN}") => Some("2"),
+        _ => None,
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
 fn unauthorized() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(json!({"error": "The access token is invalid"})),
-    )
-        .into_response()
+    error(StatusCode::UNAUTHORIZED, "The access token is invalid")
 }
 
-/// Apply the test's behaviour to a publishing call; `None` means answer normally.
-async fn misbehave(st: &St) -> Option<Response> {
-    let calls = {
-        let mut inner = st.inner.lock().unwrap();
-        inner.calls += 1;
-        inner.calls
-    };
-    let behaviour = *st.behaviour.lock().unwrap();
-    match behaviour {
-        Behaviour::Ok => None,
-        Behaviour::Unauthorized => Some(unauthorized()),
-        Behaviour::Invalid => Some(
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                axum::Json(json!({"error": "Validation failed: Text can't be blank"})),
-            )
-                .into_response(),
-        ),
-        Behaviour::RateLimited { retry_after_secs } => {
-            let now = chrono::Utc::now();
-            let reset = now + chrono::Duration::seconds(retry_after_secs as i64);
+fn unprocessable(message: &str) -> Response {
+    error(StatusCode::UNPROCESSABLE_ENTITY, message)
+}
+
+/// A refusal before any work, as Mastodon (or its proxy) gives it.
+fn refuse(st: &St, refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::RateLimited(secs) => {
+            let now = st.control.now();
+            let reset = now + chrono::Duration::seconds(secs as i64);
             let mut headers = HeaderMap::new();
             headers.insert(
                 "date",
@@ -84,128 +117,184 @@ async fn misbehave(st: &St) -> Option<Response> {
                     .parse()
                     .unwrap(),
             );
-            Some(
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    headers,
-                    axum::Json(json!({"error": "Too many requests"})),
-                )
-                    .into_response(),
-            )
-        }
-        Behaviour::FailOnceThenOk if calls == 1 => Some(
             (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "<html>500 Internal Server Error</html>",
+                StatusCode::TOO_MANY_REQUESTS,
+                headers,
+                axum::Json(json!({"error": "Too many requests"})),
             )
-                .into_response(),
-        ),
-        Behaviour::FailOnceThenOk => None,
-        Behaviour::ServerError => Some(
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "<html><body>503 Service Unavailable</body></html>",
-            )
-                .into_response(),
-        ),
-        Behaviour::Garbage => {
-            Some((StatusCode::OK, "<html>definitely not JSON</html>").into_response())
+                .into_response()
         }
-        Behaviour::Slow(d) => {
-            tokio::time::sleep(d).await;
-            None
-        }
-        Behaviour::CommitThenHang(_) => None,
+        Refusal::Unavailable(None) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "<html><body>503 Service Unavailable</body></html>",
+        )
+            .into_response(),
+        Refusal::Unavailable(Some(secs)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry_after(secs),
+            axum::Json(json!({"error": "There was a temporary problem serving your request, please try again"})),
+        )
+            .into_response(),
+        Refusal::Failed(status) => fail(status),
     }
+}
+
+/// A server error after the work, in Mastodon's `{"error"}` shape.
+fn fail(status: StatusCode) -> Response {
+    error(status, reason(status))
+}
+
+/// The form fields of a create request.
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn field(&self, k: &str) -> Option<String> {
+        self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// What `PostStatusService` checks that a client can get wrong.
+fn validate(inner: &Inner, text: &str, media: &[String]) -> Result<(), Box<Response>> {
+    if text.trim().is_empty() && media.is_empty() {
+        return Err(Box::new(unprocessable(
+            "Validation failed: Text can't be blank",
+        )));
+    }
+    let count = unicode_segmentation::UnicodeSegmentation::graphemes(text, true).count();
+    if count > 500 {
+        return Err(Box::new(unprocessable(
+            "Validation failed: Text character limit of 500 exceeded",
+        )));
+    }
+    if media
+        .iter()
+        .any(|id| inner.media_polls.get(id).is_some_and(|polls| *polls < 2))
+    {
+        return Err(Box::new(unprocessable(
+            "Validation failed: media_attachments.validations.not_ready",
+        )));
+    }
+    Ok(())
+}
+
+/// The answer a stored key gives, if the key is still held at `now`: the
+/// original status, or 404 when it was deleted (`@account.statuses.find`
+/// raises).
+fn remembered(inner: &Inner, key: &(String, String), now: DateTime<Utc>) -> Option<Response> {
+    let stored = inner.keys.get(key)?;
+    if now >= stored.stored_at + KEY_LIFETIME {
+        return None;
+    }
+    Some(match inner.statuses.get(&stored.status) {
+        Some(status) => axum::Json(status.clone()).into_response(),
+        None => error(StatusCode::NOT_FOUND, "Record not found"),
+    })
 }
 
 async fn create_status(State(st): State<St>, headers: HeaderMap, body: String) -> Response {
-    if !authorized(&headers) {
+    let Some(account) = account(&headers) else {
         return unauthorized();
+    };
+    let form = Form(
+        url::form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect(),
+    );
+    let text = form.field("status").unwrap_or_default();
+    let behaviour = st.control.create_request(&text);
+    match behaviour {
+        Behaviour::Unauthorized => return unauthorized(),
+        Behaviour::Invalid => return unprocessable("Validation failed: Text can't be blank"),
+        _ => {}
     }
-    if let Some(r) = misbehave(&st).await {
+    if let Some(r) = behaviour.refusal(|r| refuse(&st, r)) {
         return r;
     }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect();
-    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let text = field("status").unwrap_or_default();
-    let media: Vec<String> = form
-        .iter()
-        .filter(|(k, _)| k == "media_ids[]")
-        .map(|(_, v)| v.clone())
-        .collect();
-    if text.trim().is_empty() && media.is_empty() {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            axum::Json(json!({"error": "Validation failed: Text can't be blank"})),
-        )
-            .into_response();
-    }
-    let count = unicode_segmentation::UnicodeSegmentation::graphemes(text.as_str(), true).count();
-    if count > 500 {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            axum::Json(json!({"error": "Validation failed: Text character limit of 500 exceeded"})),
-        )
-            .into_response();
-    }
-    let created: Result<serde_json::Value, Box<Response>> = (|| {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty())
+        .map(|k| (account.to_owned(), k.to_owned()));
+    // The key is looked up when the request starts.
+    if let Some(key) = &key {
         let mut inner = st.inner.lock().unwrap();
-        for id in &media {
-            if inner.media_polls.get(id).is_some_and(|polls| *polls < 2) {
-                return Err(Box::new((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    axum::Json(
-                        json!({"error": "Validation failed: media_attachments.validations.not_ready"}),
-                    ),
-                )
-                    .into_response()));
-            }
+        if let Some(original) = remembered(&inner, key, st.control.now()) {
+            return original;
         }
-        let key = headers
-            .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        if let Some(existing) = key
-            .as_ref()
-            .and_then(|k| inner.by_key.get(k))
-            .and_then(|id| inner.statuses.get(id))
-        {
-            return Ok(existing.clone());
+        if inner.lock_keys && inner.running.contains(key) {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "There was a temporary problem serving your request, please try again",
+            );
         }
-        inner.next_id += 1;
-        let id = format!("1{:05}", inner.next_id);
-        let status = json!({
-            "id": id,
-            "url": format!("{}/@lumen/{id}", st.base.lock().unwrap()),
-            "content": text,
-            "in_reply_to_id": field("in_reply_to_id"),
-            "spoiler_text": field("spoiler_text").unwrap_or_default(),
-            "language": field("language"),
-            "visibility": field("visibility").unwrap_or_else(|| "public".into()),
-            "media_attachments": media.iter().map(|m| json!({"id": m})).collect::<Vec<_>>(),
-        });
-        inner.statuses.insert(id.clone(), status.clone());
-        if let Some(k) = key {
-            inner.by_key.insert(k, id);
-        }
-        Ok(status)
-    })();
-    let status = match created {
-        Ok(status) => status,
-        Err(response) => return *response,
-    };
-    let behaviour = *st.behaviour.lock().unwrap();
-    if let Behaviour::CommitThenHang(d) = behaviour {
-        tokio::time::sleep(d).await;
+        inner.running.insert(key.clone());
     }
-    axum::Json(status).into_response()
+    let _awake = behaviour.before_work(&st.control).await;
+    let created = create(&st, &form, &text, account, key.as_ref());
+    if let Some(key) = &key {
+        st.inner.lock().unwrap().running.remove(key);
+    }
+    match created {
+        Ok(status) => {
+            behaviour
+                .after_work(&st.control, axum::Json(status).into_response(), fail)
+                .await
+        }
+        Err(response) => *response,
+    }
+}
+
+/// Validate and create the status, then store its key (as the server's
+/// `setex` follows the status's save).
+fn create(
+    st: &St,
+    form: &Form,
+    text: &str,
+    account: &str,
+    key: Option<&(String, String)>,
+) -> Result<serde_json::Value, Box<Response>> {
+    let media = form.all("media_ids[]");
+    let mut inner = st.inner.lock().unwrap();
+    validate(&inner, text, &media)?;
+    let now = st.control.now();
+    inner.next_id += 1;
+    let id = format!("1{:05}", inner.next_id);
+    let status = json!({
+        "id": id,
+        "created_at": now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "url": format!("{}/@lumen/{id}", st.base.lock().unwrap()),
+        "account": {"id": account},
+        "content": text,
+        "in_reply_to_id": form.field("in_reply_to_id"),
+        "spoiler_text": form.field("spoiler_text").unwrap_or_default(),
+        "language": form.field("language"),
+        "visibility": form.field("visibility").unwrap_or_else(|| "public".into()),
+        "media_attachments": media.iter().map(|m| json!({"id": m})).collect::<Vec<_>>(),
+    });
+    inner.statuses.insert(id.clone(), status.clone());
+    st.control.created(text);
+    if let Some(key) = key {
+        inner.keys.insert(
+            key.clone(),
+            Key {
+                status: id,
+                stored_at: now,
+            },
+        );
+    }
+    Ok(status)
 }
 
 async fn upload_media(State(st): State<St>, headers: HeaderMap) -> Response {
-    if !authorized(&headers) {
+    if account(&headers).is_none() {
         return unauthorized();
     }
     let mut inner = st.inner.lock().unwrap();
@@ -221,7 +310,7 @@ async fn upload_media(State(st): State<St>, headers: HeaderMap) -> Response {
 }
 
 async fn get_media(State(st): State<St>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if !authorized(&headers) {
+    if account(&headers).is_none() {
         return unauthorized();
     }
     let mut inner = st.inner.lock().unwrap();
@@ -246,33 +335,75 @@ async fn delete_status(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if !authorized(&headers) {
+    let Some(account) = account(&headers) else {
         return unauthorized();
-    }
-    match st.inner.lock().unwrap().statuses.remove(&id) {
+    };
+    let mut inner = st.inner.lock().unwrap();
+    let owned = inner
+        .statuses
+        .get(&id)
+        .is_some_and(|s| s["account"]["id"] == account);
+    match owned.then(|| inner.statuses.remove(&id)).flatten() {
         Some(status) => axum::Json(status).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            axum::Json(json!({"error": "Record not found"})),
-        )
-            .into_response(),
+        None => error(StatusCode::NOT_FOUND, "Record not found"),
     }
 }
 
 async fn verify(headers: HeaderMap) -> Response {
-    if !authorized(&headers) {
+    match account(&headers) {
+        Some("1") => axum::Json(json!({"id": "1", "username": "lumen", "acct": "lumen"})),
+        Some(_) => axum::Json(json!({"id": "2", "username": "other", "acct": "other"})),
+        None => return unauthorized(),
+    }
+    .into_response()
+}
+
+/// `GET /api/v1/accounts/:id/statuses`: newest first, `limit` (default 20,
+/// at most 40), `max_id` / `since_id` exclusive bounds.
+async fn account_statuses(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if account(&headers).is_none() {
         return unauthorized();
     }
-    axum::Json(json!({"id": "1", "username": "lumen", "acct": "lumen"})).into_response()
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(20)
+        .clamp(1, 40);
+    // Ids here are of equal length, so they sort as numbers do.
+    let inside = |s: &str| {
+        q.get("max_id").is_none_or(|m| s < m.as_str())
+            && q.get("since_id").is_none_or(|m| s > m.as_str())
+    };
+    let inner = st.inner.lock().unwrap();
+    let mut statuses: Vec<serde_json::Value> = inner
+        .statuses
+        .values()
+        .filter(|s| s["account"]["id"] == id.as_str())
+        .filter(|s| inside(s["id"].as_str().unwrap_or("")))
+        .cloned()
+        .collect();
+    statuses.sort_by_key(|s| std::cmp::Reverse(s["id"].as_str().unwrap_or("").to_owned()));
+    statuses.truncate(limit);
+    axum::Json(statuses).into_response()
 }
 
 /// Start a fake Mastodon instance.
 pub fn start(behaviour: Behaviour) -> Fake {
+    start_with(behaviour).0
+}
+
+/// Start a fake Mastodon instance, with a handle on its state.
+pub fn start_with(behaviour: Behaviour) -> (Fake, Instance) {
     let base = Arc::new(Mutex::new(String::new()));
     let inner: Arc<Mutex<Inner>> = Arc::default();
-    let behaviour = Arc::new(Mutex::new(behaviour));
+    let control = Control::new(behaviour);
     let st = St {
-        behaviour: behaviour.clone(),
+        control: control.clone(),
         base: base.clone(),
         inner: inner.clone(),
     };
@@ -282,10 +413,14 @@ pub fn start(behaviour: Behaviour) -> Fake {
         .route("/api/v2/media", post(upload_media))
         .route("/api/v1/media/{id}", get(get_media))
         .route("/api/v1/accounts/verify_credentials", get(verify))
+        .route("/api/v1/accounts/{id}/statuses", get(account_statuses))
         .with_state(st);
     let (server, log) = server::start(router);
     *base.lock().unwrap() = server.base.clone();
-    Fake {
+    let handle = Instance {
+        inner: inner.clone(),
+    };
+    let fake = Fake {
         base: server.base.clone(),
         channel_yaml: format!(
             "instance: {}\n    token: env:FAKE_MASTODON_TOKEN",
@@ -300,7 +435,12 @@ pub fn start(behaviour: Behaviour) -> Fake {
             posts.sort_by_key(|s| s["id"].as_str().unwrap_or("").to_owned());
             posts
         }),
-        set_behaviour: Arc::new(move |b| *behaviour.lock().unwrap() = b),
+        set_behaviour: {
+            let control = control.clone();
+            Arc::new(move |b| control.set_behaviour(b))
+        },
+        control,
         server,
-    }
+    };
+    (fake, handle)
 }

@@ -1,22 +1,43 @@
 //! An axum server on 127.0.0.1 in its own runtime thread, recording every
-//! request it receives.
+//! request it receives. Like a real server, it finishes handling a request
+//! even when the client has given up on it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::{Log, Recorded};
 
 /// Stops the server when dropped.
 pub struct Server {
     pub base: String,
+    in_flight: Arc<AtomicUsize>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Requests being handled right now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+}
+
+/// The panic payload that makes [`drop_connection`] close the connection.
+struct ConnectionDropped;
+
+/// Close the client's connection without answering. (An unwind the
+/// connection's task absorbs; `resume_unwind` calls no panic hook, so
+/// nothing is printed.)
+pub fn drop_connection() -> ! {
+    std::panic::resume_unwind(Box::new(ConnectionDropped))
 }
 
 impl Drop for Server {
@@ -34,10 +55,13 @@ impl Drop for Server {
 /// returned log.
 pub fn start(router: Router) -> (Server, Log) {
     let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let in_flight = Arc::new(AtomicUsize::new(0));
     let recorder = log.clone();
+    let counter = in_flight.clone();
     let router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
         let log = recorder.clone();
-        async move { record(log, req, next).await }
+        let counter = counter.clone();
+        async move { record(log, counter, req, next).await }
     }));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -63,6 +87,7 @@ pub fn start(router: Router) -> (Server, Log) {
     (
         Server {
             base,
+            in_flight,
             shutdown: Some(tx),
             thread: Some(thread),
         },
@@ -70,7 +95,16 @@ pub fn start(router: Router) -> (Server, Log) {
     )
 }
 
-async fn record(log: Log, req: Request, next: Next) -> Response {
+/// Decrements the in-flight count when the handler ends, however it ends.
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+async fn record(log: Log, in_flight: Arc<AtomicUsize>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
     let headers: HashMap<String, String> = parts
@@ -85,6 +119,20 @@ async fn record(log: Log, req: Request, next: Next) -> Response {
         headers,
         body: bytes.to_vec(),
     });
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    in_flight.fetch_add(1, Ordering::SeqCst);
+    let guard = InFlight(in_flight);
+    // The handler runs on its own task: if the client hangs up, this future
+    // is dropped but the work goes on, as on a real server.
+    let handler = tokio::spawn(async move {
+        let _guard = guard;
+        next.run(Request::from_parts(parts, Body::from(bytes)))
+            .await
+    });
+    match handler.await {
+        Ok(response) => response,
+        // `drop_connection` (or a failed assertion in a handler): unwind
+        // this connection's task too, so the client gets no answer.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }

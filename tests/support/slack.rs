@@ -1,72 +1,90 @@
 //! A Slack incoming webhook as PLATFORMS.md §10 documents it: `200 ok` in
-//! plain text, errors as plain-text bodies (`invalid_payload`, …), 429 with
-//! Retry-After; no message ids.
+//! plain text, errors as plain-text bodies (`invalid_payload`,
+//! `rollup_error`, …), 429 with Retry-After; no message ids.
 
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
-use super::{Behaviour, Fake, server};
+use super::{Behaviour, Control, Fake, Refusal, reason, retry_after, server};
 
 pub const SECRET_PATH: &str = "/services/T0001/B0002/slacksecret123";
 
 #[derive(Clone)]
 struct St {
-    behaviour: Arc<Mutex<Behaviour>>,
+    control: Control,
     messages: Arc<Mutex<Vec<serde_json::Value>>>,
-    calls: Arc<Mutex<u32>>,
+}
+
+/// A server error as a plain-text body: Slack's `rollup_error` for a 500,
+/// the status's name (`bad_gateway`) otherwise.
+fn server_error(status: StatusCode) -> Response {
+    let body = match status {
+        StatusCode::INTERNAL_SERVER_ERROR => "rollup_error".to_owned(),
+        _ => reason(status).to_lowercase().replace(' ', "_"),
+    };
+    (status, body).into_response()
+}
+
+fn refuse(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::RateLimited(secs) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            retry_after(secs),
+            "rate_limited",
+        )
+            .into_response(),
+        Refusal::Unavailable(None) => server_error(StatusCode::SERVICE_UNAVAILABLE),
+        Refusal::Unavailable(Some(secs)) => {
+            let mut r = server_error(StatusCode::SERVICE_UNAVAILABLE);
+            r.headers_mut().extend(retry_after(secs));
+            r
+        }
+        Refusal::Failed(status) => server_error(status),
+    }
 }
 
 async fn hook(State(st): State<St>, body: String) -> Response {
-    let calls = {
-        let mut c = st.calls.lock().unwrap();
-        *c += 1;
-        *c
-    };
-    let behaviour = *st.behaviour.lock().unwrap();
-    match behaviour {
-        Behaviour::Ok | Behaviour::CommitThenHang(_) => {}
-        Behaviour::Unauthorized => return (StatusCode::FORBIDDEN, "invalid_token").into_response(),
-        Behaviour::Invalid => return (StatusCode::BAD_REQUEST, "invalid_payload").into_response(),
-        Behaviour::RateLimited { retry_after_secs } => {
-            let mut h = HeaderMap::new();
-            h.insert("retry-after", retry_after_secs.to_string().parse().unwrap());
-            return (StatusCode::TOO_MANY_REQUESTS, h, "rate_limited").into_response();
-        }
-        Behaviour::FailOnceThenOk if calls == 1 => {
-            return (StatusCode::INTERNAL_SERVER_ERROR, "rollup_error").into_response();
-        }
-        Behaviour::FailOnceThenOk => {}
-        Behaviour::ServerError => {
-            return (StatusCode::INTERNAL_SERVER_ERROR, "rollup_error").into_response();
-        }
-        Behaviour::Garbage => return (StatusCode::OK, "<html>not slack</html>").into_response(),
-        Behaviour::Slow(d) => tokio::time::sleep(d).await,
-    }
     let Ok(json) = serde_json::from_str::<serde_json::Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "invalid_payload").into_response();
     };
-    if json["text"].as_str().is_none_or(str::is_empty) {
+    let text = json["text"].as_str().unwrap_or_default().to_owned();
+    let behaviour = st.control.create_request(&text);
+    match behaviour {
+        Behaviour::Unauthorized => {
+            return (StatusCode::FORBIDDEN, "invalid_token").into_response();
+        }
+        Behaviour::Invalid => return (StatusCode::BAD_REQUEST, "invalid_payload").into_response(),
+        _ => {}
+    }
+    if let Some(r) = behaviour.refusal(refuse) {
+        return r;
+    }
+    let _awake = behaviour.before_work(&st.control).await;
+    if text.is_empty() {
         return (StatusCode::BAD_REQUEST, "no_text").into_response();
     }
     st.messages.lock().unwrap().push(json);
-    if let Behaviour::CommitThenHang(d) = behaviour {
-        tokio::time::sleep(d).await;
-    }
-    (StatusCode::OK, "ok").into_response()
+    st.control.created(&text);
+    behaviour
+        .after_work(
+            &st.control,
+            (StatusCode::OK, "ok").into_response(),
+            server_error,
+        )
+        .await
 }
 
 pub fn start(behaviour: Behaviour) -> Fake {
-    let behaviour = Arc::new(Mutex::new(behaviour));
+    let control = Control::new(behaviour);
     let messages: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
     let st = St {
-        behaviour: behaviour.clone(),
+        control: control.clone(),
         messages: messages.clone(),
-        calls: Arc::default(),
     };
     let router = Router::new().route(SECRET_PATH, post(hook)).with_state(st);
     let (server, log) = server::start(router);
@@ -78,7 +96,11 @@ pub fn start(behaviour: Behaviour) -> Fake {
         secrets: vec![url, "slacksecret123".to_owned()],
         log,
         posts: Arc::new(move || messages.lock().unwrap().clone()),
-        set_behaviour: Arc::new(move |b| *behaviour.lock().unwrap() = b),
+        set_behaviour: {
+            let control = control.clone();
+            Arc::new(move |b| control.set_behaviour(b))
+        },
+        control,
         server,
     }
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Value, json};
 
-use super::{Behaviour, Fake, server};
+use super::{Behaviour, Control, Fake, Refusal, reason, retry_after, server};
 
 pub const TOKEN: &str = "7012345678:AAHfake-telegram_TOKEN9zq";
 pub const CHAT_ID: i64 = -1001234567890;
@@ -26,26 +26,12 @@ struct Inner {
     next_id: i64,
     /// Live messages by message_id, with the unix time they were sent.
     messages: BTreeMap<i64, Value>,
-    calls: u32,
 }
 
 #[derive(Clone)]
 struct St {
-    behaviour: Arc<Mutex<Behaviour>>,
+    control: Control,
     inner: Arc<Mutex<Inner>>,
-}
-
-impl St {
-    fn behaviour(&self) -> Behaviour {
-        *self.behaviour.lock().unwrap()
-    }
-
-    /// `CommitThenHang`: the message exists; answer only after the wait.
-    async fn hang_after_commit(&self) {
-        if let Behaviour::CommitThenHang(d) = self.behaviour() {
-            tokio::time::sleep(d).await;
-        }
-    }
 }
 
 fn ok(result: Value) -> Response {
@@ -64,33 +50,28 @@ fn bad_request(description: &str) -> Response {
     )
 }
 
-/// Apply the test's behaviour to a sending call; `None` means answer normally.
-async fn misbehave(st: &St) -> Option<Response> {
-    let calls = {
-        let mut inner = st.inner.lock().unwrap();
-        inner.calls += 1;
-        inner.calls
-    };
-    match st.behaviour() {
-        Behaviour::Ok | Behaviour::CommitThenHang(_) => None,
-        Behaviour::FailOnceThenOk if calls > 1 => None,
+/// A server error in the Bot API's envelope.
+fn server_error(status: StatusCode) -> Response {
+    fail(status, reason(status))
+}
+
+/// The test's behaviour for a sending call, before any work; `None` means
+/// go on.
+fn misbehave(behaviour: Behaviour) -> Option<Response> {
+    match behaviour {
         Behaviour::Unauthorized => Some(fail(StatusCode::UNAUTHORIZED, "Unauthorized")),
         Behaviour::Invalid => Some(bad_request("message is too long")),
-        Behaviour::RateLimited { retry_after_secs } => {
-            let body = json!({
-                "ok": false,
-                "error_code": 429,
-                "description": format!("Too Many Requests: retry after {retry_after_secs}"),
-                "parameters": {"retry_after": retry_after_secs},
-            });
-            Some((StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response())
-        }
-        Behaviour::FailOnceThenOk => Some(fail(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Server Error",
-        )),
-        Behaviour::ServerError => Some(
-            (
+        other => other.refusal(|refusal| match refusal {
+            Refusal::RateLimited(secs) => {
+                let body = json!({
+                    "ok": false,
+                    "error_code": 429,
+                    "description": format!("Too Many Requests: retry after {secs}"),
+                    "parameters": {"retry_after": secs},
+                });
+                (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Refusal::Unavailable(None) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::CONTENT_TYPE, "text/html")],
                 "<html><head><title>503 Service Temporarily Unavailable</title></head>\
@@ -98,14 +79,13 @@ async fn misbehave(st: &St) -> Option<Response> {
                  <hr><center>nginx</center></body></html>",
             )
                 .into_response(),
-        ),
-        Behaviour::Garbage => {
-            Some((StatusCode::OK, "<html>definitely not JSON</html>").into_response())
-        }
-        Behaviour::Slow(d) => {
-            tokio::time::sleep(d).await;
-            None
-        }
+            Refusal::Unavailable(Some(secs)) => {
+                let mut r = server_error(StatusCode::SERVICE_UNAVAILABLE);
+                r.headers_mut().extend(retry_after(secs));
+                r
+            }
+            Refusal::Failed(status) => server_error(status),
+        }),
     }
 }
 
@@ -210,8 +190,10 @@ fn store(st: &St, params: &Params, mut message: Value) -> Response {
     }
     inner.next_id += 1;
     let id = 100 + inner.next_id;
+    let text = message["text"].as_str().or(message["caption"].as_str());
+    st.control.created(text.unwrap_or_default());
     message["message_id"] = json!(id);
-    message["date"] = json!(chrono::Utc::now().timestamp());
+    message["date"] = json!(st.control.now().timestamp());
     message["chat"] =
         json!({"id": CHAT_ID, "type": "channel", "title": "Lumen", "username": "lumen"});
     message["sender_chat"] = message["chat"].clone();
@@ -261,7 +243,7 @@ fn delete_message(st: &St, params: &Params) -> Response {
     let Some(message) = inner.messages.get(&id) else {
         return bad_request("message to delete not found");
     };
-    let age = chrono::Utc::now().timestamp() - message["date"].as_i64().unwrap_or(0);
+    let age = st.control.now().timestamp() - message["date"].as_i64().unwrap_or(0);
     if age >= 48 * 3600 {
         return bad_request("message can't be deleted for everyone");
     }
@@ -277,14 +259,21 @@ async fn method(
     if bot.strip_prefix("bot") != Some(TOKEN) {
         return fail(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
-    let sending = matches!(method.as_str(), "sendMessage" | "sendPhoto");
-    if sending && let Some(r) = misbehave(&st).await {
-        return r;
-    }
     let params = match read_params(req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
+    let sending = matches!(method.as_str(), "sendMessage" | "sendPhoto");
+    let behaviour = if sending {
+        let text = params.text("text").or_else(|| params.text("caption"));
+        st.control.create_request(&text.unwrap_or_default())
+    } else {
+        Behaviour::Ok
+    };
+    if let Some(r) = misbehave(behaviour) {
+        return r;
+    }
+    let _awake = behaviour.before_work(&st.control).await;
     if method != "getMe" && !chat_matches(&params) {
         return bad_request("chat not found");
     }
@@ -301,7 +290,9 @@ async fn method(
         _ => fail(StatusCode::NOT_FOUND, "Not Found"),
     };
     if sending && response.status().is_success() {
-        st.hang_after_commit().await;
+        return behaviour
+            .after_work(&st.control, response, server_error)
+            .await;
     }
     response
 }
@@ -309,9 +300,9 @@ async fn method(
 /// Start a fake Bot API with one bot (`TOKEN`) in one channel (`@lumen`).
 pub fn start(behaviour: Behaviour) -> Fake {
     let inner: Arc<Mutex<Inner>> = Arc::default();
-    let behaviour = Arc::new(Mutex::new(behaviour));
+    let control = Control::new(behaviour);
     let st = St {
-        behaviour: behaviour.clone(),
+        control: control.clone(),
         inner: inner.clone(),
     };
     let router = Router::new()
@@ -328,7 +319,11 @@ pub fn start(behaviour: Behaviour) -> Fake {
         secrets: vec![TOKEN.to_owned()],
         log,
         posts: Arc::new(move || inner.lock().unwrap().messages.values().cloned().collect()),
-        set_behaviour: Arc::new(move |b| *behaviour.lock().unwrap() = b),
+        set_behaviour: {
+            let control = control.clone();
+            Arc::new(move |b| control.set_behaviour(b))
+        },
+        control,
         server,
     }
 }

@@ -1,7 +1,9 @@
 //! A generic webhook receiver as Standard Webhooks describes it (PLATFORMS.md
 //! §11): it checks `webhook-signature` over `{id}.{timestamp}.{body}` with the
-//! shared secret, deduplicates by `webhook-id`, answers 2xx, 410 to disable,
-//! 429 with Retry-After.
+//! shared secret, answers 2xx, 410 to disable, 429 with Retry-After. It is
+//! the unkind receiver SPEC §4 plans for: it does not deduplicate by
+//! `webhook-id`, so every delivery it accepts is a post (each stored with
+//! the `webhook-id` it came with, as `_webhook_id`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,17 +18,16 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
-use super::{Behaviour, Fake, server};
+use super::{Behaviour, Control, Fake, Refusal, reason, retry_after, server};
 
 /// `whsec_` + base64 of the key bytes, as Standard Webhooks writes secrets.
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 #[derive(Clone)]
 struct St {
-    behaviour: Arc<Mutex<Behaviour>>,
-    /// Deliveries by webhook-id (a retry with the same id is not stored twice).
+    control: Control,
+    /// Deliveries accepted, with their webhook-id (a re-send is stored again).
     received: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
-    calls: Arc<Mutex<u32>>,
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -53,22 +54,47 @@ fn signature_ok(headers: &HeaderMap, body: &str) -> bool {
     sig.split(' ').any(|s| s == expected)
 }
 
-async fn receive(State(st): State<St>, headers: HeaderMap, body: String) -> Response {
-    let calls = {
-        let mut c = st.calls.lock().unwrap();
-        *c += 1;
-        *c
-    };
-    let behaviour = *st.behaviour.lock().unwrap();
-    match behaviour {
-        Behaviour::Ok | Behaviour::CommitThenHang(_) => {}
-        Behaviour::Unauthorized => {
-            return (
-                StatusCode::UNAUTHORIZED,
-                axum::Json(json!({"error": "bad signature"})),
-            )
-                .into_response();
+/// A server error as a plain-text body.
+fn server_error(status: StatusCode) -> Response {
+    (status, reason(status).to_lowercase()).into_response()
+}
+
+fn refuse(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::RateLimited(secs) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            retry_after(secs),
+            "slow down",
+        )
+            .into_response(),
+        Refusal::Unavailable(None) => server_error(StatusCode::SERVICE_UNAVAILABLE),
+        Refusal::Unavailable(Some(secs)) => {
+            let mut r = server_error(StatusCode::SERVICE_UNAVAILABLE);
+            r.headers_mut().extend(retry_after(secs));
+            r
         }
+        Refusal::Failed(status) => server_error(status),
+    }
+}
+
+fn bad_signature() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({"error": "bad signature"})),
+    )
+        .into_response()
+}
+
+async fn receive(State(st): State<St>, headers: HeaderMap, body: String) -> Response {
+    let json = serde_json::from_str::<serde_json::Value>(&body).ok();
+    let text = json
+        .as_ref()
+        .and_then(|j| j["text"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let behaviour = st.control.create_request(&text);
+    match behaviour {
+        Behaviour::Unauthorized => return bad_signature(),
         Behaviour::Invalid => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -76,51 +102,31 @@ async fn receive(State(st): State<St>, headers: HeaderMap, body: String) -> Resp
             )
                 .into_response();
         }
-        Behaviour::RateLimited { retry_after_secs } => {
-            let mut h = HeaderMap::new();
-            h.insert("retry-after", retry_after_secs.to_string().parse().unwrap());
-            return (StatusCode::TOO_MANY_REQUESTS, h, "slow down").into_response();
-        }
-        Behaviour::FailOnceThenOk if calls == 1 => {
-            return (StatusCode::BAD_GATEWAY, "bad gateway").into_response();
-        }
-        Behaviour::FailOnceThenOk => {}
-        Behaviour::ServerError => {
-            return (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response();
-        }
-        Behaviour::Garbage => return (StatusCode::OK, "<html>ok?</html>").into_response(),
-        Behaviour::Slow(d) => tokio::time::sleep(d).await,
+        _ => {}
     }
+    if let Some(r) = behaviour.refusal(refuse) {
+        return r;
+    }
+    let _awake = behaviour.before_work(&st.control).await;
     if !signature_ok(&headers, &body) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({"error": "bad signature"})),
-        )
-            .into_response();
+        return bad_signature();
     }
     let id = header(&headers, "webhook-id").unwrap_or("").to_owned();
-    let Ok(json) = serde_json::from_str::<serde_json::Value>(&body) else {
+    let Some(json) = json else {
         return (StatusCode::BAD_REQUEST, "not JSON").into_response();
     };
-    {
-        let mut received = st.received.lock().unwrap();
-        if !received.iter().any(|(seen, _)| *seen == id) {
-            received.push((id.clone(), json));
-        }
-    }
-    if let Behaviour::CommitThenHang(d) = behaviour {
-        tokio::time::sleep(d).await;
-    }
-    (StatusCode::OK, axum::Json(json!({"id": id, "url": null}))).into_response()
+    st.received.lock().unwrap().push((id.clone(), json));
+    st.control.created(&text);
+    let ok = (StatusCode::OK, axum::Json(json!({"id": id, "url": null}))).into_response();
+    behaviour.after_work(&st.control, ok, server_error).await
 }
 
 pub fn start(behaviour: Behaviour) -> Fake {
-    let behaviour = Arc::new(Mutex::new(behaviour));
+    let control = Control::new(behaviour);
     let received: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
     let st = St {
-        behaviour: behaviour.clone(),
+        control: control.clone(),
         received: received.clone(),
-        calls: Arc::default(),
     };
     let router = Router::new()
         .route("/hooks/postcal", post(receive))
@@ -140,10 +146,18 @@ pub fn start(behaviour: Behaviour) -> Fake {
                 .lock()
                 .unwrap()
                 .iter()
-                .map(|(_, v)| v.clone())
+                .map(|(id, v)| {
+                    let mut v = v.clone();
+                    v["_webhook_id"] = json!(id);
+                    v
+                })
                 .collect()
         }),
-        set_behaviour: Arc::new(move |b| *behaviour.lock().unwrap() = b),
+        set_behaviour: {
+            let control = control.clone();
+            Arc::new(move |b| control.set_behaviour(b))
+        },
+        control,
         server,
     }
 }
