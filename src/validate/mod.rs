@@ -1,25 +1,159 @@
 //! `validate`: findings over a loaded workspace.
 
 pub mod rules;
+mod summary;
 
 use std::collections::{HashMap, HashSet};
-use std::hash::Hasher;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 
-use crate::calendar::{Status, Workspace};
+use crate::calendar::{Config, Post, Workspace};
 use crate::delivery;
-use crate::diagnostic::{Finding, Subject};
+use crate::diagnostic::{Finding, Sources, Subject};
 use rules::{Check, RuleSettings, Slot};
+
+pub use summary::{PostSummary, StoredSummary, normalized_hash};
 
 /// Deliveries the ledger shows as published, as `(post, channel)`.
 pub type PublishedSet = HashSet<(String, String)>;
 
-/// What a rule sees.
+/// What a rule over one file's posts sees. Nothing here depends on the
+/// clock or the ledger, so its findings can be kept while the file does
+/// not change.
 pub struct Context<'a> {
-    pub workspace: &'a Workspace,
+    pub posts: &'a [Post],
+    pub config: &'a Config,
+    pub root: &'a Path,
+}
+
+/// What a rule across files sees.
+pub struct CrossContext<'a> {
+    pub summaries: &'a [PostSummary],
+    pub config: &'a Config,
+    pub sources: &'a Sources,
     pub now: DateTime<Utc>,
     pub published: &'a PublishedSet,
+}
+
+impl CrossContext<'_> {
+    /// The name of the channel at `index` in postcal.yaml.
+    pub fn channel_name(&self, index: u16) -> &str {
+        self.config
+            .channels
+            .get_index(usize::from(index))
+            .map_or("", |(name, _)| name.as_str())
+    }
+}
+
+/// The subject of a finding about `post` on `channel`.
+pub fn delivery(post: &str, channel: &str) -> Subject {
+    Subject::Delivery {
+        post: post.to_owned(),
+        channel: channel.to_owned(),
+    }
+}
+
+/// The rules as configured, and what is wrong with the `rules:` section.
+pub fn settings(config: &Config) -> (RuleSettings, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let settings = RuleSettings::resolve(&config.rules, config.file, &mut findings);
+    (settings, findings)
+}
+
+/// What one calendar file's posts give: the findings of the rules that look
+/// at one file, and a summary of each post for the rules across files.
+#[derive(Debug, Clone, Default)]
+pub struct FileResult {
+    pub findings: Vec<Finding>,
+    pub summaries: Vec<PostSummary>,
+}
+
+/// Run the per-file rules over `posts` (one file's, in order).
+pub fn file_pass(
+    posts: &[Post],
+    config: &Config,
+    root: &Path,
+    settings: &RuleSettings,
+) -> FileResult {
+    let cx = Context {
+        posts,
+        config,
+        root,
+    };
+    let rules = rules::enabled(settings);
+    let mut out = FileResult::default();
+    for (_, check, cfg) in &rules {
+        if let Check::Posts(f) = check {
+            f(&cx, cfg, &mut out.findings);
+        }
+    }
+    let delivery_rules: Vec<_> = rules
+        .iter()
+        .filter_map(|(_, check, cfg)| match check {
+            Check::Delivery(f) => Some((*f, cfg)),
+            _ => None,
+        })
+        .collect();
+    let index = |name: &str| config.channels.get_index_of(name).unwrap_or(usize::MAX);
+    for post in posts {
+        let deliveries = delivery::of_post(post, config);
+        for d in &deliveries {
+            for (f, cfg) in &delivery_rules {
+                f(&cx, cfg, d, &mut out.findings);
+            }
+        }
+        out.summaries
+            .push(PostSummary::of(post, &deliveries, index));
+    }
+    out
+}
+
+/// Run the rules across files over every post's summary.
+pub fn cross_pass(cx: &CrossContext<'_>, settings: &RuleSettings) -> Vec<Finding> {
+    let rules = rules::enabled(settings);
+    let mut findings = Vec::new();
+    for (_, check, cfg) in &rules {
+        if let Check::Summaries(f) = check {
+            f(cx, cfg, cx.summaries, &mut findings);
+        }
+    }
+    let schedules = schedules(cx.summaries);
+    for (_, check, cfg) in &rules {
+        if let Check::Schedule(f) = check {
+            for (channel, slots) in &schedules {
+                f(cx, cfg, cx.channel_name(*channel), slots, &mut findings);
+            }
+        }
+    }
+    findings
+}
+
+/// Each channel's slots in time order (then post id), channels in the
+/// order of postcal.yaml; cancelled and retracted posts take no slot.
+fn schedules(posts: &[PostSummary]) -> Vec<(u16, Vec<Slot>)> {
+    let mut by_channel: HashMap<u16, Vec<Slot>> = HashMap::new();
+    for (index, post) in posts.iter().enumerate() {
+        let Some(at) = post.at.filter(|_| post.is_scheduled()) else {
+            continue;
+        };
+        for (channel, text_hash) in &post.deliveries {
+            by_channel.entry(*channel).or_default().push(Slot {
+                at,
+                post: u32::try_from(index).unwrap_or(u32::MAX),
+                text_hash: *text_hash,
+            });
+        }
+    }
+    let mut out: Vec<(u16, Vec<Slot>)> = by_channel.into_iter().collect();
+    out.sort_by_key(|(channel, _)| *channel);
+    for (_, slots) in &mut out {
+        slots.sort_by(|a, b| {
+            (a.at, &posts[a.post as usize].id).cmp(&(b.at, &posts[b.post as usize].id))
+        });
+    }
+    out
 }
 
 /// Every finding for the workspace, sorted by file and position; a problem
@@ -30,63 +164,31 @@ pub fn validate(
     now: DateTime<Utc>,
     published: &PublishedSet,
 ) -> Vec<Finding> {
-    let cx = Context {
-        workspace,
+    let (settings, mut findings) = settings(&workspace.config);
+    findings.extend(workspace.findings.iter().cloned());
+    let files: Vec<&[Post]> = workspace.posts.chunk_by(|a, b| a.file == b.file).collect();
+    let results: Vec<FileResult> = files
+        .par_iter()
+        .map(|posts| file_pass(posts, &workspace.config, &workspace.root, &settings))
+        .collect();
+    let mut summaries = Vec::with_capacity(workspace.posts.len());
+    for r in results {
+        findings.extend(r.findings);
+        summaries.extend(r.summaries);
+    }
+    let cx = CrossContext {
+        summaries: &summaries,
+        config: &workspace.config,
+        sources: &workspace.sources,
         now,
         published,
     };
-    let mut findings = workspace.findings.clone();
-    let settings = RuleSettings::resolve(
-        &workspace.config.rules,
-        workspace.config.file,
-        &mut findings,
-    );
-    let rules = rules::enabled(&settings);
-    for (_, check, cfg) in &rules {
-        if let Check::Workspace(f) = check {
-            f(&cx, cfg, &mut findings);
-        }
-    }
-    let delivery_rules: Vec<_> = rules
-        .iter()
-        .filter_map(|(_, check, cfg)| match check {
-            Check::Delivery(f) => Some((*f, cfg)),
-            _ => None,
-        })
-        .collect();
-    let mut schedules: HashMap<&str, Vec<Slot>> = HashMap::new();
-    for (index, post) in workspace.posts.iter().enumerate() {
-        for d in delivery::of_post(post, &workspace.config) {
-            for (f, cfg) in &delivery_rules {
-                f(&cx, cfg, &d, &mut findings);
-            }
-            if !matches!(post.status, Status::Cancelled | Status::Retracted) {
-                schedules
-                    .entry(d.channel.name.as_str())
-                    .or_default()
-                    .push(Slot {
-                        at: d.at,
-                        post: u32::try_from(index).unwrap_or(u32::MAX),
-                        text_hash: normalized_hash(d.text()),
-                    });
-            }
-        }
-    }
-    let posts = &workspace.posts;
-    for slots in schedules.values_mut() {
-        slots.sort_by(|a, b| {
-            (a.at, &posts[a.post as usize].id.value).cmp(&(b.at, &posts[b.post as usize].id.value))
-        });
-    }
-    let mut channels: Vec<_> = schedules.into_iter().collect();
-    channels.sort_by(|a, b| a.0.cmp(b.0));
-    for (_, check, cfg) in &rules {
-        if let Check::Schedule(f) = check {
-            for (channel, slots) in &channels {
-                f(&cx, cfg, channel, slots, &mut findings);
-            }
-        }
-    }
+    findings.extend(cross_pass(&cx, &settings));
+    finish(findings)
+}
+
+/// Findings in file and position order, each problem once.
+pub fn finish(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())
@@ -142,20 +244,4 @@ fn in_a_file(s: &Subject) -> bool {
         Subject::Workspace | Subject::Channel(_) => false,
         Subject::File(_) | Subject::Entry(_) | Subject::Post(_) | Subject::Delivery { .. } => true,
     }
-}
-
-/// A hash of `text` ignoring case and runs of whitespace, without allocating;
-/// `None` for blank text.
-fn normalized_hash(text: &str) -> Option<std::num::NonZeroU64> {
-    if text.trim().is_empty() {
-        return None;
-    }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for word in text.split_whitespace() {
-        for c in word.chars().flat_map(char::to_lowercase) {
-            h.write_u32(c as u32);
-        }
-        h.write_u8(b' ');
-    }
-    std::num::NonZeroU64::new(h.finish())
 }

@@ -15,11 +15,11 @@ pub const RULE: Rule = Rule {
         bad: "media:\n  - file: media/team.jpg",
         good: "media:\n  - file: media/team.jpg\n    alt: Five people in aprons behind a coffee roaster",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Posts(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    for post in &cx.workspace.posts {
+    for post in cx.posts {
         let variant_media = post.variants.iter().filter_map(|(_, v)| v.media.as_deref());
         for m in std::iter::once(&post.media[..])
             .chain(variant_media)

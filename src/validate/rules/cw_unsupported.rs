@@ -16,12 +16,12 @@ pub const RULE: Rule = Rule {
         bad: "cw: Caffeine and health\nchannels: [acme-mastodon, acme-bsky]",
         good: "cw: Caffeine and health\nchannels: [acme-mastodon]\n# or a bluesky variant whose text stands on its own",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Posts(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    let channels = &cx.workspace.config.channels;
-    for post in &cx.workspace.posts {
+    let channels = &cx.config.channels;
+    for post in cx.posts {
         for channel in post.channels.iter().filter_map(|c| channels.get(&c.value)) {
             if channel.platform().supports_cw() {
                 continue;

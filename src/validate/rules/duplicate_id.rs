@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::diagnostic::RuleId;
-use crate::validate::{Context, Finding};
+use crate::diagnostic::Subject;
+use crate::validate::{CrossContext, Finding, PostSummary};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -16,29 +17,29 @@ pub const RULE: Rule = Rule {
         bad: "- id: launch   # in two files",
         good: "- id: launch\n- id: launch-reminder",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Summaries(check)),
 };
 
-fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
+fn check(cx: &CrossContext<'_>, cfg: &RuleConfig, posts: &[PostSummary], out: &mut Vec<Finding>) {
     let mut first = HashMap::new();
-    for post in &cx.workspace.posts {
-        if let Some(prev) = first.get(post.id.value.as_str()) {
+    for post in posts {
+        if let Some(prev) = first.get(post.id.as_str()) {
             let (file, line): &(crate::diagnostic::FileId, u32) = prev;
             out.push(
                 cfg.finding(
                     RULE.meta.id,
-                    post.subject(),
+                    Subject::Post(post.id.clone()),
                     post.file,
-                    post.id.loc,
-                    format!("post id `{}` is already used", post.id.value),
+                    post.id_loc,
+                    format!("post id `{}` is already used", post.id),
                 )
                 .with_help(format!(
                     "first used at {}:{line}; give this post another id",
-                    cx.workspace.sources.path(*file)
+                    cx.sources.path(*file)
                 )),
             );
         } else {
-            first.insert(post.id.value.as_str(), (post.file, post.id.loc.line));
+            first.insert(post.id.as_str(), (post.file, post.id_loc.line));
         }
     }
 }

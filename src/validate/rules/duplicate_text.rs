@@ -6,7 +6,7 @@ use chrono::Duration;
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
 use crate::diagnostic::RuleId;
-use crate::validate::{Context, Finding};
+use crate::validate::{CrossContext, Finding, delivery};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -22,14 +22,14 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(
-    cx: &Context<'_>,
+    cx: &CrossContext<'_>,
     cfg: &RuleConfig,
     channel: &str,
     slots: &[Slot],
     out: &mut Vec<Finding>,
 ) {
     let window = Duration::days(i64::from(cfg.days.unwrap_or(30)));
-    let posts = &cx.workspace.posts;
+    let posts = cx.summaries;
     let mut last_seen: HashMap<std::num::NonZeroU64, &Slot> = HashMap::new();
     for slot in slots {
         let Some(hash) = slot.text_hash else { continue };
@@ -37,16 +37,16 @@ fn check(
             && slot.at - prev.at <= window
         {
             let (earlier, later) = (&posts[prev.post as usize], &posts[slot.post as usize]);
-            let loc = later.text.as_ref().map_or(later.loc, |t| t.loc);
+            let loc = later.text_loc;
             out.push(
                 cfg.finding(
                     RULE.meta.id,
-                    later.delivery_subject(channel),
+                    delivery(&later.id, channel),
                     later.file,
                     loc,
                     format!(
                         "`{}` repeats the text of `{}` on {channel}",
-                        later.id.value, earlier.id.value
+                        later.id, earlier.id
                     ),
                 )
                 .with_help("reword it; platforms and followers treat repeats as spam"),

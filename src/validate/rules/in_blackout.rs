@@ -15,15 +15,15 @@ pub const RULE: Rule = Rule {
         bad: "at: 2026-12-25 10:00   # blackout 24–26 Dec",
         good: "at: 2026-12-27 10:00",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Posts(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    let blackouts = &cx.workspace.config.blackouts;
+    let blackouts = &cx.config.blackouts;
     if blackouts.is_empty() {
         return;
     }
-    for post in &cx.workspace.posts {
+    for post in cx.posts {
         let Some(at) = post.at else { continue };
         if matches!(post.status, Status::Cancelled | Status::Retracted) {
             continue;

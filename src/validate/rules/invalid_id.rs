@@ -15,11 +15,11 @@ pub const RULE: Rule = Rule {
         bad: "id: Black Friday!",
         good: "id: bf-teaser",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Posts(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    for post in &cx.workspace.posts {
+    for post in cx.posts {
         if !is_valid_name(&post.id.value) {
             let suggestion: String = post
                 .id

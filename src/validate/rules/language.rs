@@ -16,11 +16,11 @@ pub const RULE: Rule = Rule {
         bad: "language: Spanish",
         good: "language: es",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Posts(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    for post in &cx.workspace.posts {
+    for post in cx.posts {
         let Some(lang) = post.language() else {
             continue;
         };

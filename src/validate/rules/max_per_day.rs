@@ -2,7 +2,7 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
 use crate::diagnostic::RuleId;
-use crate::validate::{Context, Finding};
+use crate::validate::{CrossContext, Finding, delivery};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -18,14 +18,14 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(
-    cx: &Context<'_>,
+    cx: &CrossContext<'_>,
     cfg: &RuleConfig,
     channel: &str,
     slots: &[Slot],
     out: &mut Vec<Finding>,
 ) {
     let max = cfg.max.unwrap_or(4) as usize;
-    let zone = cx.workspace.config.timezone;
+    let zone = cx.config.timezone;
     // Slots are in time order, so each day's posts are consecutive.
     let mut day = None;
     let mut count = 0;
@@ -37,16 +37,16 @@ fn check(
         }
         count += 1;
         if count == max + 1 {
-            let post = &cx.workspace.posts[slot.post as usize];
+            let post = &cx.summaries[slot.post as usize];
             out.push(
                 cfg.finding(
                     RULE.meta.id,
-                    post.delivery_subject(channel),
+                    delivery(&post.id, channel),
                     post.file,
                     post.at_loc,
                     format!(
                         "`{}` is post {} on {channel} on {this}; the limit is {max} a day",
-                        post.id.value,
+                        post.id,
                         max + 1
                     ),
                 )

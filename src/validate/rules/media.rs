@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
         bad: "media:\n  - file: ../secrets/id_rsa",
         good: "media:\n  - file: media/launch.png\n    alt: The new blend's bag on a yellow background",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Posts(check)),
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,10 +108,10 @@ fn inspect(root: &Path, rel: &str) -> Result<Info, (String, String)> {
 }
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    let root = &cx.workspace.root;
+    let root = &cx.root;
     let mut cache: HashMap<&str, Result<Info, (String, String)>> = HashMap::new();
-    let channels = &cx.workspace.config.channels;
-    let deliveries = cx.workspace.posts.iter().flat_map(|post| {
+    let channels = &cx.config.channels;
+    let deliveries = cx.posts.iter().flat_map(|post| {
         post.channels
             .iter()
             .filter_map(|c| channels.get(&c.value))

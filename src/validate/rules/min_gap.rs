@@ -2,7 +2,7 @@
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
 use crate::diagnostic::RuleId;
-use crate::validate::{Context, Finding};
+use crate::validate::{CrossContext, Finding, delivery};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -18,14 +18,14 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(
-    cx: &Context<'_>,
+    cx: &CrossContext<'_>,
     cfg: &RuleConfig,
     channel: &str,
     slots: &[Slot],
     out: &mut Vec<Finding>,
 ) {
     let minutes = i64::from(cfg.minutes.unwrap_or(60));
-    let posts = &cx.workspace.posts;
+    let posts = cx.summaries;
     for pair in slots.windows(2) {
         let gap = (pair[1].at - pair[0].at).num_minutes();
         if gap < minutes {
@@ -33,12 +33,12 @@ fn check(
             out.push(
                 cfg.finding(
                     RULE.meta.id,
-                    later.delivery_subject(channel),
+                    delivery(&later.id, channel),
                     later.file,
                     later.at_loc,
                     format!(
                         "`{}` is {gap} min after `{}` on {channel}; the minimum gap is {minutes} min",
-                        later.id.value, earlier.id.value
+                        later.id, earlier.id
                     ),
                 )
                 .with_help("space the posts out, or send one to fewer channels"),

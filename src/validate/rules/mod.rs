@@ -23,7 +23,7 @@ mod unknown_channel;
 
 use std::collections::HashMap;
 
-use super::Context;
+use super::{Context, CrossContext, PostSummary};
 use crate::calendar::RuleEntry;
 use crate::delivery::Delivery;
 use crate::diagnostic::{FileId, Finding, Level, Loc, RuleId, Severity, Subject, did_you_mean};
@@ -50,22 +50,26 @@ pub struct RuleMeta {
 #[derive(Debug, Clone, Copy)]
 pub struct Slot {
     pub at: chrono::DateTime<chrono::Utc>,
-    /// Index into the workspace's posts.
+    /// Index into the workspace's post summaries.
     pub post: u32,
     /// Hash of the text with case and spacing normalised; `None` when empty.
     pub text_hash: Option<std::num::NonZeroU64>,
 }
 
-/// What a rule looks at. Deliveries are rendered once and streamed past the
-/// delivery rules, so validating never holds every rendered text at once.
+/// What a rule looks at. Rules over one file's posts and deliveries can be
+/// run file by file (in parallel, and kept in the index for files that did
+/// not change); rules across files see what each post contributes.
 #[derive(Clone, Copy)]
 pub enum Check {
-    /// The loaded posts and configuration.
-    Workspace(fn(&Context<'_>, &RuleConfig, &mut Vec<Finding>)),
-    /// Each delivery, rendered as it will be posted.
+    /// One calendar file's posts, with the configuration.
+    Posts(fn(&Context<'_>, &RuleConfig, &mut Vec<Finding>)),
+    /// Each delivery, rendered as it will be posted. Deliveries are rendered
+    /// once and streamed past the delivery rules.
     Delivery(fn(&Context<'_>, &RuleConfig, &Delivery<'_>, &mut Vec<Finding>)),
+    /// Every post of the workspace, summarised.
+    Summaries(fn(&CrossContext<'_>, &RuleConfig, &[PostSummary], &mut Vec<Finding>)),
     /// Each channel's schedule (cancelled and retracted posts left out).
-    Schedule(fn(&Context<'_>, &RuleConfig, &str, &[Slot], &mut Vec<Finding>)),
+    Schedule(fn(&CrossContext<'_>, &RuleConfig, &str, &[Slot], &mut Vec<Finding>)),
 }
 
 pub struct Rule {

@@ -3,7 +3,8 @@
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::calendar::Status;
 use crate::diagnostic::RuleId;
-use crate::validate::{Context, Finding};
+use crate::diagnostic::Subject;
+use crate::validate::{CrossContext, Finding, PostSummary};
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -15,33 +16,31 @@ pub const RULE: Rule = Rule {
         bad: "at: 2020-01-01 09:00",
         good: "at: 2026-12-01 09:00",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Summaries(check)),
 };
 
-fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    let zone = cx.workspace.config.timezone;
-    for post in &cx.workspace.posts {
+fn check(cx: &CrossContext<'_>, cfg: &RuleConfig, posts: &[PostSummary], out: &mut Vec<Finding>) {
+    let zone = cx.config.timezone;
+    for post in posts {
         let Some(at) = post.at else { continue };
         if at >= cx.now || matches!(post.status, Status::Cancelled | Status::Retracted) {
             continue;
         }
-        let unpublished = post.channels.iter().any(|ch| {
-            cx.workspace.config.channels.contains_key(&ch.value)
-                && !cx
-                    .published
-                    .contains(&(post.id.value.clone(), ch.value.clone()))
+        let unpublished = post.deliveries.iter().any(|(channel, _)| {
+            let name = cx.channel_name(*channel);
+            !cx.published.contains(&(post.id.clone(), name.to_owned()))
         });
         if unpublished {
             let when = at.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z");
             out.push(
                 cfg.finding(
                     RULE.meta.id,
-                    post.subject(),
+                    Subject::Post(post.id.clone()),
                     post.file,
                     post.at_loc,
                     format!(
                         "`{}` was due {when}, which has passed, and was not published",
-                        post.id.value
+                        post.id
                     ),
                 )
                 .with_help("reschedule it, or set `status: cancelled` if it should not go out"),

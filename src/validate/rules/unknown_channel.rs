@@ -18,12 +18,12 @@ pub const RULE: Rule = Rule {
         bad: "channels: [acme-mastdon]",
         good: "channels: [acme-mastodon]",
     },
-    check: Some(Check::Workspace(check)),
+    check: Some(Check::Posts(check)),
 };
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
-    let channels = &cx.workspace.config.channels;
-    let unusable = &cx.workspace.config.unusable_channels;
+    let channels = &cx.config.channels;
+    let unusable = &cx.config.unusable_channels;
     let names: Vec<&str> = channels.keys().map(String::as_str).collect();
     let hint = |name: &str, extra: &[&str]| {
         let mut candidates = names.clone();
@@ -34,7 +34,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
             None => format!("channels are: {}", names.join(", ")),
         }
     };
-    for post in &cx.workspace.posts {
+    for post in cx.posts {
         for ch in &post.channels {
             if !channels.contains_key(&ch.value) && !unusable.contains(&ch.value) {
                 out.push(

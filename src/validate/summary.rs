@@ -1,0 +1,168 @@
+//! What a post contributes beyond its own file: enough for the rules that
+//! look across files (duplicate ids, spacing, daily caps, repeated texts,
+//! posts left in the past), for deciding which posts a run must look at,
+//! and small enough to keep for every post of a calendar that has grown for
+//! years (the index in `.postcal/cache/` stores these).
+
+use std::num::NonZeroU64;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Post, Status};
+use crate::delivery::Delivery;
+use crate::diagnostic::{FileId, Loc};
+
+/// One post, summarised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostSummary {
+    pub id: String,
+    pub file: FileId,
+    pub id_loc: Loc,
+    pub at: Option<DateTime<Utc>>,
+    pub at_loc: Loc,
+    /// Where its text is written (the post's start when it has none).
+    pub text_loc: Loc,
+    pub status: Status,
+    /// Its own catch-up window, when it sets one.
+    pub catch_up: Option<Duration>,
+    /// One per known channel, in the post's order: the channel's index in
+    /// postcal.yaml, and the hash of the rendered text (case and spacing
+    /// ignored; `None` when blank).
+    pub deliveries: Vec<(u16, Option<NonZeroU64>)>,
+}
+
+impl PostSummary {
+    /// Summarise `post`, whose deliveries (one per known channel) are given;
+    /// `channel_index` finds a channel's position in postcal.yaml.
+    pub fn of(
+        post: &Post,
+        deliveries: &[Delivery<'_>],
+        channel_index: impl Fn(&str) -> usize,
+    ) -> Self {
+        PostSummary {
+            id: post.id.value.clone(),
+            file: post.file,
+            id_loc: post.id.loc,
+            at: post.at,
+            at_loc: post.at_loc,
+            text_loc: post.text.as_ref().map_or(post.loc, |t| t.loc),
+            status: post.status,
+            catch_up: post.catch_up(),
+            deliveries: deliveries
+                .iter()
+                .map(|d| {
+                    let index = u16::try_from(channel_index(&d.channel.name)).unwrap_or(u16::MAX);
+                    (index, normalized_hash(d.text()))
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether it takes a place in its channels' schedules.
+    pub fn is_scheduled(&self) -> bool {
+        !matches!(self.status, Status::Cancelled | Status::Retracted)
+    }
+}
+
+/// A hash of `text` ignoring case and runs of whitespace, without
+/// allocating; `None` for blank text. Stable across runs and builds (it is
+/// stored in the index): FNV-1a over the lowercased words.
+pub fn normalized_hash(text: &str) -> Option<NonZeroU64> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |b: u32| {
+        for byte in b.to_le_bytes() {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    for word in text.split_whitespace() {
+        for c in word.chars().flat_map(char::to_lowercase) {
+            feed(c as u32);
+        }
+        feed(u32::from(b' '));
+    }
+    NonZeroU64::new(h)
+}
+
+/// The serialisable form the index keeps (positions as plain numbers).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredSummary {
+    pub id: String,
+    pub id_loc: [u32; 4],
+    pub at: Option<i64>,
+    pub at_loc: [u32; 4],
+    pub text_loc: [u32; 4],
+    pub status: Status,
+    pub catch_up: Option<i64>,
+    pub deliveries: Vec<(u16, Option<NonZeroU64>)>,
+}
+
+fn loc_out(l: Loc) -> [u32; 4] {
+    [l.line, l.column, l.offset, l.len]
+}
+
+fn loc_in(l: [u32; 4]) -> Loc {
+    Loc {
+        line: l[0],
+        column: l[1],
+        offset: l[2],
+        len: l[3],
+    }
+}
+
+impl StoredSummary {
+    pub fn from_summary(s: &PostSummary) -> Self {
+        StoredSummary {
+            id: s.id.clone(),
+            id_loc: loc_out(s.id_loc),
+            at: s.at.map(|t| t.timestamp_micros()),
+            at_loc: loc_out(s.at_loc),
+            text_loc: loc_out(s.text_loc),
+            status: s.status,
+            catch_up: s.catch_up.map(|d| d.num_seconds()),
+            deliveries: s.deliveries.clone(),
+        }
+    }
+
+    pub fn into_summary(self, file: FileId) -> PostSummary {
+        PostSummary {
+            id: self.id,
+            file,
+            id_loc: loc_in(self.id_loc),
+            at: self.at.and_then(DateTime::from_timestamp_micros),
+            at_loc: loc_in(self.at_loc),
+            text_loc: loc_in(self.text_loc),
+            status: self.status,
+            catch_up: self.catch_up.map(Duration::seconds),
+            deliveries: self.deliveries,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_hashes_ignore_case_and_spacing_and_are_stable() {
+        assert_eq!(
+            normalized_hash("Hello  World\n"),
+            normalized_hash("hello world")
+        );
+        assert_ne!(
+            normalized_hash("hello world"),
+            normalized_hash("hello, world")
+        );
+        assert_eq!(normalized_hash("  \n"), None);
+        // Stored in the index: the value must not change between builds.
+        assert_eq!(
+            normalized_hash("Brew tip of the week").map(NonZeroU64::get),
+            Some(0x6df8_b5f2_7240_6a66)
+        );
+    }
+}
