@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::load;
 use crate::diagnostic::{TextError, read_text};
 
-pub trait Files {
+pub trait Files: Sync {
     /// The text of the file at `rel` (workspace-relative, `/` separators);
     /// `Ok(None)` when there is no such file.
     fn text(&self, rel: &str) -> Result<Option<String>, TextError>;

@@ -21,6 +21,8 @@ pub use model::{
     RuleOptions, Status, Variant, Workspace,
 };
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{FileId, Finding, Loc, RuleId, Sources, Subject, TextError};
 
 /// Why a workspace could not be loaded at all (exit code 2).
@@ -121,24 +123,25 @@ pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, Loa
             findings: vec![finding],
         });
     };
-    let mut posts = Vec::new();
-    for rel in calendar_files {
-        let text = files.text(&rel);
-        let (file, parsed) = parse_file::<raw::RawCalendar>(
-            text,
-            rel,
-            &mut sources,
-            files.keep_texts(),
-            Subject::File,
-        );
-        match parsed {
-            Ok(cal) => resolve::posts_of(cal, file, &config, &mut posts, &mut findings),
-            Err(finding) => findings.push(*finding),
+    // File ids in path order first; then the files are read and parsed in
+    // parallel, and their posts and findings kept in path order.
+    let ids: Vec<(FileId, String)> = calendar_files
+        .into_iter()
+        .map(|rel| (sources.add(rel.clone(), String::new()), rel))
+        .collect();
+    let keep = files.keep_texts();
+    let loaded: Vec<Loaded> = ids
+        .par_iter()
+        .map(|(file, rel)| load_calendar(files.text(rel), *file, &config, keep))
+        .collect();
+    let mut posts = Vec::with_capacity(loaded.iter().map(|l| l.posts.len()).sum());
+    for (l, (file, _)) in loaded.into_iter().zip(&ids) {
+        posts.extend(l.posts);
+        findings.extend(l.findings);
+        if let Some(text) = l.text {
+            sources.set_text(*file, text);
         }
     }
-    // The list grew by doubling; give back the slack (a large share of memory
-    // on big calendars).
-    posts.shrink_to_fit();
     Ok(Workspace {
         root: root.to_path_buf(),
         sources,
@@ -146,6 +149,65 @@ pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, Loa
         posts,
         findings,
     })
+}
+
+/// What one calendar file gives.
+pub struct Loaded {
+    pub posts: Vec<Post>,
+    pub findings: Vec<Finding>,
+    /// Its text, when it is to be kept in memory.
+    pub text: Option<String>,
+}
+
+/// Parse and resolve one calendar file (`file` is its id in the sources).
+pub fn load_calendar(
+    text: Result<Option<String>, TextError>,
+    file: FileId,
+    config: &Config,
+    keep: bool,
+) -> Loaded {
+    let mut out = Loaded {
+        posts: Vec::new(),
+        findings: Vec::new(),
+        text: None,
+    };
+    let parsed = match text {
+        Ok(Some(text)) => {
+            let parsed = load::parse_yaml::<raw::RawCalendar>(&text, file, &Subject::File(file));
+            out.text = keep.then_some(text);
+            parsed
+        }
+        other => Err(Box::new(unreadable(other.err(), file, Subject::File(file)))),
+    };
+    match parsed {
+        Ok(cal) => resolve::posts_of(cal, file, config, &mut out.posts, &mut out.findings),
+        Err(finding) => out.findings.push(*finding),
+    }
+    out
+}
+
+/// The finding for a file that could not be read (`None`: it vanished).
+fn unreadable(error: Option<TextError>, file: FileId, subject: Subject) -> Finding {
+    let first = Loc {
+        line: 1,
+        column: 1,
+        offset: 0,
+        len: 0,
+    };
+    match error {
+        None => Finding::error(
+            RuleId::SYNTAX,
+            subject,
+            file,
+            first,
+            "the file disappeared while it was read",
+        )
+        .with_help("run again"),
+        Some(e) => {
+            let loc = if e.loc.is_known() { e.loc } else { first };
+            Finding::error(RuleId::SYNTAX, subject, file, loc, e.message).with_help(e.help)
+        }
+    }
 }
 
 /// Parse one file's text (or record why it could not be read). Its text is
@@ -160,12 +222,6 @@ fn parse_file<T: serde::de::DeserializeOwned>(
 ) -> (FileId, Result<T, Box<Finding>>) {
     let file = sources.add(rel, String::new());
     let subject = subject(file);
-    let first = Loc {
-        line: 1,
-        column: 1,
-        offset: 0,
-        len: 0,
-    };
     match text {
         Ok(Some(text)) => {
             let parsed = load::parse_yaml::<T>(&text, file, &subject);
@@ -174,28 +230,7 @@ fn parse_file<T: serde::de::DeserializeOwned>(
             }
             (file, parsed)
         }
-        Ok(None) => (
-            file,
-            Err(Box::new(
-                Finding::error(
-                    RuleId::SYNTAX,
-                    subject,
-                    file,
-                    first,
-                    "the file disappeared while it was read",
-                )
-                .with_help("run again"),
-            )),
-        ),
-        Err(e) => {
-            let loc = if e.loc.is_known() { e.loc } else { first };
-            (
-                file,
-                Err(Box::new(
-                    Finding::error(RuleId::SYNTAX, subject, file, loc, e.message).with_help(e.help),
-                )),
-            )
-        }
+        other => (file, Err(Box::new(unreadable(other.err(), file, subject)))),
     }
 }
 

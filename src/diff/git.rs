@@ -18,7 +18,7 @@ pub struct GitError {
 }
 
 /// What `diff` needs from version control.
-pub trait Repo {
+pub trait Repo: Sync {
     /// The commit a revision names.
     fn resolve(&self, rev: &str) -> Result<String, GitError>;
     /// Files under `dir` (relative to the repository's top) at `commit`,
