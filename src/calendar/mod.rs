@@ -62,67 +62,8 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
 /// Load a workspace whose files come from `files` (the disk, or a git
 /// revision); `root` is where it lives on disk.
 pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, LoadError> {
-    let mut sources = if files.keep_texts() {
-        Sources::default()
-    } else {
-        Sources::on_disk(root)
-    };
-    let mut findings = Vec::new();
-    let not_found = || LoadError::NotFound {
-        start: root.to_path_buf(),
-        walked_up: false,
-    };
-    let config_text = files.text(CONFIG_FILE);
-    if matches!(config_text, Ok(None)) {
-        return Err(not_found());
-    }
-    let (config_file, raw) = parse_file::<raw::RawConfig>(
-        config_text,
-        CONFIG_FILE.to_owned(),
-        &mut sources,
-        true,
-        |_| Subject::Workspace,
-    );
-    let raw = match raw {
-        Ok(raw) => raw,
-        Err(finding) => {
-            return Err(LoadError::Unusable {
-                sources,
-                findings: vec![*finding],
-            });
-        }
-    };
-    let mut secrets = Vec::new();
-    let resolved = config::resolve(raw, config_file, &mut findings, &mut secrets);
-    for range in secrets {
-        sources.redact(config_file, range);
-    }
-    let config = match resolved {
-        Ok(config) => config,
-        Err(finding) => {
-            findings.insert(0, *finding);
-            return Err(LoadError::Unusable { sources, findings });
-        }
-    };
-    let Some(calendar_files) = files.calendar_files(&config.calendars) else {
-        let finding = Finding::error(
-            RuleId::SYNTAX,
-            Subject::Workspace,
-            config_file,
-            Loc {
-                line: 1,
-                column: 1,
-                offset: 0,
-                len: 0,
-            },
-            format!("the calendars folder `{}` does not exist", config.calendars),
-        )
-        .with_help("create it, or point `calendars:` at the folder holding your calendar files");
-        return Err(LoadError::Unusable {
-            sources,
-            findings: vec![finding],
-        });
-    };
+    let (mut sources, config, mut findings) = load_config(root, files, files.text(CONFIG_FILE))?;
+    let calendar_files = calendar_list(files, &config, config.file, &sources)?;
     // File ids in path order first; then the files are read and parsed in
     // parallel, and their posts and findings kept in path order.
     let ids: Vec<(FileId, String)> = calendar_files
@@ -149,6 +90,93 @@ pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, Loa
         posts,
         findings,
     })
+}
+
+/// Read postcal.yaml (its text given): the sources so far, the
+/// configuration, and its findings; an error when it cannot be used.
+pub fn load_config(
+    root: &Path,
+    files: &dyn files::Files,
+    config_text: Result<Option<String>, TextError>,
+) -> Result<(Sources, Config, Vec<Finding>), LoadError> {
+    let mut sources = if files.keep_texts() {
+        Sources::default()
+    } else {
+        Sources::on_disk(root)
+    };
+    let mut findings = Vec::new();
+    if matches!(config_text, Ok(None)) {
+        return Err(LoadError::NotFound {
+            start: root.to_path_buf(),
+            walked_up: false,
+        });
+    }
+    let (config_file, raw) = parse_file::<raw::RawConfig>(
+        config_text,
+        CONFIG_FILE.to_owned(),
+        &mut sources,
+        true,
+        |_| Subject::Workspace,
+    );
+    let raw = match raw {
+        Ok(raw) => raw,
+        Err(finding) => {
+            return Err(LoadError::Unusable {
+                sources,
+                findings: vec![*finding],
+            });
+        }
+    };
+    let mut secrets = Vec::new();
+    let resolved = config::resolve(raw, config_file, &mut findings, &mut secrets);
+    for range in secrets {
+        sources.redact(config_file, range);
+    }
+    match resolved {
+        Ok(config) => Ok((sources, config, findings)),
+        Err(finding) => {
+            findings.insert(0, *finding);
+            Err(LoadError::Unusable { sources, findings })
+        }
+    }
+}
+
+/// The calendar files, workspace-relative and sorted; an error when the
+/// calendars folder does not exist.
+pub fn calendar_list(
+    files: &dyn files::Files,
+    config: &Config,
+    config_file: FileId,
+    sources: &Sources,
+) -> Result<Vec<String>, LoadError> {
+    files.calendar_files(&config.calendars).ok_or_else(|| {
+        let finding = Finding::error(
+            RuleId::SYNTAX,
+            Subject::Workspace,
+            config_file,
+            Loc {
+                line: 1,
+                column: 1,
+                offset: 0,
+                len: 0,
+            },
+            format!("the calendars folder `{}` does not exist", config.calendars),
+        )
+        .with_help("create it, or point `calendars:` at the folder holding your calendar files");
+        LoadError::Unusable {
+            sources: sources.clone(),
+            findings: vec![finding],
+        }
+    })
+}
+
+/// A file that could not be read, as text.
+pub fn read_error(e: &std::io::Error) -> TextError {
+    TextError {
+        loc: Loc::UNKNOWN,
+        message: format!("cannot read the file: {e}"),
+        help: "check that it exists and is readable".to_owned(),
+    }
 }
 
 /// What one calendar file gives.

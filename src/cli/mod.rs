@@ -157,9 +157,42 @@ impl Env {
         }
     }
 
-    /// Find and load the workspace.
+    /// Find and load the whole workspace.
     pub fn load(&self) -> Result<Workspace, CliError> {
         Ok(calendar::load(&self.root()?)?)
+    }
+
+    /// Find the workspace and read it through its index (without it when
+    /// `POSTCAL_NO_INDEX` is set).
+    pub fn catalog(&self, mode: crate::index::Mode) -> Result<crate::index::Catalog, CliError> {
+        use crate::secrets::EnvSource as _;
+        let mode = if self.var("POSTCAL_NO_INDEX").is_some_and(|v| !v.is_empty()) {
+            crate::index::Mode::Off
+        } else {
+            mode
+        };
+        let catalog = crate::index::Catalog::open(&self.root()?, mode)?;
+        let s = catalog.stats;
+        self.printer.debug(&format!(
+            "read {} calendar files: {} from the index, {} parsed{}",
+            s.files,
+            s.reused,
+            s.parsed,
+            if s.cross_reused {
+                "; checks across files from the index"
+            } else {
+                ""
+            }
+        ));
+        Ok(catalog)
+    }
+
+    /// Keep the index for the next run; a failure is only mentioned.
+    pub fn save(&self, catalog: &mut crate::index::Catalog) {
+        if let Err(e) = catalog.save() {
+            self.printer
+                .debug(&format!("the index could not be written: {e}"));
+        }
     }
 }
 

@@ -83,8 +83,9 @@ fn bound(input: &str, zone: Tz, end: bool) -> Result<DateTime<Utc>, CliError> {
 }
 
 pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
-    let ws = env.load()?;
-    let zone = ws.config.timezone;
+    let mut catalog = env.catalog(crate::index::Mode::Use)?;
+    env.save(&mut catalog);
+    let zone = catalog.config.timezone;
     let from = match &args.from {
         Some(s) => bound(s, zone, false)?,
         None => env.now,
@@ -93,6 +94,14 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         Some(s) => bound(s, zone, true)?,
         None => from + Duration::days(i64::from(args.days)),
     };
+    // Only the files with a post in the window are read.
+    let wanted: Vec<_> = catalog
+        .summaries
+        .iter()
+        .filter(|p| p.at.is_some_and(|at| at >= from && at < to))
+        .map(|p| p.file)
+        .collect();
+    let ws = catalog.workspace(&wanted);
     for name in &args.channel {
         if !ws.config.channels.contains_key(name) {
             return Err(CliError::Usage {
@@ -133,10 +142,15 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         PreviewFormat::Markdown => preview::markdown(&deliveries, zone),
     };
     env.printer.out(&text)?;
-    let errors = ws
-        .findings
+    // Errors of loading (a file that does not parse, a time that cannot be
+    // read) keep posts out of the window.
+    let errors = catalog
+        .file_findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
+        .filter(|f| {
+            crate::validate::rules::find(f.rule.as_str()).is_some_and(|r| r.check.is_none())
+        })
         .count();
     if errors > 0 {
         env.printer.note(&format!("warning: {errors} problem(s) in the calendar keep some posts out of this preview; run `postcal validate`"));

@@ -9,7 +9,6 @@ use super::{CliError, Env, Outcome};
 use crate::output::diagnostics;
 use crate::publish::{self, OutcomeKind, PublishError, plan::Selection};
 use crate::secrets::EnvSource as _;
-use crate::validate;
 
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {
@@ -97,9 +96,9 @@ struct JsonReport<'a> {
 }
 
 pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
-    let ws = env.load()?;
     let wait = args.wait.unwrap_or(Duration::ZERO);
     if let Some((post, channel)) = &args.mark_published {
+        let ws = env.load()?;
         let mark = publish::Mark {
             post: post.clone(),
             channel: channel.clone(),
@@ -112,11 +111,16 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
         ));
         return Ok(Outcome::Success);
     }
-    // Only errors keep a post back; the ledger matters to validation only for
-    // past-post warnings, so it is read once, by publish, under the lock.
-    let findings = validate::validate(&ws, env.now, &validate::PublishedSet::new());
+    // A dry run writes nothing, not even the index.
+    let mode = if args.dry_run {
+        crate::index::Mode::ReadOnly
+    } else {
+        crate::index::Mode::Use
+    };
+    let mut catalog = env.catalog(mode)?;
     let mut options = publish::Options::new(
-        ws.config
+        catalog
+            .config
             .publish
             .max_wait
             .to_std()
@@ -125,7 +129,7 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
     options.dry_run = args.dry_run;
     options.trace = env.printer.trace();
     options.lock_wait = wait;
-    options.frozen = ws.config.publish.freeze || frozen_by_env(env.var("POSTCAL_FREEZE"))?;
+    options.frozen = catalog.config.publish.freeze || frozen_by_env(env.var("POSTCAL_FREEZE"))?;
     options.selection = Selection {
         channels: args.channel.clone(),
         posts: args.post.clone(),
@@ -133,7 +137,10 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
         retry_unknown: args.retry_unknown.iter().cloned().collect(),
     };
     let progress = super::progress::Bar::new(&env.printer);
-    let report = match publish::publish(&ws, &findings, env.now, &options, env, &progress) {
+    let result = publish::publish_catalog(&mut catalog, env.now, &options, env, &progress);
+    env.save(&mut catalog);
+    let ws = &catalog;
+    let report = match result {
         Ok(r) => r,
         Err(PublishError::Config { findings }) => {
             env.printer.err(&diagnostics::human(

@@ -6,7 +6,6 @@ use super::{CliError, Env, Outcome};
 use crate::calendar::LoadError;
 use crate::diagnostic::{Finding, Severity, Sources, Tally, make_strict};
 use crate::output::diagnostics;
-use crate::validate;
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -31,37 +30,40 @@ pub enum ValidateFormat {
 
 pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
     let started = std::time::Instant::now();
-    let ws = match env.load() {
-        Ok(ws) => ws,
+    let loaded = match env.catalog(crate::index::Mode::Use) {
+        Ok(catalog) => catalog,
         Err(CliError::Load(LoadError::Unusable { sources, findings })) => {
             emit(&args, env, &findings, &sources, None)?;
             return Err(CliError::Reported(2));
         }
         Err(e) => return Err(e),
     };
-    let published = crate::publish::ledger::published(&ws.root);
-    let loaded = started.elapsed();
-    let mut findings = validate::validate(&ws, env.now, &published);
+    let mut catalog = loaded;
+    let published = crate::publish::ledger::published(&catalog.root);
+    let read = started.elapsed();
+    let mut findings = catalog.findings(env.now, &published);
+    env.save(&mut catalog);
     if let Some(rev) = &args.changed_since {
+        let ws = env.load()?;
         findings = changed_since(&ws, rev, findings)?;
     }
     env.printer.debug(&format!(
-        "loaded {} files and {} posts from {} in {loaded:.1?}; checked in {:.1?}",
-        ws.sources.len(),
-        ws.posts.len(),
-        ws.root.display(),
-        started.elapsed() - loaded
+        "{} files and {} posts from {} read in {read:.1?}; checked in {:.1?}",
+        catalog.sources.len(),
+        catalog.summaries.len(),
+        catalog.root.display(),
+        started.elapsed() - read
     ));
     if args.strict {
         make_strict(&mut findings);
     }
-    let files = ws.sources.len();
+    let files = catalog.sources.len();
     emit(
         &args,
         env,
         &findings,
-        &ws.sources,
-        Some((files, ws.posts.len())),
+        &catalog.sources,
+        Some((files, catalog.summaries.len())),
     )?;
     Ok(if Tally::of(&findings).errors > 0 {
         Outcome::Failure

@@ -8,7 +8,9 @@ mod source;
 
 pub use finding::{Finding, Level, RuleId, Severity, Subject, Tally, make_strict};
 pub use location::{Loc, Located};
-pub use source::{FileId, MAX_FILE_BYTES, SourceFile, Sources, TextError, decode, read_text};
+pub use source::{
+    FileId, MAX_FILE_BYTES, SourceFile, Sources, TextError, decode, read_bytes, read_text,
+};
 
 /// The closest candidate to `word`, when one is close enough to be a typo.
 pub fn did_you_mean<'a, S: AsRef<str>>(word: &str, candidates: &'a [S]) -> Option<&'a str> {

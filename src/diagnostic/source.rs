@@ -29,6 +29,16 @@ impl TextError {
     }
 }
 
+/// A file's bytes, at most `MAX_FILE_BYTES + 1` of them (so `decode` can
+/// tell it is too large without reading it all).
+pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Read a file as text, or say why not.
 pub fn read_text(path: &Path) -> Result<String, TextError> {
     let file = std::fs::File::open(path).map_err(|e| {
@@ -89,7 +99,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, TextError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path relative to the workspace root, with `/` separators.
     pub path: String,
@@ -98,7 +108,7 @@ pub struct SourceFile {
     pub text: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Sources {
     /// Where files not kept in memory are read back from.
     root: Option<std::path::PathBuf>,

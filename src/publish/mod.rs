@@ -9,6 +9,7 @@ mod mark;
 mod outcome;
 pub mod plan;
 pub mod status;
+mod wanted;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -18,7 +19,8 @@ use chrono::{DateTime, Utc};
 
 use crate::adapters::http::Timeouts;
 use crate::calendar::Workspace;
-use crate::diagnostic::{Finding, Severity, Subject};
+use crate::diagnostic::{FileId, Finding, Severity, Subject};
+use crate::index::Catalog;
 use crate::secrets::EnvSource;
 use engine::{Backoff, Engine};
 use ledger::{Ledger, LedgerError};
@@ -97,9 +99,8 @@ pub enum PublishError {
 }
 
 /// Errors that concern no post this run can act on: calendar files that did
-/// not load at all, and entries that are not posts.
-fn unloaded(ws: &Workspace, errors: &[&Finding]) -> Vec<Finding> {
-    let files_with_posts: HashSet<_> = ws.posts.iter().map(|p| p.file).collect();
+/// not load at all (they have no posts), and entries that are not posts.
+fn unloaded(files_with_posts: &HashSet<FileId>, errors: &[&Finding]) -> Vec<Finding> {
     errors
         .iter()
         .filter(|f| match f.subject {
@@ -109,6 +110,54 @@ fn unloaded(ws: &Workspace, errors: &[&Finding]) -> Vec<Finding> {
         })
         .map(|f| (*f).clone())
         .collect()
+}
+
+/// What a run may go ahead with: its errors, and the lock and ledger when
+/// it is not frozen.
+enum Ready<'f> {
+    Frozen,
+    Go {
+        errors: Vec<&'f Finding>,
+        lock: Option<lock::WorkspaceLock>,
+        state: ledger::LedgerState,
+    },
+}
+
+fn ready<'f>(
+    root: &std::path::Path,
+    config_file: FileId,
+    findings: &'f [Finding],
+    options: &Options,
+) -> Result<Ready<'f>, PublishError> {
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    let config_errors: Vec<Finding> = errors
+        .iter()
+        .filter(|f| f.file == Some(config_file))
+        .map(|f| (*f).clone())
+        .collect();
+    if !config_errors.is_empty() {
+        return Err(PublishError::Config {
+            findings: config_errors,
+        });
+    }
+    if options.frozen {
+        return Ok(Ready::Frozen);
+    }
+    // Take the lock before reading the ledger, so no other run writes it in between.
+    let lock = if options.dry_run {
+        None
+    } else {
+        Some(lock::acquire(root, options.lock_wait)?)
+    };
+    let state = ledger::read(root)?;
+    Ok(Ready::Go {
+        errors,
+        lock,
+        state,
+    })
 }
 
 /// Publish every due delivery of `ws`. `findings` are the workspace's
@@ -121,63 +170,120 @@ pub fn publish(
     env: &dyn EnvSource,
     progress: &dyn Progress,
 ) -> Result<Report, PublishError> {
-    let errors: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
-    let config_errors: Vec<Finding> = errors
-        .iter()
-        .filter(|f| f.file == Some(ws.config.file))
-        .map(|f| (*f).clone())
-        .collect();
-    if !config_errors.is_empty() {
-        return Err(PublishError::Config {
-            findings: config_errors,
-        });
-    }
-    if options.frozen {
+    let Ready::Go {
+        errors,
+        lock,
+        state,
+    } = ready(&ws.root, ws.config.file, findings, options)?
+    else {
         return Ok(Report {
             frozen: true,
             ..Report::default()
         });
-    }
-    // Take the lock before reading the ledger, so no other run writes it in between.
-    let _lock = if options.dry_run {
-        None
-    } else {
-        Some(lock::acquire(&ws.root, options.lock_wait)?)
     };
-    let state = ledger::read(&ws.root)?;
-    let decisions = plan::plan(ws, &state, now, &options.selection, &errors);
-    let mut report = Report {
-        broken_files: unloaded(ws, &errors),
-        skipped_ledger_lines: state.skipped_lines.clone(),
-        ..Report::default()
+    let files_with_posts = ws.posts.iter().map(|p| p.file).collect();
+    let run = Run {
+        ws,
+        errors: &errors,
+        files_with_posts: &files_with_posts,
+        state: &state,
     };
-    report.outcomes = decisions
-        .iter()
-        .filter(|d| options.dry_run || !d.is_executed())
-        .filter_map(|d| d.unexecuted(now))
-        .collect();
-    if !options.dry_run {
-        progress.start(decisions.iter().filter(|d| d.is_executed()).count());
-        let engine = Engine {
-            root: &ws.root,
-            now,
-            env,
-            timeouts: options.timeouts,
-            trace: options.trace.clone(),
-            backoff: options.backoff,
-            ledger: Mutex::new(Ledger::open(&ws.root)?),
-            progress,
-            stopped: Default::default(),
-            failure: Mutex::new(None),
-        };
-        report.outcomes.extend(engine.run(decisions));
-        report.ledger_failure = engine.take_failure();
-    }
+    let report = run.execute(now, options, env, progress);
+    drop(lock);
     report
-        .outcomes
-        .sort_by(|a, b| (a.at, &a.post, &a.channel).cmp(&(b.at, &b.post, &b.channel)));
-    Ok(report)
+}
+
+/// Publish every due delivery of the workspace `catalog` describes, reading
+/// (parsing) only the calendar files a post of this run is in.
+pub fn publish_catalog(
+    catalog: &mut Catalog,
+    now: DateTime<Utc>,
+    options: &Options,
+    env: &dyn EnvSource,
+    progress: &dyn Progress,
+) -> Result<Report, PublishError> {
+    // Only errors keep a post back; the ledger matters to validation only
+    // for past-post warnings, so it is read once, under the lock.
+    let findings = catalog.findings(now, &crate::validate::PublishedSet::new());
+    let Ready::Go {
+        errors,
+        lock,
+        state,
+    } = ready(&catalog.root, catalog.config.file, &findings, options)?
+    else {
+        return Ok(Report {
+            frozen: true,
+            ..Report::default()
+        });
+    };
+    let wanted = wanted::wanted_files(
+        &catalog.summaries,
+        &state,
+        now,
+        &catalog.config,
+        &options.selection,
+    );
+    let ws = catalog.workspace(&wanted);
+    let files_with_posts = catalog.summaries.iter().map(|p| p.file).collect();
+    let run = Run {
+        ws: &ws,
+        errors: &errors,
+        files_with_posts: &files_with_posts,
+        state: &state,
+    };
+    let report = run.execute(now, options, env, progress);
+    drop(lock);
+    report
+}
+
+/// One run over a workspace (or the part of it the run needs).
+struct Run<'a> {
+    ws: &'a Workspace,
+    errors: &'a [&'a Finding],
+    files_with_posts: &'a HashSet<FileId>,
+    state: &'a ledger::LedgerState,
+}
+
+impl Run<'_> {
+    fn execute(
+        &self,
+        now: DateTime<Utc>,
+        options: &Options,
+        env: &dyn EnvSource,
+        progress: &dyn Progress,
+    ) -> Result<Report, PublishError> {
+        let (ws, errors, state) = (self.ws, self.errors, self.state);
+        let decisions = plan::plan(ws, state, now, &options.selection, errors);
+        let mut report = Report {
+            broken_files: unloaded(self.files_with_posts, errors),
+            skipped_ledger_lines: state.skipped_lines.clone(),
+            ..Report::default()
+        };
+        report.outcomes = decisions
+            .iter()
+            .filter(|d| options.dry_run || !d.is_executed())
+            .filter_map(|d| d.unexecuted(now))
+            .collect();
+        if !options.dry_run {
+            progress.start(decisions.iter().filter(|d| d.is_executed()).count());
+            let engine = Engine {
+                root: &ws.root,
+                now,
+                env,
+                timeouts: options.timeouts,
+                trace: options.trace.clone(),
+                backoff: options.backoff,
+                ledger: Mutex::new(Ledger::open(&ws.root)?),
+                progress,
+                stopped: Default::default(),
+                failure: Mutex::new(None),
+            };
+            report.outcomes.extend(engine.run(decisions));
+            report.ledger_failure = engine.take_failure();
+        }
+        report
+            .outcomes
+            .sort_by(|a, b| (a.at, &a.post, &a.channel).cmp(&(b.at, &b.post, &b.channel)));
+        Ok(report)
+    }
 }

@@ -96,7 +96,7 @@ pub fn file_pass(
             _ => None,
         })
         .collect();
-    let index = |name: &str| config.channels.get_index_of(name).unwrap_or(usize::MAX);
+    let index = |name: &str| config.channels.get_index_of(name);
     for post in posts {
         let deliveries = delivery::of_post(post, config);
         for d in &deliveries {
@@ -110,7 +110,8 @@ pub fn file_pass(
     out
 }
 
-/// Run the rules across files over every post's summary.
+/// Run the rules across files that see only the calendar (not the clock,
+/// not the ledger) over every post's summary.
 pub fn cross_pass(cx: &CrossContext<'_>, settings: &RuleSettings) -> Vec<Finding> {
     let rules = rules::enabled(settings);
     let mut findings = Vec::new();
@@ -125,6 +126,17 @@ pub fn cross_pass(cx: &CrossContext<'_>, settings: &RuleSettings) -> Vec<Finding
             for (channel, slots) in &schedules {
                 f(cx, cfg, cx.channel_name(*channel), slots, &mut findings);
             }
+        }
+    }
+    findings
+}
+
+/// Run the rules that depend on the run's time and the ledger.
+pub fn clock_pass(cx: &CrossContext<'_>, settings: &RuleSettings) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (_, check, cfg) in &rules::enabled(settings) {
+        if let Check::Clock(f) = check {
+            f(cx, cfg, cx.summaries, &mut findings);
         }
     }
     findings
@@ -184,6 +196,7 @@ pub fn validate(
         published,
     };
     findings.extend(cross_pass(&cx, &settings));
+    findings.extend(clock_pass(&cx, &settings));
     finish(findings)
 }
 

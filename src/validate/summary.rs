@@ -28,18 +28,27 @@ pub struct PostSummary {
     pub catch_up: Option<Duration>,
     /// One per known channel, in the post's order: the channel's index in
     /// postcal.yaml, and the hash of the rendered text (case and spacing
-    /// ignored; `None` when blank).
+    /// ignored; `None` when blank or not rendered: no readable time).
     pub deliveries: Vec<(u16, Option<NonZeroU64>)>,
 }
 
 impl PostSummary {
-    /// Summarise `post`, whose deliveries (one per known channel) are given;
-    /// `channel_index` finds a channel's position in postcal.yaml.
+    /// Summarise `post`, whose deliveries (one per known channel, none when
+    /// its time cannot be read) are given; `channel_index` finds a channel's
+    /// position in postcal.yaml (`None`: not a channel there).
     pub fn of(
         post: &Post,
         deliveries: &[Delivery<'_>],
-        channel_index: impl Fn(&str) -> usize,
+        channel_index: impl Fn(&str) -> Option<usize>,
     ) -> Self {
+        let channels = post.channels.iter().filter_map(|c| {
+            let index = u16::try_from(channel_index(&c.value)?).ok()?;
+            let hash = deliveries
+                .iter()
+                .find(|d| d.channel.name == c.value)
+                .and_then(|d| normalized_hash(d.text()));
+            Some((index, hash))
+        });
         PostSummary {
             id: post.id.value.clone(),
             file: post.file,
@@ -49,13 +58,7 @@ impl PostSummary {
             text_loc: post.text.as_ref().map_or(post.loc, |t| t.loc),
             status: post.status,
             catch_up: post.catch_up(),
-            deliveries: deliveries
-                .iter()
-                .map(|d| {
-                    let index = u16::try_from(channel_index(&d.channel.name)).unwrap_or(u16::MAX);
-                    (index, normalized_hash(d.text()))
-                })
-                .collect(),
+            deliveries: channels.collect(),
         }
     }
 

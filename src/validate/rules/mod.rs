@@ -68,6 +68,8 @@ pub enum Check {
     Delivery(fn(&Context<'_>, &RuleConfig, &Delivery<'_>, &mut Vec<Finding>)),
     /// Every post of the workspace, summarised.
     Summaries(fn(&CrossContext<'_>, &RuleConfig, &[PostSummary], &mut Vec<Finding>)),
+    /// Every post's summary, as of the run's time and the ledger.
+    Clock(fn(&CrossContext<'_>, &RuleConfig, &[PostSummary], &mut Vec<Finding>)),
     /// Each channel's schedule (cancelled and retracted posts left out).
     Schedule(fn(&CrossContext<'_>, &RuleConfig, &str, &[Slot], &mut Vec<Finding>)),
 }

@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
         bad: "at: 2020-01-01 09:00",
         good: "at: 2026-12-01 09:00",
     },
-    check: Some(Check::Summaries(check)),
+    check: Some(Check::Clock(check)),
 };
 
 fn check(cx: &CrossContext<'_>, cfg: &RuleConfig, posts: &[PostSummary], out: &mut Vec<Finding>) {
