@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 /// A position in a source file: 1-based line and column, plus the byte range
 /// of the value (used to underline it in diagnostics). Files are at most
 /// `MAX_FILE_BYTES`, so 32 bits hold every offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, Deserialize)]
 pub struct Loc {
     pub line: u32,
     pub column: u32,

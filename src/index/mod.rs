@@ -19,9 +19,7 @@ use rayon::prelude::*;
 use crate::calendar::files::{Disk, Files};
 use crate::calendar::{self, Config, LoadError, Workspace};
 use crate::diagnostic::{FileId, Finding, Sources};
-use crate::validate::{
-    self, CrossContext, PostSummary, PublishedSet, StoredSummary, rules::RuleSettings,
-};
+use crate::validate::{self, CrossContext, PostSummary, PublishedSet, rules::RuleSettings};
 use store::{Body, CrossEntry, FileEntry};
 
 /// How a workspace was read, for `-v` and for the tests.
@@ -56,6 +54,7 @@ pub struct Catalog {
     /// or the ledger (`None` until computed).
     cross: Option<Vec<Finding>>,
     pub stats: Stats,
+    pub mode: Mode,
     config_hash: u64,
     entries: Vec<FileEntry>,
     workspace_hash: u64,
@@ -69,8 +68,16 @@ pub enum Mode {
     Use,
     /// Read it, but write nothing (a dry run).
     ReadOnly,
-    /// Neither read nor write it: parse everything.
+    /// Neither read nor write it: parse everything (and a run reads every
+    /// file, as if there were no index at all).
     Off,
+}
+
+/// What became of one calendar file while reading.
+enum Read {
+    /// The index knew it: its entry's position in the stored index.
+    Known(usize),
+    Fresh(FileEntry),
 }
 
 impl Catalog {
@@ -89,85 +96,89 @@ impl Catalog {
         let (settings, rule_findings) = validate::settings(&config);
         config_findings.extend(rule_findings);
         let paths = calendar::calendar_list(&files, &config, config.file, &sources)?;
-        let stored: HashMap<String, FileEntry> = match mode {
-            Mode::Off => HashMap::new(),
-            Mode::Use | Mode::ReadOnly => store::read(root, config_hash)
-                .map(|b| b.files.into_iter().map(|e| (e.path.clone(), e)).collect())
-                .unwrap_or_default(),
+        let mut stored = match mode {
+            Mode::Off => Body::default(),
+            Mode::Use | Mode::ReadOnly => store::read(root, config_hash).unwrap_or_default(),
         };
-        let stored_cross = match mode {
-            Mode::Off => None,
-            _ => store::read(root, config_hash).ok().and_then(|b| b.cross),
-        };
+        let by_path: HashMap<&str, usize> = stored
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.path.as_str(), i))
+            .collect();
         let ids: Vec<(FileId, String)> = paths
             .into_iter()
             .map(|rel| (sources.add(rel.clone(), String::new()), rel))
             .collect();
-        let mut stats = Stats {
-            files: ids.len(),
-            index_used: !stored.is_empty(),
-            ..Stats::default()
-        };
-        let entries: Vec<(FileEntry, bool)> = ids
+        let read: Vec<Read> = ids
             .par_iter()
             .map(|(file, rel)| {
                 let bytes = crate::diagnostic::read_bytes(&root.join(rel));
                 let hash = bytes.as_ref().map_or(0, |b| xxhash_rust::xxh3::xxh3_64(b));
-                match stored.get(rel) {
-                    Some(e)
-                        if bytes.is_ok()
-                            && e.hash == hash
-                            && convert::media_unchanged(root, &e.media) =>
-                    {
-                        (e.clone(), false)
-                    }
-                    _ => {
+                let known = by_path.get(rel.as_str()).copied().filter(|&i| {
+                    let e = &stored.files[i];
+                    bytes.is_ok() && e.hash == hash && convert::media_unchanged(root, &e.media)
+                });
+                match known {
+                    Some(i) => Read::Known(i),
+                    None => {
                         let text = bytes
                             .map_err(|e| calendar::read_error(&e))
                             .and_then(|b| crate::diagnostic::decode(b).map(Some));
-                        (
-                            build_entry(root, rel, *file, hash, text, &config, &settings),
-                            true,
-                        )
+                        Read::Fresh(build_entry(
+                            root, rel, *file, hash, text, &config, &settings,
+                        ))
                     }
                 }
             })
             .collect();
-        let dirty = entries.iter().any(|(_, fresh)| *fresh) || stored.len() != entries.len();
-        stats.parsed = entries.iter().filter(|(_, fresh)| *fresh).count();
-        stats.reused = entries.len() - stats.parsed;
-        let entries: Vec<FileEntry> = entries.into_iter().map(|(e, _)| e).collect();
-        let mut summaries = Vec::with_capacity(entries.iter().map(|e| e.summaries.len()).sum());
+        drop(by_path);
+        let mut stats = Stats {
+            files: ids.len(),
+            index_used: !stored.files.is_empty(),
+            ..Stats::default()
+        };
+        let mut summaries = Vec::new();
         let mut file_findings = Vec::new();
-        for (entry, (file, _)) in entries.iter().zip(&ids) {
-            summaries.extend(
-                entry
-                    .summaries
-                    .iter()
-                    .cloned()
-                    .map(|s| s.into_summary(*file)),
-            );
+        let mut entries = Vec::with_capacity(read.len());
+        for (r, (file, _)) in read.into_iter().zip(&ids) {
+            let mut entry = match r {
+                Read::Known(i) => {
+                    stats.reused += 1;
+                    std::mem::take(&mut stored.files[i])
+                }
+                Read::Fresh(entry) => {
+                    stats.parsed += 1;
+                    entry
+                }
+            };
+            for s in &mut entry.summaries {
+                s.file = *file;
+            }
             file_findings.extend(
                 entry
                     .findings
                     .iter()
                     .filter_map(|f| convert::finding_in(f, *file)),
             );
+            entry.count = entry.summaries.len();
+            summaries.append(&mut entry.summaries);
+            entries.push(entry);
         }
         let workspace_hash = workspace_hash(&entries);
-        let cross = stored_cross
+        let cross = stored
+            .cross
             .filter(|c| c.workspace_hash == workspace_hash)
             .map(|c| {
                 c.findings
                     .iter()
-                    .filter_map(|(i, f)| {
-                        let file = ids.get(*i as usize).map(|(id, _)| *id)?;
-                        convert::finding_in(f, file)
-                    })
+                    // File ids are numbered the same way each run, and the
+                    // workspace hash covers the list of files.
+                    .filter_map(|(i, f)| convert::finding_in(f, FileId(*i)))
                     .collect()
             });
         stats.cross_reused = cross.is_some();
-        let dirty = dirty || cross.is_none();
+        let dirty = stats.parsed > 0 || stored.files.len() != entries.len() || cross.is_none();
         Ok(Catalog {
             root: root.to_path_buf(),
             sources,
@@ -178,6 +189,7 @@ impl Catalog {
             file_findings,
             cross,
             stats,
+            mode,
             config_hash,
             entries,
             workspace_hash,
@@ -265,12 +277,19 @@ impl Catalog {
                 })
                 .collect(),
         });
-        let body = Body {
-            files: std::mem::take(&mut self.entries),
-            cross,
-        };
+        // Each entry gets its summaries back (they live in one list).
+        let mut files = std::mem::take(&mut self.entries);
+        let mut at = 0;
+        for entry in &mut files {
+            entry.summaries = self.summaries[at..at + entry.count].to_vec();
+            at += entry.count;
+        }
+        let body = Body { files, cross };
         let result = store::write(&self.root, self.config_hash, &body);
         self.entries = body.files;
+        for entry in &mut self.entries {
+            entry.summaries = Vec::new();
+        }
         self.dirty = result.is_err();
         result.map(|()| true)
     }
@@ -293,11 +312,8 @@ fn build_entry(
     FileEntry {
         path: rel.to_owned(),
         hash,
-        summaries: result
-            .summaries
-            .iter()
-            .map(StoredSummary::from_summary)
-            .collect(),
+        count: result.summaries.len(),
+        summaries: result.summaries,
         findings: findings
             .iter()
             .map(|f| convert::finding_out(f, file))

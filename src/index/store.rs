@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::StoredSummary;
+use crate::validate::PostSummary;
 
 pub const INDEX_PATH: &str = ".postcal/cache/index.bin";
 const MAGIC: &[u8; 14] = b"postcal-index\n";
@@ -18,16 +18,19 @@ const MAGIC: &[u8; 14] = b"postcal-index\n";
 pub const FORMAT: u32 = 1;
 
 /// What the index knows of one calendar file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileEntry {
     pub path: String,
     /// xxh3 of the file's bytes.
     pub hash: u64,
-    pub summaries: Vec<StoredSummary>,
+    pub summaries: Vec<PostSummary>,
     /// The findings of loading it and of the per-file rules.
     pub findings: Vec<StoredFinding>,
     /// The media files its posts attach, as they were when checked.
     pub media: Vec<MediaStamp>,
+    /// How many posts it holds (its summaries are moved out while in use).
+    #[serde(skip)]
+    pub count: usize,
 }
 
 /// A media file's size and modification time: when either differs, the
@@ -65,7 +68,7 @@ pub enum StoredSubject {
 pub struct CrossEntry {
     /// xxh3 over every file's path and hash, in order.
     pub workspace_hash: u64,
-    /// Per file (by position), the findings found in it.
+    /// The findings, each with the number of the file it is in.
     pub findings: Vec<(u32, StoredFinding)>,
 }
 

@@ -216,13 +216,21 @@ pub fn publish_catalog(
             ..Report::default()
         });
     };
-    let wanted = wanted::wanted_files(
-        &catalog.summaries,
-        &state,
-        now,
-        &catalog.config,
-        &options.selection,
-    );
+    let wanted = if catalog.mode == crate::index::Mode::Off {
+        // Without the index: every file, as a run always did.
+        (0..catalog.sources.len())
+            .map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX)))
+            .filter(|f| *f != catalog.config.file)
+            .collect()
+    } else {
+        wanted::wanted_files(
+            &catalog.summaries,
+            &state,
+            now,
+            &catalog.config,
+            &options.selection,
+        )
+    };
     let ws = catalog.workspace(&wanted);
     let files_with_posts = catalog.summaries.iter().map(|p| p.file).collect();
     let run = Run {

@@ -14,7 +14,7 @@ use crate::delivery;
 use crate::diagnostic::{Finding, Sources, Subject};
 use rules::{Check, RuleSettings, Slot};
 
-pub use summary::{PostSummary, StoredSummary, normalized_hash};
+pub use summary::{PostSummary, normalized_hash};
 
 /// Deliveries the ledger shows as published, as `(post, channel)`.
 pub type PublishedSet = HashSet<(String, String)>;

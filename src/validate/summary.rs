@@ -13,10 +13,12 @@ use crate::calendar::{Post, Status};
 use crate::delivery::Delivery;
 use crate::diagnostic::{FileId, Loc};
 
-/// One post, summarised.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One post, summarised. Stored in the index as it is (its file aside).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostSummary {
     pub id: String,
+    /// Set when the summary is read back: the file it came with.
+    #[serde(skip, default = "no_file")]
     pub file: FileId,
     pub id_loc: Loc,
     pub at: Option<DateTime<Utc>>,
@@ -25,11 +27,31 @@ pub struct PostSummary {
     pub text_loc: Loc,
     pub status: Status,
     /// Its own catch-up window, when it sets one.
+    #[serde(with = "seconds")]
     pub catch_up: Option<Duration>,
     /// One per known channel, in the post's order: the channel's index in
     /// postcal.yaml, and the hash of the rendered text (case and spacing
     /// ignored; `None` when blank or not rendered: no readable time).
     pub deliveries: Vec<(u16, Option<NonZeroU64>)>,
+}
+
+fn no_file() -> FileId {
+    FileId(u32::MAX)
+}
+
+/// A duration as seconds and nanoseconds, exactly.
+mod seconds {
+    use chrono::Duration;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        d.map(|d| (d.num_seconds(), d.subsec_nanos())).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<(i64, i32)>::deserialize(d)?
+            .map(|(s, n)| Duration::seconds(s) + Duration::nanoseconds(i64::from(n))))
+    }
 }
 
 impl PostSummary {
@@ -90,61 +112,6 @@ pub fn normalized_hash(text: &str) -> Option<NonZeroU64> {
         feed(u32::from(b' '));
     }
     NonZeroU64::new(h)
-}
-
-/// The serialisable form the index keeps (positions as plain numbers).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredSummary {
-    pub id: String,
-    pub id_loc: [u32; 4],
-    pub at: Option<i64>,
-    pub at_loc: [u32; 4],
-    pub text_loc: [u32; 4],
-    pub status: Status,
-    pub catch_up: Option<i64>,
-    pub deliveries: Vec<(u16, Option<NonZeroU64>)>,
-}
-
-fn loc_out(l: Loc) -> [u32; 4] {
-    [l.line, l.column, l.offset, l.len]
-}
-
-fn loc_in(l: [u32; 4]) -> Loc {
-    Loc {
-        line: l[0],
-        column: l[1],
-        offset: l[2],
-        len: l[3],
-    }
-}
-
-impl StoredSummary {
-    pub fn from_summary(s: &PostSummary) -> Self {
-        StoredSummary {
-            id: s.id.clone(),
-            id_loc: loc_out(s.id_loc),
-            at: s.at.map(|t| t.timestamp_micros()),
-            at_loc: loc_out(s.at_loc),
-            text_loc: loc_out(s.text_loc),
-            status: s.status,
-            catch_up: s.catch_up.map(|d| d.num_seconds()),
-            deliveries: s.deliveries.clone(),
-        }
-    }
-
-    pub fn into_summary(self, file: FileId) -> PostSummary {
-        PostSummary {
-            id: self.id,
-            file,
-            id_loc: loc_in(self.id_loc),
-            at: self.at.and_then(DateTime::from_timestamp_micros),
-            at_loc: loc_in(self.at_loc),
-            text_loc: loc_in(self.text_loc),
-            status: self.status,
-            catch_up: self.catch_up.map(Duration::seconds),
-            deliveries: self.deliveries,
-        }
-    }
 }
 
 #[cfg(test)]
