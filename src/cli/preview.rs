@@ -95,8 +95,11 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         None => from + Duration::days(i64::from(args.days)),
     };
     // Only the files with a post in the window are read.
+    let (start, end) = (from.timestamp_micros(), to.timestamp_micros());
     let wanted: Vec<_> = catalog
-        .summaries
+        .summaries_where(|t| {
+            t.earliest.is_some_and(|e| e < end) && t.latest.is_some_and(|l| l >= start)
+        })
         .iter()
         .filter(|p| p.at.is_some_and(|at| at >= from && at < to))
         .map(|p| p.file)

@@ -50,7 +50,7 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
     env.printer.debug(&format!(
         "{} files and {} posts from {} read in {read:.1?}; checked in {:.1?}",
         catalog.sources.len(),
-        catalog.summaries.len(),
+        catalog.post_count(),
         catalog.root.display(),
         started.elapsed() - read
     ));
@@ -63,7 +63,7 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
         env,
         &findings,
         &catalog.sources,
-        Some((files, catalog.summaries.len())),
+        Some((files, catalog.post_count())),
     )?;
     Ok(if Tally::of(&findings).errors > 0 {
         Outcome::Failure

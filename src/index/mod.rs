@@ -20,7 +20,7 @@ use crate::calendar::files::{Disk, Files};
 use crate::calendar::{self, Config, LoadError, Workspace};
 use crate::diagnostic::{FileId, Finding, Sources};
 use crate::validate::{self, CrossContext, PostSummary, PublishedSet, rules::RuleSettings};
-use store::{Body, CrossEntry, FileEntry};
+use store::{Body, CrossEntry, FileEntry, Times};
 
 /// How a workspace was read, for `-v` and for the tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,9 +36,10 @@ pub struct Stats {
     pub cross_reused: bool,
 }
 
-/// The workspace as the index sees it: configuration, every file, a
-/// summary of every post, and the findings of loading and of the per-file
-/// rules. Posts themselves are parsed on demand (`workspace`).
+/// The workspace as the index sees it: configuration, every file, what
+/// each file's posts are (summaries, read on demand), and the findings of
+/// loading and of the per-file rules. Posts themselves are parsed on demand
+/// (`workspace`).
 pub struct Catalog {
     pub root: PathBuf,
     pub sources: Sources,
@@ -46,19 +47,40 @@ pub struct Catalog {
     pub settings: RuleSettings,
     /// postcal.yaml's findings (rules section included).
     pub config_findings: Vec<Finding>,
-    /// Every post's summary, in file and post order.
-    pub summaries: Vec<PostSummary>,
     /// Findings of loading the calendar files and of the per-file rules.
     pub file_findings: Vec<Finding>,
+    pub stats: Stats,
+    pub mode: Mode,
+    files: Vec<FileState>,
+    /// Every summary, once something needed them all.
+    all: Option<Vec<PostSummary>>,
     /// Findings of the rules across files that do not depend on the clock
     /// or the ledger (`None` until computed).
     cross: Option<Vec<Finding>>,
-    pub stats: Stats,
-    pub mode: Mode,
     config_hash: u64,
-    entries: Vec<FileEntry>,
     workspace_hash: u64,
     dirty: bool,
+}
+
+/// One calendar file: its entry, and its summaries when they were just made.
+struct FileState {
+    id: FileId,
+    entry: FileEntry,
+    fresh: Option<Vec<PostSummary>>,
+}
+
+impl FileState {
+    /// Its summaries, with their file set; `None` when they do not decode.
+    fn summaries(&self) -> Option<Vec<PostSummary>> {
+        let mut list = match &self.fresh {
+            Some(list) => list.clone(),
+            None => store::decode(&self.entry.summaries)?,
+        };
+        for s in &mut list {
+            s.file = self.id;
+        }
+        Some(list)
+    }
 }
 
 /// Whether to use (and keep) the index.
@@ -77,7 +99,7 @@ pub enum Mode {
 enum Read {
     /// The index knew it: its entry's position in the stored index.
     Known(usize),
-    Fresh(FileEntry),
+    Fresh(FileEntry, Vec<PostSummary>),
 }
 
 impl Catalog {
@@ -125,9 +147,9 @@ impl Catalog {
                         let text = bytes
                             .map_err(|e| calendar::read_error(&e))
                             .and_then(|b| crate::diagnostic::decode(b).map(Some));
-                        Read::Fresh(build_entry(
-                            root, rel, *file, hash, text, &config, &settings,
-                        ))
+                        let (entry, summaries) =
+                            build_entry(root, rel, *file, hash, text, &config, &settings);
+                        Read::Fresh(entry, summaries)
                     }
                 }
             })
@@ -138,34 +160,32 @@ impl Catalog {
             index_used: !stored.files.is_empty(),
             ..Stats::default()
         };
-        let mut summaries = Vec::new();
         let mut file_findings = Vec::new();
-        let mut entries = Vec::with_capacity(read.len());
+        let mut states = Vec::with_capacity(read.len());
         for (r, (file, _)) in read.into_iter().zip(&ids) {
-            let mut entry = match r {
+            let (entry, fresh) = match r {
                 Read::Known(i) => {
                     stats.reused += 1;
-                    std::mem::take(&mut stored.files[i])
+                    (std::mem::take(&mut stored.files[i]), None)
                 }
-                Read::Fresh(entry) => {
+                Read::Fresh(entry, summaries) => {
                     stats.parsed += 1;
-                    entry
+                    (entry, Some(summaries))
                 }
             };
-            for s in &mut entry.summaries {
-                s.file = *file;
-            }
             file_findings.extend(
                 entry
                     .findings
                     .iter()
                     .filter_map(|f| convert::finding_in(f, *file)),
             );
-            entry.count = entry.summaries.len();
-            summaries.append(&mut entry.summaries);
-            entries.push(entry);
+            states.push(FileState {
+                id: *file,
+                entry,
+                fresh,
+            });
         }
-        let workspace_hash = workspace_hash(&entries);
+        let workspace_hash = workspace_hash(&states);
         let cross = stored
             .cross
             .filter(|c| c.workspace_hash == workspace_hash)
@@ -178,49 +198,104 @@ impl Catalog {
                     .collect()
             });
         stats.cross_reused = cross.is_some();
-        let dirty = stats.parsed > 0 || stored.files.len() != entries.len() || cross.is_none();
+        let dirty = stats.parsed > 0 || stored.files.len() != states.len() || cross.is_none();
         Ok(Catalog {
             root: root.to_path_buf(),
             sources,
             config,
             settings,
             config_findings,
-            summaries,
             file_findings,
-            cross,
             stats,
             mode,
+            files: states,
+            all: None,
+            cross,
             config_hash,
-            entries,
             workspace_hash,
             dirty: dirty && mode == Mode::Use,
         })
     }
 
+    /// How many posts the workspace holds.
+    pub fn post_count(&self) -> usize {
+        self.files.iter().map(|f| f.entry.count as usize).sum()
+    }
+
+    /// The files that hold at least one post.
+    pub fn files_with_posts(&self) -> std::collections::HashSet<FileId> {
+        self.files
+            .iter()
+            .filter(|f| f.entry.count > 0)
+            .map(|f| f.id)
+            .collect()
+    }
+
+    /// Every post's summary, in file and post order.
+    pub fn summaries(&mut self) -> &[PostSummary] {
+        if self.all.is_none() {
+            let lists: Vec<Option<Vec<PostSummary>>> =
+                self.files.par_iter().map(FileState::summaries).collect();
+            self.all = Some(lists.into_iter().flatten().flatten().collect());
+        }
+        self.all.as_deref().unwrap_or(&[])
+    }
+
+    /// The summaries of the files whose times `keep` accepts (the others are
+    /// not even read).
+    pub fn summaries_where(&self, keep: impl Fn(&Times) -> bool + Sync) -> Vec<PostSummary> {
+        if let Some(all) = &self.all {
+            let files: std::collections::HashSet<FileId> = self
+                .files
+                .iter()
+                .filter(|f| keep(&f.entry.times))
+                .map(|f| f.id)
+                .collect();
+            return all
+                .iter()
+                .filter(|s| files.contains(&s.file))
+                .cloned()
+                .collect();
+        }
+        let lists: Vec<Option<Vec<PostSummary>>> = self
+            .files
+            .par_iter()
+            .filter(|f| keep(&f.entry.times))
+            .map(FileState::summaries)
+            .collect();
+        lists.into_iter().flatten().flatten().collect()
+    }
+
     /// The findings of the rules across files that depend only on the
     /// calendar (duplicate ids, spacing, daily caps, repeated texts).
-    fn stable_cross(&mut self) -> &[Finding] {
-        if self.cross.is_none() {
-            let published = PublishedSet::new();
-            let cx = CrossContext {
-                summaries: &self.summaries,
-                config: &self.config,
-                sources: &self.sources,
-                now: DateTime::<Utc>::MIN_UTC,
-                published: &published,
-            };
-            self.cross = Some(validate::cross_pass(&cx, &self.settings));
+    fn stable_cross(&mut self) -> Vec<Finding> {
+        if let Some(cross) = &self.cross {
+            return cross.clone();
         }
-        self.cross.as_deref().unwrap_or(&[])
+        self.summaries();
+        let published = PublishedSet::new();
+        let cx = CrossContext {
+            summaries: self.all.as_deref().unwrap_or(&[]),
+            config: &self.config,
+            sources: &self.sources,
+            now: DateTime::<Utc>::MIN_UTC,
+            published: &published,
+        };
+        let cross = validate::cross_pass(&cx, &self.settings);
+        self.cross = Some(cross.clone());
+        cross
     }
 
     /// Every finding, as `validate` gives them, at `now` with `published`.
     pub fn findings(&mut self, now: DateTime<Utc>, published: &PublishedSet) -> Vec<Finding> {
         let mut all = self.config_findings.clone();
         all.extend(self.file_findings.iter().cloned());
-        all.extend(self.stable_cross().iter().cloned());
+        all.extend(self.stable_cross());
+        // The rules on the clock see posts whose time has come.
+        let now_micros = now.timestamp_micros();
+        let past = self.summaries_where(|t| t.earliest.is_some_and(|e| e < now_micros));
         let cx = CrossContext {
-            summaries: &self.summaries,
+            summaries: &past,
             config: &self.config,
             sources: &self.sources,
             now,
@@ -266,30 +341,22 @@ impl Catalog {
         if !self.dirty {
             return Ok(false);
         }
-        self.stable_cross();
-        let cross = self.cross.as_ref().map(|findings| CrossEntry {
+        let cross = self.stable_cross();
+        let cross = CrossEntry {
             workspace_hash: self.workspace_hash,
-            findings: findings
+            findings: cross
                 .iter()
                 .filter_map(|f| {
                     let file = f.file?;
                     Some((file.0, convert::finding_out(f, file)))
                 })
                 .collect(),
-        });
-        // Each entry gets its summaries back (they live in one list).
-        let mut files = std::mem::take(&mut self.entries);
-        let mut at = 0;
-        for entry in &mut files {
-            entry.summaries = self.summaries[at..at + entry.count].to_vec();
-            at += entry.count;
-        }
-        let body = Body { files, cross };
+        };
+        let body = Body {
+            files: self.files.iter().map(|f| f.entry.clone()).collect(),
+            cross: Some(cross),
+        };
         let result = store::write(&self.root, self.config_hash, &body);
-        self.entries = body.files;
-        for entry in &mut self.entries {
-            entry.summaries = Vec::new();
-        }
         self.dirty = result.is_err();
         result.map(|()| true)
     }
@@ -304,28 +371,30 @@ fn build_entry(
     text: Result<Option<String>, crate::diagnostic::TextError>,
     config: &Config,
     settings: &RuleSettings,
-) -> FileEntry {
+) -> (FileEntry, Vec<PostSummary>) {
     let loaded = calendar::load_calendar(text, file, config, false);
     let result = validate::file_pass(&loaded.posts, config, root, settings);
     let mut findings: Vec<Finding> = loaded.findings;
     findings.extend(result.findings);
-    FileEntry {
+    let entry = FileEntry {
         path: rel.to_owned(),
         hash,
-        count: result.summaries.len(),
-        summaries: result.summaries,
+        summaries: store::encode(&result.summaries),
+        count: u32::try_from(result.summaries.len()).unwrap_or(u32::MAX),
+        times: store::Times::of(&result.summaries),
         findings: findings
             .iter()
             .map(|f| convert::finding_out(f, file))
             .collect(),
         media: convert::media_stamps(root, &loaded.posts),
-    }
+    };
+    (entry, result.summaries)
 }
 
 /// xxh3 over every file's path and hash, in order.
-fn workspace_hash(entries: &[FileEntry]) -> u64 {
+fn workspace_hash(files: &[FileState]) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for e in entries {
+    for e in files.iter().map(|f| &f.entry) {
         h.update(e.path.as_bytes());
         h.update(&[0]);
         h.update(&e.hash.to_le_bytes());

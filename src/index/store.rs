@@ -23,14 +23,54 @@ pub struct FileEntry {
     pub path: String,
     /// xxh3 of the file's bytes.
     pub hash: u64,
-    pub summaries: Vec<PostSummary>,
+    /// Its posts' summaries, encoded: read only when a run needs them.
+    #[serde(with = "serde_bytes")]
+    pub summaries: Vec<u8>,
+    pub count: u32,
+    pub times: Times,
     /// The findings of loading it and of the per-file rules.
     pub findings: Vec<StoredFinding>,
     /// The media files its posts attach, as they were when checked.
     pub media: Vec<MediaStamp>,
-    /// How many posts it holds (its summaries are moved out while in use).
-    #[serde(skip)]
-    pub count: usize,
+}
+
+/// When a file's posts are, so a run can tell without reading them that
+/// it has nothing to do with them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Times {
+    /// The earliest and latest `at`, in microseconds since the epoch.
+    pub earliest: Option<i64>,
+    pub latest: Option<i64>,
+    /// A post is retracted (a run may have to delete it whenever it is).
+    pub retracted: bool,
+    /// A post's time cannot be read (a run reports it every time).
+    pub timeless: bool,
+}
+
+impl Times {
+    pub fn of(summaries: &[PostSummary]) -> Times {
+        let ats = summaries
+            .iter()
+            .filter_map(|s| s.at.map(|t| t.timestamp_micros()));
+        Times {
+            earliest: ats.clone().min(),
+            latest: ats.max(),
+            retracted: summaries
+                .iter()
+                .any(|s| s.status == crate::calendar::Status::Retracted),
+            timeless: summaries.iter().any(|s| s.at.is_none()),
+        }
+    }
+}
+
+/// Encode summaries for an entry.
+pub fn encode(summaries: &[PostSummary]) -> Vec<u8> {
+    postcard::to_allocvec(summaries).unwrap_or_default()
+}
+
+/// Decode an entry's summaries; `None` when they do not decode.
+pub fn decode(bytes: &[u8]) -> Option<Vec<PostSummary>> {
+    postcard::from_bytes(bytes).ok()
 }
 
 /// A media file's size and modification time: when either differs, the

@@ -223,8 +223,14 @@ pub fn publish_catalog(
             .filter(|f| *f != catalog.config.file)
             .collect()
     } else {
+        // Files whose posts are all still to come have nothing for this run
+        // (unless one is retracted, or has no readable time).
+        let now_micros = now.timestamp_micros();
+        let candidates = catalog.summaries_where(|t| {
+            t.retracted || t.timeless || t.earliest.is_some_and(|e| e <= now_micros)
+        });
         wanted::wanted_files(
-            &catalog.summaries,
+            &candidates,
             &state,
             now,
             &catalog.config,
@@ -232,7 +238,7 @@ pub fn publish_catalog(
         )
     };
     let ws = catalog.workspace(&wanted);
-    let files_with_posts = catalog.summaries.iter().map(|p| p.file).collect();
+    let files_with_posts = catalog.files_with_posts();
     let run = Run {
         ws: &ws,
         errors: &errors,

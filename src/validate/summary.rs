@@ -21,6 +21,7 @@ pub struct PostSummary {
     #[serde(skip, default = "no_file")]
     pub file: FileId,
     pub id_loc: Loc,
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
     pub at: Option<DateTime<Utc>>,
     pub at_loc: Loc,
     /// Where its text is written (the post's start when it has none).
