@@ -2,13 +2,14 @@
 //! attempt; the next run re-sends it with the same `Idempotency-Key`, which
 //! settles it only if the server gets that far. When the re-send is refused
 //! before that (429 or 503 with a wait: rate limiting runs before the
-//! controller), the refusal is recorded as a plain transient `failed`, and
-//! what the first request may have done is forgotten. Found by the soak
+//! controller), the refusal was recorded as a plain transient `failed`, and
+//! what the first request may have done was forgotten. Found by the soak
 //! (tests/soak.rs, SOAK_SEED=11: a thread part reported `failed` that is on
 //! the platform). The real binary, one cron tick every 5 minutes.
 //!
-//! Both tests reproduce the problem in `src/` today and are ignored until it
-//! is fixed; run them with `cargo test --test ambiguous_then_refused -- --ignored`.
+//! Both failed before the fix (a second status once the key expired; a
+//! post on the platform reported failed, then missed). Now such a refusal
+//! leaves the attempt open, and the key's age counts from the first request.
 
 mod support;
 
@@ -74,7 +75,6 @@ fn setup(catch_up: &str) -> (Fake, tempfile::TempDir) {
 /// until the account's rate limit resets at 11:05 — past the hour the
 /// instance keeps the key.
 #[test]
-#[ignore = "reproduces a duplicate in src/ (publish: a refused re-send of an open Mastodon attempt is recorded as a plain transient failure); un-ignore with the fix"]
 fn a_resend_refused_until_the_key_expired_does_not_post_twice() {
     let (fake, ws) = setup("2h");
     let rate_limited = Behaviour::RateLimited {
@@ -99,7 +99,6 @@ fn a_resend_refused_until_the_key_expired_does_not_post_twice() {
 /// and `status` says `failed` ("left to the next run", which never comes);
 /// the post is on the platform, so it is `published`, or `unknown` at worst.
 #[test]
-#[ignore = "reproduces a wrong status in src/ (a post on the platform reported failed and missed, after a refused re-send of its open attempt); un-ignore with the fix"]
 fn a_post_made_then_refused_on_resend_is_not_reported_failed_or_missed() {
     let (fake, ws) = setup("6m");
     fake.control.plan(

@@ -107,6 +107,9 @@ pub struct PartState {
     pub retracted: bool,
     /// The key of the first attempt: the part's identity from then on.
     pub first_key: Option<String>,
+    /// When the first attempt was made (a key the platform keeps for a
+    /// while is counted from then).
+    pub first_attempt: Option<DateTime<Utc>>,
 }
 
 impl PartState {
@@ -125,8 +128,9 @@ pub type PartKey = (String, String, u32);
 #[derive(Debug, Clone, Default)]
 pub struct LedgerState {
     pub parts: HashMap<PartKey, PartState>,
-    /// Deliveries already recorded as missed.
-    pub missed: HashSet<(String, String)>,
+    /// Deliveries already recorded as missed (a thread cut short included),
+    /// with the record.
+    pub missed: HashMap<(String, String), Record>,
     /// Deliveries already reported as not approved in time.
     pub unapproved: HashSet<(String, String)>,
     /// Lines that did not parse (a torn write), by line number.
@@ -144,7 +148,7 @@ impl LedgerState {
 
     pub fn apply(&mut self, r: Record) {
         if r.event == Event::Missed {
-            self.missed.insert((r.post.clone(), r.channel.clone()));
+            self.missed.insert((r.post.clone(), r.channel.clone()), r);
             return;
         }
         if r.event == Event::Unapproved {
@@ -155,8 +159,9 @@ impl LedgerState {
             .parts
             .entry((r.post.clone(), r.channel.clone(), r.part))
             .or_default();
-        if part.first_key.is_none() && r.event == Event::Attempt {
+        if part.first_attempt.is_none() && r.event == Event::Attempt {
             part.first_key = r.key.clone();
+            part.first_attempt = Some(r.ts);
         }
         match r.event {
             Event::Published => {

@@ -52,8 +52,9 @@ pub enum Action<'a> {
         delivery: Delivery<'a>,
         parts: Vec<Record>,
     },
-    /// The time passed beyond catch-up and nothing went out: record it once.
-    RecordMissed,
+    /// The time passed beyond catch-up and (from part `part` on) nothing
+    /// went out: record it once, and why.
+    RecordMissed { part: usize, reason: String },
     /// The post reached its time without being approved: record (and
     /// report) it once; it is not published.
     RecordUnapproved,
@@ -84,6 +85,8 @@ pub struct Send<'a> {
     /// Each part's identity (idempotency or record key): the one its first
     /// attempt recorded, else a new one.
     pub keys: Vec<String>,
+    /// When part `from`'s first attempt was made, if one was.
+    pub opened: Option<DateTime<Utc>>,
 }
 
 impl Send<'_> {
@@ -107,8 +110,7 @@ impl Decision<'_> {
         Some(match &self.action {
             Action::Publish(_) => outcome(OutcomeKind::WouldPublish),
             Action::Retract { .. } => outcome(OutcomeKind::WouldRetract),
-            Action::RecordMissed => outcome(OutcomeKind::Missed)
-                .with_error("its time passed beyond catch-up; it was not posted"),
+            Action::RecordMissed { reason, .. } => outcome(OutcomeKind::Missed).with_error(reason),
             Action::RecordUnapproved => outcome(OutcomeKind::Skipped)
                 .with_error(NOT_APPROVED)
                 .loud(),
@@ -133,7 +135,7 @@ impl Decision<'_> {
             self.action,
             Action::Publish(_)
                 | Action::Retract { .. }
-                | Action::RecordMissed
+                | Action::RecordMissed { .. }
                 | Action::RecordUnapproved
         )
     }
@@ -158,6 +160,15 @@ pub fn part_hash(d: &Delivery<'_>, part: usize) -> String {
         &d.parts[part].text,
         if part == 0 { d.cw } else { None },
         &media,
+    )
+}
+
+/// Why a thread stopped after part `from - 1` of `parts`.
+pub fn thread_cut(from: usize, parts: usize) -> String {
+    format!(
+        "the thread stopped after part {} of {parts}: its time passed beyond catch-up, so parts {from}–{} were not posted",
+        from - 1,
+        parts - 1
     )
 }
 
@@ -315,7 +326,7 @@ fn publish_action<'a>(
     let late = now - d.at > window;
     let key = (post.to_owned(), channel.to_owned());
     let blackout = ws.config.blackouts.iter().find(|b| b.covers(d.at, channel));
-    let seen_missed = ledger.missed.contains(&key);
+    let seen_missed = ledger.missed.contains_key(&key);
     let failed = last.as_ref().filter(|r| r.event == Event::Failed);
     let changed = failed.is_some_and(|f| f.hash.as_deref() != Some(part_hash(&d, from).as_str()));
     let keys: Vec<String> = (0..d.parts.len())
@@ -335,6 +346,7 @@ fn publish_action<'a>(
             root: root.clone(),
             parent: parent.clone(),
             keys: keys.clone(),
+            opened: state(from).and_then(|s| s.first_attempt),
         })
     };
     if last.as_ref().is_some_and(|r| r.event == Event::Attempt) {
@@ -342,8 +354,20 @@ fn publish_action<'a>(
         return Some(send(last, late));
     }
     if late {
-        // A thread cut short past its window is left as it is.
-        return (from == 0 && !seen_missed).then_some(Action::RecordMissed);
+        // Once: nothing more goes out, and the run says so — a thread cut
+        // short too, whose later parts will never be posted.
+        let reason = match (from, blackout) {
+            (0, Some(b)) => format!(
+                "it fell in a blackout{} and its time passed beyond catch-up; it was not posted",
+                b.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            (0, None) => "its time passed beyond catch-up; it was not posted".to_owned(),
+            (from, _) => thread_cut(from, d.parts.len()),
+        };
+        return (!seen_missed).then_some(Action::RecordMissed { part: from, reason });
     }
     if let Some(b) = blackout {
         let reason = b

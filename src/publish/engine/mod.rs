@@ -180,7 +180,9 @@ impl Engine<'_> {
                 continue;
             }
             let step = match &decision.action {
-                Action::RecordMissed => self.record_missed(decision),
+                Action::RecordMissed { part, reason } => {
+                    self.record_missed(decision, *part, reason)
+                }
                 Action::RecordUnapproved => self.record_unapproved(decision),
                 Action::Publish(send) => match self.adapter(&mut adapter, channel) {
                     Ok(adapter) => self.publish(adapter, send),
@@ -268,16 +270,16 @@ impl Engine<'_> {
     }
 
     /// Record once that a delivery's time passed beyond catch-up.
-    fn record_missed(&self, decision: &Decision<'_>) -> Step {
+    fn record_missed(&self, decision: &Decision<'_>, part: usize, reason: &str) -> Step {
         let at = decision.at.unwrap_or(self.now);
         let mut r = Record::new(
             self.now,
             &decision.post.id.value,
             &decision.channel.name,
-            0,
+            u32::try_from(part).unwrap_or(u32::MAX),
             Event::Missed,
         );
-        r.error = Some(format!("not published within catch-up of {at}"));
+        r.error = Some(reason.to_owned());
         record!(self, r);
         Step::Stopped(
             DeliveryOutcome::new(
@@ -286,7 +288,7 @@ impl Engine<'_> {
                 at,
                 OutcomeKind::Missed,
             )
-            .with_error("its time passed beyond catch-up; it was not posted"),
+            .with_error(reason),
         )
     }
 
@@ -347,9 +349,10 @@ impl Engine<'_> {
             };
             let step = match pending_here {
                 Some(attempt) => {
-                    self.resolve_then_send(adapter, d, &part, &hash, attempt, send.late)
+                    let opened = send.opened.unwrap_or(attempt.ts);
+                    self.resolve_then_send(adapter, d, &part, &hash, attempt, opened, send.late)
                 }
-                None => self.send(adapter, d, &part, &hash),
+                None => self.send(adapter, d, &part, &hash, false),
             };
             let remote = match step {
                 Step::Sent(remote) => remote,
@@ -359,7 +362,20 @@ impl Engine<'_> {
                 root = Some(remote.clone());
             }
             if send.late {
-                // Past its window: what was pending is settled; nothing more goes out.
+                // Past its window: what was pending is settled; nothing more
+                // goes out, and a thread cut short says so.
+                let next = index + 1;
+                if next < d.parts.len() {
+                    let reason = crate::publish::plan::thread_cut(next, d.parts.len());
+                    let mut r = self.base_record(d, next, Event::Missed);
+                    r.error = Some(reason.clone());
+                    record!(self, r);
+                    return Step::Stopped(
+                        outcome(d, OutcomeKind::Missed)
+                            .with_url(root.and_then(|r| r.url))
+                            .with_error(&reason),
+                    );
+                }
                 break;
             }
             if first_url.is_none() {
@@ -411,12 +427,17 @@ impl Engine<'_> {
 
     /// Send one part, retrying transient failures; every request is preceded
     /// by an `attempt` record and followed by its outcome.
+    /// `settling`: an earlier request for this part may have landed, and
+    /// this resend (with the same key) is how it is found out; a transient
+    /// refusal then leaves the attempt open rather than recording a failure
+    /// that would forget it.
     fn send(
         &self,
         adapter: &mut dyn Adapter,
         d: &Delivery<'_>,
         part: &Part<'_>,
         hash: &str,
+        settling: bool,
     ) -> Step {
         let index = part.index as usize;
         let mut attempt = 1;
@@ -449,6 +470,11 @@ impl Engine<'_> {
                             " (the platform asked to wait {}s; left to the next run)",
                             wait.as_secs()
                         ));
+                    }
+                    if settling {
+                        return Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&format!(
+                            "{message}; an earlier request may have landed, so this stays open: the next run checks again before anything else"
+                        )));
                     }
                     return self.failed(d, part, hash, &message, true);
                 }

@@ -21,10 +21,13 @@ impl Engine<'_> {
         part: &Part<'_>,
         hash: &str,
         attempt: &Record,
+        opened: chrono::DateTime<chrono::Utc>,
         late: bool,
     ) -> Step {
-        let age = self.now - attempt.ts;
-        let may_be_running = age < IN_FLIGHT;
+        // The latest request may still run; a key the platform keeps is as
+        // old as the first request made under it.
+        let may_be_running = self.now - attempt.ts < IN_FLIGHT;
+        let age = self.now - opened.min(attempt.ts);
         match adapter.lookup(part, attempt.ts) {
             Ok(Some(remote)) => {
                 return self.record_published(d, part, hash, self.redacted(adapter, remote));
@@ -36,7 +39,8 @@ impl Engine<'_> {
                 ));
             }
             Ok(None) if late => return self.too_late(d, part),
-            Ok(None) => return self.send(adapter, d, part, hash),
+            // Not there, and the request surely ended: it did not land.
+            Ok(None) => return self.send(adapter, d, part, hash, false),
             Err(e) if e.kind == ErrorKind::Unsupported => {}
             Err(e) => {
                 // Cannot tell right now: leave the attempt open for the next run.
@@ -54,7 +58,9 @@ impl Engine<'_> {
             ));
         }
         if !late && (adapter.resend_is_safe(age, may_be_running) || retry) {
-            return self.send(adapter, d, part, hash);
+            // The earlier request may have landed: until this resend settles
+            // it, the attempt stays open.
+            return self.send(adapter, d, part, hash, true);
         }
         let mut r = self.base_record(d, part.index as usize, Event::Unknown);
         r.key = attempt.key.clone();
