@@ -349,8 +349,12 @@ impl Engine<'_> {
             };
             let step = match pending_here {
                 Some(attempt) => {
-                    let opened = send.opened.unwrap_or(attempt.ts);
-                    self.resolve_then_send(adapter, d, &part, &hash, attempt, opened, send.late)
+                    let open = settle::OpenAttempt {
+                        attempt,
+                        opened: send.opened.unwrap_or(attempt.ts),
+                        late: send.late,
+                    };
+                    self.resolve_then_send(adapter, d, &part, &hash, open)
                 }
                 None => self.send(adapter, d, &part, &hash, false),
             };

@@ -10,6 +10,15 @@ use crate::delivery::Delivery;
 use crate::publish::ledger::{Event, Record};
 use crate::publish::outcome::OutcomeKind;
 
+/// An attempt of a part with no recorded outcome, as the plan found it.
+pub(super) struct OpenAttempt<'r> {
+    pub attempt: &'r Record,
+    /// When the part's first attempt was made: the age of its key.
+    pub opened: chrono::DateTime<chrono::Utc>,
+    /// Past the catch-up window: look up only, never send again.
+    pub late: bool,
+}
+
 impl Engine<'_> {
     /// An earlier request for this part has no recorded outcome (the run
     /// died, or the platform's answer left it open): find out whether it
@@ -20,10 +29,13 @@ impl Engine<'_> {
         d: &Delivery<'_>,
         part: &Part<'_>,
         hash: &str,
-        attempt: &Record,
-        opened: chrono::DateTime<chrono::Utc>,
-        late: bool,
+        open: OpenAttempt<'_>,
     ) -> Step {
+        let OpenAttempt {
+            attempt,
+            opened,
+            late,
+        } = open;
         // The latest request may still run; a key the platform keeps is as
         // old as the first request made under it.
         let may_be_running = self.now - attempt.ts < IN_FLIGHT;
