@@ -59,9 +59,12 @@ for row in "${MODULES[@]}"; do
     [[ -n $filter ]] && args+=(--re "$filter")
     [[ -n ${MUTANTS_RE:-} ]] && args+=(--re "${MUTANTS_RE}")
     [[ -n ${MUTANTS_ITERATE:-} ]] && args+=(--iterate)
+    # The test targets go to every cargo call (`--cargo-arg`), not only to
+    # `cargo test` (after `--`): else each mutant's build links every test
+    # binary of the crate, which is most of its time.
+    for t in $tests; do args+=("--cargo-arg=$t"); done
     printf '\n== %s: %s (tests: %s)\n' "$name" "$file" "$tests" >&2
-    # shellcheck disable=SC2086 # the test targets are words
-    cargo "${args[@]}" -- $tests
+    cargo "${args[@]}"
     # cargo-mutants exits 2 when a mutant is missed, 3 on a timeout: the
     # summary below tells; only a failed baseline (4) or a usage error stops.
     rc=$?
