@@ -144,6 +144,23 @@ mod tests {
     }
 
     #[test]
+    fn bluesky_parts_go_out_under_their_record_key_others_under_a_key() {
+        // Bluesky's own idempotency is the record key: a re-run asks
+        // getRecord for it. Elsewhere the key travels with the request.
+        let at = "2026-12-03T08:00:00Z".parse().unwrap();
+        assert_eq!(
+            first_identity(Platform::Bluesky, "launch", "b", 1, at),
+            bluesky_rkey("launch", "b", 1, at)
+        );
+        for platform in [Platform::Mastodon, Platform::Slack, Platform::Webhook] {
+            assert_eq!(
+                first_identity(platform, "launch", "m", 1, at),
+                idempotency_key("launch", "m", 1)
+            );
+        }
+    }
+
+    #[test]
     fn keys_ignore_content_but_hashes_do_not() {
         assert_eq!(idempotency_key("a", "m", 0), idempotency_key("a", "m", 0));
         assert_ne!(idempotency_key("a", "m", 0), idempotency_key("a", "m", 1));

@@ -94,6 +94,8 @@ macro_rules! record {
 // After the macro, which they use.
 mod retract;
 mod settle;
+#[cfg(test)]
+mod tests;
 
 fn outcome(d: &Delivery<'_>, kind: OutcomeKind) -> DeliveryOutcome {
     DeliveryOutcome::new(&d.post.id.value, &d.channel.name, d.at, kind)
