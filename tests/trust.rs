@@ -436,6 +436,39 @@ fn a_rescheduled_post_with_a_pending_attempt_is_settled_with_the_stored_key() {
 }
 
 #[test]
+fn a_run_without_credentials_never_hides_a_pending_attempt() {
+    // A run died mid-request on Slack, which cannot be asked whether the
+    // message landed; the next run lacks the channel's credentials. The
+    // run after that must still treat the attempt as unknown, not send the
+    // message again.
+    let fake = support::slack::start(Behaviour::Ok);
+    let ws = support::workspace(&[("s", "slack", &fake)]);
+    calendar(ws.path(), &DUE.replace("[m]", "[s]"));
+    append_ledger(
+        ws.path(),
+        &[
+            serde_json::json!({"ts": "2026-12-01T08:55:00Z", "post": "due", "channel": "s", "part": 0, "event": "attempt", "key": "postcal-0123456789abcdef0123456789abcdef"}),
+        ],
+    );
+    let run = postcal(
+        ws.path(),
+        &[],
+        &[],
+        &["--now", NOW, "publish", "--format", "json"],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let run = postcal(
+        ws.path(),
+        &[&fake],
+        &[],
+        &["--now", NOW, "publish", "--format", "json"],
+    );
+    let outcomes = run.outcomes();
+    assert_eq!(outcomes[0].1, "unknown", "{outcomes:?}");
+    assert!(fake.requests().is_empty(), "sent again: {outcomes:?}");
+}
+
+#[test]
 fn status_says_what_happened_to_every_delivery_that_did_not_go_out() {
     let (fake, ws) = mastodon_workspace();
     calendar(
