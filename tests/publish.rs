@@ -466,6 +466,18 @@ fn an_edit_to_the_content_warning_or_the_media_counts_as_an_edit() {
             "{edited}{}",
             run.stdout
         );
+        let posts = (fake.posts)();
+        assert!(
+            posts[0]["spoiler_text"]
+                .as_str()
+                .is_some_and(|cw| cw.starts_with("Spoilers")),
+            "the content warning goes out with the post: {posts:?}"
+        );
+        assert_eq!(
+            posts[0]["media_attachments"].as_array().map(Vec::len),
+            Some(1),
+            "{posts:?}"
+        );
     }
 }
 
