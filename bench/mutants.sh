@@ -51,7 +51,17 @@ want() {
 }
 SELECTED=("$@")
 
-count() { [[ -s $1 ]] && wc -l <"$1" | tr -d ' ' || echo 0; }
+# Mutants listed in `kind`.txt of a module's results; with MUTANTS_ITERATE,
+# those an earlier run caught (mutants.out.old) count too.
+count() {
+    local dir=$1 kind=$2
+    {
+        cat "$dir/mutants.out/$kind.txt" 2>/dev/null
+        if [[ -n ${MUTANTS_ITERATE:-} && ($kind == caught || $kind == unviable) ]]; then
+            cat "$dir/mutants.out.old/$kind.txt" 2>/dev/null
+        fi
+    } | sort -u | grep -c . || true
+}
 
 started=$(date +%s)
 for row in "${MODULES[@]}"; do
@@ -82,12 +92,13 @@ printf '\n| module | file | mutants | caught | missed | unviable | timeout |\n'
 printf '|---|---|---:|---:|---:|---:|---:|\n'
 for row in "${MODULES[@]}"; do
     IFS='|' read -r name file _ _ <<<"$row"
-    dir=$OUT/$name/mutants.out
-    [[ -d $dir ]] || continue
-    c=$(count "$dir/caught.txt")
-    m=$(count "$dir/missed.txt")
-    u=$(count "$dir/unviable.txt")
-    t=$(count "$dir/timeout.txt")
+    dir=$OUT/$name
+    [[ -d $dir/mutants.out ]] || continue
+    c=$(count "$dir" caught)
+    m=$(count "$dir" missed)
+    u=$(count "$dir" unviable)
+    t=$(count "$dir" timeout)
+    # shellcheck disable=SC2016 # the backquotes are Markdown
     printf '| %s | `%s` | %d | %d | %d | %d | %d |\n' "$name" "$file" $((c + m + u + t)) "$c" "$m" "$u" "$t"
 done
 for row in "${MODULES[@]}"; do
