@@ -204,6 +204,28 @@ fn publishes_due_deliveries_once_in_order_and_reports_missed() {
 }
 
 #[test]
+fn one_channel_posts_one_delivery_after_the_other_in_time_order() {
+    // SPEC §4 "Order": the earlier post goes out first even when its
+    // request is slow; the next one waits for it.
+    let fake = mastodon::start(Behaviour::Ok);
+    let ws = support::workspace(&[("m", "mastodon", &fake)]);
+    calendar(
+        ws.path(),
+        "defaults:\n  channels: [m]\n  status: approved\nposts:\n  - id: second\n    at: 2026-12-01 09:55\n    text: Second\n  - id: first\n    at: 2026-12-01 09:50\n    text: First\n  - id: third\n    at: 2026-12-01 09:58\n    text: Third\n",
+    );
+    fake.control
+        .plan("First", [Behaviour::Slow(Duration::from_millis(400))]);
+    let run = publish(ws.path(), &[&fake], &["--now", NOW]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let posts = (fake.posts)();
+    let texts: Vec<&str> = posts
+        .iter()
+        .map(|p| p["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["First", "Second", "Third"]);
+}
+
+#[test]
 fn dry_run_sends_and_writes_nothing() {
     let fake = mastodon::start(Behaviour::Ok);
     let ws = support::workspace(&[("m", "mastodon", &fake)]);

@@ -135,3 +135,43 @@ fn a_pending_attempt_nobody_can_look_up() {
     assert_eq!(outcome.kind, OutcomeKind::Published, "{outcome:?}");
     assert_eq!(platform.count("post"), 1);
 }
+
+#[test]
+fn a_thread_part_that_did_not_land_in_time_leaves_the_thread_as_it_is() {
+    // Part 0 is out; part 1's attempt did not land and the window closed:
+    // the delivery is not "missed" (it was posted), the thread stops.
+    let fx = Fixture::new();
+    let mut platform = Scripted::new();
+    platform.lookups = [Ok(None)].into();
+    let mut root = Record::new(now(), "thread", "m", 0, Event::Published);
+    root.remote_id = Some("1".to_owned());
+    let mut pending = Record::new(
+        now() - chrono::Duration::minutes(5),
+        "thread",
+        "m",
+        1,
+        Event::Attempt,
+    );
+    pending.key = Some("k1".to_owned());
+    let send = Send {
+        delivery: fx.delivery_of("thread", "m"),
+        from: 1,
+        pending: Some(pending),
+        late: true,
+        root: Some(root.clone()),
+        parent: Some(root),
+        keys: vec!["k0".into(), "k1".into(), "k2".into()],
+    };
+    let outcome = ended(fx.engine().publish(&mut platform, &send));
+    assert_eq!(outcome.kind, OutcomeKind::Skipped, "{outcome:?}");
+    assert!(
+        outcome
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("stopped at part 1"),
+        "{outcome:?}"
+    );
+    assert_eq!(platform.count("post"), 0);
+    assert!(fx.events().is_empty(), "nothing recorded as missed");
+}
