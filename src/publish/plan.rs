@@ -395,8 +395,17 @@ mod tests {
 
     /// What a run at `now` does, as `post: action`.
     fn actions(ws: &Workspace, now: &str) -> Vec<String> {
+        actions_with(ws, &LedgerState::default(), now, &Selection::default())
+    }
+
+    fn actions_with(
+        ws: &Workspace,
+        ledger: &LedgerState,
+        now: &str,
+        selection: &Selection,
+    ) -> Vec<String> {
         let now: DateTime<Utc> = now.parse().unwrap();
-        plan(ws, &LedgerState::default(), now, &Selection::default(), &[])
+        plan(ws, ledger, now, selection, &[])
             .iter()
             .map(|d| {
                 let action = match &d.action {
@@ -437,6 +446,34 @@ mod tests {
             actions(&ws, "2026-12-01T10:00:01Z"),
             ["approved: missed"],
             "past the window: missed, and a draft's time is over unsaid"
+        );
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_sent_again_only_when_the_user_says_so() {
+        // SPEC §4: reported as unknown and not retried unless the user says
+        // so (`publish --retry-unknown POST@CHANNEL`).
+        let (_dir, ws) = workspace(AT_EIGHT);
+        let ts = "2026-12-01T08:05:00Z".parse().unwrap();
+        let ledger = LedgerState::from_records([
+            Record::new(ts, "approved", "m", 0, Event::Attempt),
+            Record::new(ts, "approved", "m", 0, Event::Unknown),
+        ]);
+        let now = "2026-12-01T08:30:00Z";
+        let mut selection = Selection {
+            posts: vec!["approved".to_owned()],
+            ..Selection::default()
+        };
+        assert_eq!(
+            actions_with(&ws, &ledger, now, &selection),
+            ["approved: skip"]
+        );
+        selection
+            .retry_unknown
+            .insert(("approved".to_owned(), "m".to_owned()));
+        assert_eq!(
+            actions_with(&ws, &ledger, now, &selection),
+            ["approved: publish"]
         );
     }
 }
