@@ -25,21 +25,21 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${MUTANTS_OUT:-${CARGO_TARGET_DIR:-$ROOT/target}/mutants}
 mkdir -p "$OUT"
 
-# name | file | extra cargo-mutants filter | test targets (cargo test args)
+# name; file; extra cargo-mutants filter (a regex); test targets (cargo args)
 # The engine's and the plan's own unit tests (src/publish/engine/tests,
 # src/publish/plan.rs) kill most of their mutants; the binary's end-to-end
 # tests add what only a real run shows. runs_property and crash are left to
 # CI: slow, and nothing they alone catch here.
 MODULES=(
-    "plan|src/publish/plan.rs||--lib --test publish --test trust --test publish_scope"
-    "identity|src/publish/identity.rs||--lib"
-    "settle|src/publish/engine/settle.rs||--lib"
-    "retract|src/publish/engine/retract.rs||--lib --test publish"
+    "plan;src/publish/plan.rs;;--lib --test publish --test trust --test publish_scope"
+    "identity;src/publish/identity.rs;;--lib"
+    "settle;src/publish/engine/settle.rs;;--lib"
+    "retract;src/publish/engine/retract.rs;;--lib --test publish"
     # Failure classification: only `classify` and `retry_after` (with its
     # `seconds`) of the shared HTTP plumbing; the rest belongs to the adapters.
-    "http|src/adapters/http.rs|(replace|in) (classify|retry_after|seconds)( |$)|--lib --test contract"
-    "engine|src/publish/engine/mod.rs||--lib --test publish --test trust"
-    "ledger|src/publish/ledger.rs||--lib --test publish --test trust"
+    "http;src/adapters/http.rs;(replace|in) (classify|retry_after|seconds)( |$);--lib --test contract"
+    "engine;src/publish/engine/mod.rs;;--lib --test publish --test trust"
+    "ledger;src/publish/ledger.rs;;--lib --test publish --test trust"
 )
 
 want() {
@@ -65,7 +65,7 @@ count() {
 
 started=$(date +%s)
 for row in "${MODULES[@]}"; do
-    IFS='|' read -r name file filter tests <<<"$row"
+    IFS=';' read -r name file filter tests <<<"$row"
     if [[ ${#SELECTED[@]} -gt 0 ]] && ! want "$name" "${SELECTED[@]}" 2>/dev/null; then
         continue
     fi
@@ -91,7 +91,7 @@ elapsed=$(($(date +%s) - started))
 printf '\n| module | file | mutants | caught | missed | unviable | timeout |\n'
 printf '|---|---|---:|---:|---:|---:|---:|\n'
 for row in "${MODULES[@]}"; do
-    IFS='|' read -r name file _ _ <<<"$row"
+    IFS=';' read -r name file _ _ <<<"$row"
     dir=$OUT/$name
     [[ -d $dir/mutants.out ]] || continue
     c=$(count "$dir" caught)
@@ -102,7 +102,7 @@ for row in "${MODULES[@]}"; do
     printf '| %s | `%s` | %d | %d | %d | %d | %d |\n' "$name" "$file" $((c + m + u + t)) "$c" "$m" "$u" "$t"
 done
 for row in "${MODULES[@]}"; do
-    IFS='|' read -r name _ _ _ <<<"$row"
+    IFS=';' read -r name _ _ _ <<<"$row"
     missed=$OUT/$name/mutants.out/missed.txt
     [[ -s $missed ]] || continue
     printf '\nmissed in %s:\n' "$name"
