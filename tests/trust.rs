@@ -244,6 +244,14 @@ fn a_ledger_that_cannot_be_written_stops_new_requests_and_says_why() {
             "{d}: {outcome} says why: {outcomes:?}"
         );
     }
+    // What came after the failure was not tried, and says so: those are
+    // not in doubt, the next run simply sends them.
+    assert!(
+        outcomes
+            .iter()
+            .any(|(_, outcome, error)| outcome == "skipped" && error.contains("not attempted")),
+        "{outcomes:?}"
+    );
 }
 
 #[test]
