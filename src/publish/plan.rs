@@ -397,3 +397,107 @@ fn publish_action<'a>(
         _ => Some(send(None, false)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workspace in UTC with one Mastodon channel `m` (catch-up 2h) and
+    /// these posts.
+    fn workspace(posts: &str) -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("postcal.yaml"),
+            "timezone: UTC\npublish:\n  catch_up: 2h\nchannels:\n  m:\n    platform: mastodon\n    instance: https://m.example\n    token: env:T\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("calendars")).unwrap();
+        std::fs::write(dir.path().join("calendars/c.yaml"), posts).unwrap();
+        let ws = crate::calendar::load(dir.path()).unwrap();
+        (dir, ws)
+    }
+
+    /// What a run at `now` does, as `post: action`.
+    fn actions(ws: &Workspace, now: &str) -> Vec<String> {
+        actions_with(ws, &LedgerState::default(), now, &Selection::default())
+    }
+
+    fn actions_with(
+        ws: &Workspace,
+        ledger: &LedgerState,
+        now: &str,
+        selection: &Selection,
+    ) -> Vec<String> {
+        let now: DateTime<Utc> = now.parse().unwrap();
+        plan(ws, ledger, now, selection, &[])
+            .iter()
+            .map(|d| {
+                let action = match &d.action {
+                    Action::Publish(_) => "publish",
+                    Action::Retract { .. } => "retract",
+                    Action::RecordMissed => "missed",
+                    Action::RecordUnapproved => "unapproved",
+                    Action::Hold { .. } => "hold",
+                    Action::Skip { .. } => "skip",
+                };
+                format!("{}: {action}", d.post.id.value)
+            })
+            .collect()
+    }
+
+    const AT_EIGHT: &str = "posts:\n  - id: approved\n    at: 2026-12-01T08:00:00Z\n    status: approved\n    channels: [m]\n    text: Hello\n  - id: draft\n    at: 2026-12-01T08:00:00Z\n    channels: [m]\n    text: Not yet approved\n";
+
+    #[test]
+    fn a_post_is_due_at_its_time_not_a_second_before() {
+        // SPEC §4: due when `at <= now`.
+        let (_dir, ws) = workspace(AT_EIGHT);
+        assert!(actions(&ws, "2026-12-01T07:59:59Z").is_empty());
+        assert_eq!(
+            actions(&ws, "2026-12-01T08:00:00Z"),
+            ["approved: publish", "draft: unapproved"]
+        );
+    }
+
+    #[test]
+    fn the_catch_up_window_includes_its_last_second() {
+        // SPEC §4: still due while `now - at <= catch_up`, missed after.
+        let (_dir, ws) = workspace(AT_EIGHT);
+        assert_eq!(
+            actions(&ws, "2026-12-01T10:00:00Z"),
+            ["approved: publish", "draft: unapproved"]
+        );
+        assert_eq!(
+            actions(&ws, "2026-12-01T10:00:01Z"),
+            ["approved: missed"],
+            "past the window: missed, and a draft's time is over unsaid"
+        );
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_sent_again_only_when_the_user_says_so() {
+        // SPEC §4: reported as unknown and not retried unless the user says
+        // so (`publish --retry-unknown POST@CHANNEL`).
+        let (_dir, ws) = workspace(AT_EIGHT);
+        let ts = "2026-12-01T08:05:00Z".parse().unwrap();
+        let ledger = LedgerState::from_records([
+            Record::new(ts, "approved", "m", 0, Event::Attempt),
+            Record::new(ts, "approved", "m", 0, Event::Unknown),
+        ]);
+        let now = "2026-12-01T08:30:00Z";
+        let mut selection = Selection {
+            posts: vec!["approved".to_owned()],
+            ..Selection::default()
+        };
+        assert_eq!(
+            actions_with(&ws, &ledger, now, &selection),
+            ["approved: skip"]
+        );
+        selection
+            .retry_unknown
+            .insert(("approved".to_owned(), "m".to_owned()));
+        assert_eq!(
+            actions_with(&ws, &ledger, now, &selection),
+            ["approved: publish"]
+        );
+    }
+}

@@ -94,6 +94,8 @@ macro_rules! record {
 // After the macro, which they use.
 mod retract;
 mod settle;
+#[cfg(test)]
+mod tests;
 
 fn outcome(d: &Delivery<'_>, kind: OutcomeKind) -> DeliveryOutcome {
     DeliveryOutcome::new(&d.post.id.value, &d.channel.name, d.at, kind)
@@ -186,13 +188,16 @@ impl Engine<'_> {
                 Action::RecordUnapproved => self.record_unapproved(decision),
                 Action::Publish(send) => match self.adapter(&mut adapter, channel) {
                     Ok(adapter) => self.publish(adapter, send),
-                    Err(e) => self.cannot_start(&send.delivery, send.from, e),
+                    // An attempt still open stays the last word on the part.
+                    Err(e) => {
+                        self.cannot_start(&send.delivery, send.from, e, send.pending.is_none())
+                    }
                 },
                 Action::Retract { delivery, parts } => match self.adapter(&mut adapter, channel) {
                     Ok(adapter) => self.retract(adapter, delivery, parts),
                     Err(e) => {
                         let part = parts.first().map_or(0, |r| r.part as usize);
-                        self.cannot_start(delivery, part, e)
+                        self.cannot_start(delivery, part, e, true)
                     }
                 },
                 Action::Hold { .. } | Action::Skip { .. } => continue,
@@ -246,12 +251,16 @@ impl Engine<'_> {
 
     /// The channel's adapter could not be built (a credential is missing,
     /// say): nothing was sent. The failure is recorded, as transient (the
-    /// next run tries again), so `status` shows it with its reason.
-    fn cannot_start(&self, d: &Delivery<'_>, part: usize, e: &AdapterError) -> Step {
-        let mut r = self.base_record(d, part, Event::Failed);
-        r.error = Some(format!("not sent: {}", e.message));
-        r.transient = true;
-        record!(self, r);
+    /// next run tries again), so `status` shows it with its reason — unless
+    /// an attempt is pending: a `failed` after it would hide it, and the
+    /// next run would send again without asking whether it landed.
+    fn cannot_start(&self, d: &Delivery<'_>, part: usize, e: &AdapterError, record: bool) -> Step {
+        if record {
+            let mut r = self.base_record(d, part, Event::Failed);
+            r.error = Some(format!("not sent: {}", e.message));
+            r.transient = true;
+            record!(self, r);
+        }
         Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&e.message))
     }
 
