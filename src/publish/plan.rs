@@ -435,7 +435,7 @@ mod tests {
                 let action = match &d.action {
                     Action::Publish(_) => "publish",
                     Action::Retract { .. } => "retract",
-                    Action::RecordMissed => "missed",
+                    Action::RecordMissed { .. } => "missed",
                     Action::RecordUnapproved => "unapproved",
                     Action::Hold { .. } => "hold",
                     Action::Skip { .. } => "skip",

@@ -225,6 +225,7 @@ fn publish(
         root: None,
         parent: None,
         keys: vec![key],
+        opened: None,
     };
     ended(fx.engine().publish(adapter, &send))
 }

@@ -171,6 +171,7 @@ fn a_thread_is_a_chain_of_replies_under_its_first_part() {
         root: None,
         parent: None,
         keys: vec!["k0".into(), "k1".into(), "k2".into()],
+        opened: None,
     };
     let outcome = ended(fx.engine().publish(&mut platform, &send));
     assert_eq!(outcome.kind, OutcomeKind::Published, "{outcome:?}");
@@ -204,6 +205,7 @@ fn a_failed_thread_part_is_named_in_the_report() {
         root: None,
         parent: None,
         keys: vec!["k0".into(), "k1".into(), "k2".into()],
+        opened: None,
     };
     let outcome = ended(fx.engine().publish(&mut platform, &send));
     assert_eq!(outcome.kind, OutcomeKind::Failed);

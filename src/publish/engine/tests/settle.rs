@@ -161,6 +161,7 @@ fn a_thread_part_that_did_not_land_in_time_leaves_the_thread_as_it_is() {
         root: Some(root.clone()),
         parent: Some(root),
         keys: vec!["k0".into(), "k1".into(), "k2".into()],
+        opened: None,
     };
     let outcome = ended(fx.engine().publish(&mut platform, &send));
     assert_eq!(outcome.kind, OutcomeKind::Skipped, "{outcome:?}");
