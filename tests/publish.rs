@@ -204,6 +204,28 @@ fn publishes_due_deliveries_once_in_order_and_reports_missed() {
 }
 
 #[test]
+fn one_channel_posts_one_delivery_after_the_other_in_time_order() {
+    // SPEC §4 "Order": the earlier post goes out first even when its
+    // request is slow; the next one waits for it.
+    let fake = mastodon::start(Behaviour::Ok);
+    let ws = support::workspace(&[("m", "mastodon", &fake)]);
+    calendar(
+        ws.path(),
+        "defaults:\n  channels: [m]\n  status: approved\nposts:\n  - id: second\n    at: 2026-12-01 09:55\n    text: Second\n  - id: first\n    at: 2026-12-01 09:50\n    text: First\n  - id: third\n    at: 2026-12-01 09:58\n    text: Third\n",
+    );
+    fake.control
+        .plan("First", [Behaviour::Slow(Duration::from_millis(400))]);
+    let run = publish(ws.path(), &[&fake], &["--now", NOW]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let posts = (fake.posts)();
+    let texts: Vec<&str> = posts
+        .iter()
+        .map(|p| p["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["First", "Second", "Third"]);
+}
+
+#[test]
 fn dry_run_sends_and_writes_nothing() {
     let fake = mastodon::start(Behaviour::Ok);
     let ws = support::workspace(&[("m", "mastodon", &fake)]);
@@ -433,6 +455,55 @@ fn permanent_failures_wait_for_a_change_or_retry() {
 }
 
 #[test]
+fn an_edit_to_the_content_warning_or_the_media_counts_as_an_edit() {
+    // A permanently failed post is retried once the user changes what it
+    // says; the content warning and the attachments are part of that.
+    let cal = "posts:\n  - id: due\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [m]\n    text: Hello\n    cw: Spoilers\n    media:\n      - { file: media/a.png, alt: A cup }\n";
+    for edited in [
+        cal.replace("cw: Spoilers", "cw: Spoilers ahead"),
+        cal.replace("alt: A cup", "alt: A cup of coffee"),
+        cal.replace("media/a.png", "media/b.png"),
+    ] {
+        let fake = mastodon::start(Behaviour::Invalid);
+        let ws = support::workspace(&[("m", "mastodon", &fake)]);
+        std::fs::create_dir(ws.path().join("media")).unwrap();
+        for png in ["a.png", "b.png"] {
+            std::fs::write(ws.path().join("media").join(png), support::png::png(8, 8)).unwrap();
+        }
+        calendar(ws.path(), cal);
+        let failed = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
+        assert_eq!(failed.outcomes(), vec![("due@m".into(), "failed".into())]);
+        (fake.set_behaviour)(Behaviour::Ok);
+        let again = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
+        assert_eq!(
+            again.outcomes(),
+            vec![("due@m".into(), "skipped".into())],
+            "unchanged: not retried by itself"
+        );
+        calendar(ws.path(), &edited);
+        let run = publish(ws.path(), &[&fake], &["--now", NOW, "--format", "json"]);
+        assert_eq!(
+            run.outcomes(),
+            vec![("due@m".into(), "published".into())],
+            "{edited}{}",
+            run.stdout
+        );
+        let posts = (fake.posts)();
+        assert!(
+            posts[0]["spoiler_text"]
+                .as_str()
+                .is_some_and(|cw| cw.starts_with("Spoilers")),
+            "the content warning goes out with the post: {posts:?}"
+        );
+        assert_eq!(
+            posts[0]["media_attachments"].as_array().map(Vec::len),
+            Some(1),
+            "{posts:?}"
+        );
+    }
+}
+
+#[test]
 fn one_failing_channel_does_not_stop_the_others() {
     let good = mastodon::start(Behaviour::Ok);
     let bad = slack::start(Behaviour::Unauthorized);
@@ -565,6 +636,38 @@ fn retraction_deletes_what_was_published() {
     assert!((fake.posts)().is_empty());
     let again = publish(ws.path(), &[&fake], &["--now", "2026-12-01T11:05:00+01:00"]);
     assert_eq!((again.code, again.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn a_retraction_deletes_only_its_own_post() {
+    // Retracting one post deletes what it published, never another post
+    // on the same channel.
+    let fake = mastodon::start(Behaviour::Ok);
+    let ws = support::workspace(&[("m", "mastodon", &fake)]);
+    let cal = "defaults:\n  channels: [m]\nposts:\n  - id: oops\n    at: 2026-12-01 09:50\n    status: approved\n    text: Oops\n    thread: [More oops]\n  - id: keep\n    at: 2026-12-01 09:51\n    status: approved\n    text: Keep\n";
+    calendar(ws.path(), cal);
+    publish(ws.path(), &[&fake], &["--now", NOW]);
+    assert_eq!((fake.posts)().len(), 3);
+    calendar(
+        ws.path(),
+        &cal.replacen("status: approved", "status: retracted", 1),
+    );
+    let run = publish(
+        ws.path(),
+        &[&fake],
+        &["--now", "2026-12-01T11:00:00+01:00", "--format", "json"],
+    );
+    assert_eq!(run.outcomes(), vec![("oops@m".into(), "retracted".into())]);
+    let left = (fake.posts)();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["content"], "Keep");
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .count(),
+        2
+    );
 }
 
 #[test]

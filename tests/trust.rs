@@ -244,6 +244,14 @@ fn a_ledger_that_cannot_be_written_stops_new_requests_and_says_why() {
             "{d}: {outcome} says why: {outcomes:?}"
         );
     }
+    // What came after the failure was not tried, and says so: those are
+    // not in doubt, the next run simply sends them.
+    assert!(
+        outcomes
+            .iter()
+            .any(|(_, outcome, error)| outcome == "skipped" && error.contains("not attempted")),
+        "{outcomes:?}"
+    );
 }
 
 #[test]
@@ -433,6 +441,39 @@ fn a_rescheduled_post_with_a_pending_attempt_is_settled_with_the_stored_key() {
         last["remote_id"].as_str().unwrap().ends_with(&key),
         "{last}"
     );
+}
+
+#[test]
+fn a_run_without_credentials_never_hides_a_pending_attempt() {
+    // A run died mid-request on Slack, which cannot be asked whether the
+    // message landed; the next run lacks the channel's credentials. The
+    // run after that must still treat the attempt as unknown, not send the
+    // message again.
+    let fake = support::slack::start(Behaviour::Ok);
+    let ws = support::workspace(&[("s", "slack", &fake)]);
+    calendar(ws.path(), &DUE.replace("[m]", "[s]"));
+    append_ledger(
+        ws.path(),
+        &[
+            serde_json::json!({"ts": "2026-12-01T08:55:00Z", "post": "due", "channel": "s", "part": 0, "event": "attempt", "key": "postcal-0123456789abcdef0123456789abcdef"}),
+        ],
+    );
+    let run = postcal(
+        ws.path(),
+        &[],
+        &[],
+        &["--now", NOW, "publish", "--format", "json"],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let run = postcal(
+        ws.path(),
+        &[&fake],
+        &[],
+        &["--now", NOW, "publish", "--format", "json"],
+    );
+    let outcomes = run.outcomes();
+    assert_eq!(outcomes[0].1, "unknown", "{outcomes:?}");
+    assert!(fake.requests().is_empty(), "sent again: {outcomes:?}");
 }
 
 #[test]

@@ -464,6 +464,21 @@ mod tests {
     }
 
     #[test]
+    fn a_wait_that_makes_no_sense_is_no_wait() {
+        // A server that asks for a negative or endless wait gets neither a
+        // crash nor a day-long sleep: the run goes on with its own backoff.
+        for v in ["-1", "-0.5", "inf", "NaN"] {
+            assert_eq!(
+                retry_after(&headers(&[("retry-after", v)]), None),
+                None,
+                "{v}"
+            );
+        }
+        let body = serde_json::json!({"retry_after": -2.0});
+        assert_eq!(retry_after(&HeaderMap::new(), Some(&body)), None);
+    }
+
+    #[test]
     fn redaction_covers_plain_and_encoded_secrets() {
         let http = Http::new(
             Timeouts::default(),

@@ -99,6 +99,67 @@ mod tests {
         assert!(bluesky_rkey("launch", "b", 0, at + chrono::Duration::seconds(1)) > k);
     }
 
+    /// The TID's 63 bits: microseconds since the epoch, then the clock id.
+    fn decode(rkey: &str) -> (u64, u64) {
+        let value = rkey.bytes().fold(0u64, |v, b| {
+            let digit = TID_ALPHABET.iter().position(|&a| a == b).unwrap();
+            (v << 5) | digit as u64
+        });
+        (value >> 10, value & 0x3ff)
+    }
+
+    #[test]
+    fn rkeys_are_the_same_in_every_version() {
+        // A pending attempt recorded without its key (by a postcal before
+        // keys were stored, or on another machine) is looked up under the
+        // key this version derives: if the derivation drifted, a re-run
+        // after a crash would ask about the wrong record and post again.
+        let at = "2026-12-03T08:00:00Z".parse().unwrap();
+        assert_eq!(bluesky_rkey("launch", "b", 0, at), "3n3qsmr2tdc3i");
+        assert_eq!(bluesky_rkey("launch", "b", 1, at), "3n3qsmr2tdd3i");
+        let at = "2026-12-01T08:50:00Z".parse().unwrap();
+        assert_eq!(bluesky_rkey("p", "b", 0, at), "3n3luid6hjkgv");
+        // What the key is made of: the scheduled second (so the records
+        // sort as the posts were planned), a slot from the delivery's hash,
+        // the part (so a thread's parts never share a key), a clock id.
+        let at: DateTime<Utc> = "2026-12-03T08:00:00Z".parse().unwrap();
+        let (micros, clock_id) = decode(&bluesky_rkey("launch", "b", 2, at));
+        assert_eq!(micros / 1_000_000, at.timestamp() as u64);
+        assert_eq!(micros % 1_000_000, 329 * 1000 + 2);
+        assert_eq!(clock_id, 46);
+    }
+
+    #[test]
+    fn idempotency_keys_are_the_same_in_every_version() {
+        // As for record keys: an attempt recorded without its key is
+        // resent under the derived one, which the server must recognise.
+        assert_eq!(
+            idempotency_key("launch", "m", 0),
+            "postcal-d2bdd67a7482f08ceac8ca13083225c9"
+        );
+        assert_eq!(
+            idempotency_key("launch", "m", 1),
+            "postcal-cdc8dc2c5e63c5d199ee32127371a391"
+        );
+    }
+
+    #[test]
+    fn bluesky_parts_go_out_under_their_record_key_others_under_a_key() {
+        // Bluesky's own idempotency is the record key: a re-run asks
+        // getRecord for it. Elsewhere the key travels with the request.
+        let at = "2026-12-03T08:00:00Z".parse().unwrap();
+        assert_eq!(
+            first_identity(Platform::Bluesky, "launch", "b", 1, at),
+            bluesky_rkey("launch", "b", 1, at)
+        );
+        for platform in [Platform::Mastodon, Platform::Slack, Platform::Webhook] {
+            assert_eq!(
+                first_identity(platform, "launch", "m", 1, at),
+                idempotency_key("launch", "m", 1)
+            );
+        }
+    }
+
     #[test]
     fn keys_ignore_content_but_hashes_do_not() {
         assert_eq!(idempotency_key("a", "m", 0), idempotency_key("a", "m", 0));

@@ -52,8 +52,9 @@ pub enum Action<'a> {
         delivery: Delivery<'a>,
         parts: Vec<Record>,
     },
-    /// The time passed beyond catch-up and nothing went out: record it once.
-    RecordMissed,
+    /// The time passed beyond catch-up and (from part `part` on) nothing
+    /// went out: record it once, and why.
+    RecordMissed { part: usize, reason: String },
     /// The post reached its time without being approved: record (and
     /// report) it once; it is not published.
     RecordUnapproved,
@@ -84,6 +85,8 @@ pub struct Send<'a> {
     /// Each part's identity (idempotency or record key): the one its first
     /// attempt recorded, else a new one.
     pub keys: Vec<String>,
+    /// When part `from`'s first attempt was made, if one was.
+    pub opened: Option<DateTime<Utc>>,
 }
 
 impl Send<'_> {
@@ -107,8 +110,7 @@ impl Decision<'_> {
         Some(match &self.action {
             Action::Publish(_) => outcome(OutcomeKind::WouldPublish),
             Action::Retract { .. } => outcome(OutcomeKind::WouldRetract),
-            Action::RecordMissed => outcome(OutcomeKind::Missed)
-                .with_error("its time passed beyond catch-up; it was not posted"),
+            Action::RecordMissed { reason, .. } => outcome(OutcomeKind::Missed).with_error(reason),
             Action::RecordUnapproved => outcome(OutcomeKind::Skipped)
                 .with_error(NOT_APPROVED)
                 .loud(),
@@ -133,7 +135,7 @@ impl Decision<'_> {
             self.action,
             Action::Publish(_)
                 | Action::Retract { .. }
-                | Action::RecordMissed
+                | Action::RecordMissed { .. }
                 | Action::RecordUnapproved
         )
     }
@@ -158,6 +160,15 @@ pub fn part_hash(d: &Delivery<'_>, part: usize) -> String {
         &d.parts[part].text,
         if part == 0 { d.cw } else { None },
         &media,
+    )
+}
+
+/// Why a thread stopped after part `from - 1` of `parts`.
+pub fn thread_cut(from: usize, parts: usize) -> String {
+    format!(
+        "the thread stopped after part {} of {parts}: its time passed beyond catch-up, so parts {from}–{} were not posted",
+        from - 1,
+        parts - 1
     )
 }
 
@@ -315,7 +326,7 @@ fn publish_action<'a>(
     let late = now - d.at > window;
     let key = (post.to_owned(), channel.to_owned());
     let blackout = ws.config.blackouts.iter().find(|b| b.covers(d.at, channel));
-    let seen_missed = ledger.missed.contains(&key);
+    let seen_missed = ledger.missed.contains_key(&key);
     let failed = last.as_ref().filter(|r| r.event == Event::Failed);
     let changed = failed.is_some_and(|f| f.hash.as_deref() != Some(part_hash(&d, from).as_str()));
     let keys: Vec<String> = (0..d.parts.len())
@@ -335,6 +346,7 @@ fn publish_action<'a>(
             root: root.clone(),
             parent: parent.clone(),
             keys: keys.clone(),
+            opened: state(from).and_then(|s| s.first_attempt),
         })
     };
     if last.as_ref().is_some_and(|r| r.event == Event::Attempt) {
@@ -342,8 +354,20 @@ fn publish_action<'a>(
         return Some(send(last, late));
     }
     if late {
-        // A thread cut short past its window is left as it is.
-        return (from == 0 && !seen_missed).then_some(Action::RecordMissed);
+        // Once: nothing more goes out, and the run says so — a thread cut
+        // short too, whose later parts will never be posted.
+        let reason = match (from, blackout) {
+            (0, Some(b)) => format!(
+                "it fell in a blackout{} and its time passed beyond catch-up; it was not posted",
+                b.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            (0, None) => "its time passed beyond catch-up; it was not posted".to_owned(),
+            (from, _) => thread_cut(from, d.parts.len()),
+        };
+        return (!seen_missed).then_some(Action::RecordMissed { part: from, reason });
     }
     if let Some(b) = blackout {
         let reason = b
@@ -371,5 +395,109 @@ fn publish_action<'a>(
             })
         }
         _ => Some(send(None, false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workspace in UTC with one Mastodon channel `m` (catch-up 2h) and
+    /// these posts.
+    fn workspace(posts: &str) -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("postcal.yaml"),
+            "timezone: UTC\npublish:\n  catch_up: 2h\nchannels:\n  m:\n    platform: mastodon\n    instance: https://m.example\n    token: env:T\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("calendars")).unwrap();
+        std::fs::write(dir.path().join("calendars/c.yaml"), posts).unwrap();
+        let ws = crate::calendar::load(dir.path()).unwrap();
+        (dir, ws)
+    }
+
+    /// What a run at `now` does, as `post: action`.
+    fn actions(ws: &Workspace, now: &str) -> Vec<String> {
+        actions_with(ws, &LedgerState::default(), now, &Selection::default())
+    }
+
+    fn actions_with(
+        ws: &Workspace,
+        ledger: &LedgerState,
+        now: &str,
+        selection: &Selection,
+    ) -> Vec<String> {
+        let now: DateTime<Utc> = now.parse().unwrap();
+        plan(ws, ledger, now, selection, &[])
+            .iter()
+            .map(|d| {
+                let action = match &d.action {
+                    Action::Publish(_) => "publish",
+                    Action::Retract { .. } => "retract",
+                    Action::RecordMissed { .. } => "missed",
+                    Action::RecordUnapproved => "unapproved",
+                    Action::Hold { .. } => "hold",
+                    Action::Skip { .. } => "skip",
+                };
+                format!("{}: {action}", d.post.id.value)
+            })
+            .collect()
+    }
+
+    const AT_EIGHT: &str = "posts:\n  - id: approved\n    at: 2026-12-01T08:00:00Z\n    status: approved\n    channels: [m]\n    text: Hello\n  - id: draft\n    at: 2026-12-01T08:00:00Z\n    channels: [m]\n    text: Not yet approved\n";
+
+    #[test]
+    fn a_post_is_due_at_its_time_not_a_second_before() {
+        // SPEC §4: due when `at <= now`.
+        let (_dir, ws) = workspace(AT_EIGHT);
+        assert!(actions(&ws, "2026-12-01T07:59:59Z").is_empty());
+        assert_eq!(
+            actions(&ws, "2026-12-01T08:00:00Z"),
+            ["approved: publish", "draft: unapproved"]
+        );
+    }
+
+    #[test]
+    fn the_catch_up_window_includes_its_last_second() {
+        // SPEC §4: still due while `now - at <= catch_up`, missed after.
+        let (_dir, ws) = workspace(AT_EIGHT);
+        assert_eq!(
+            actions(&ws, "2026-12-01T10:00:00Z"),
+            ["approved: publish", "draft: unapproved"]
+        );
+        assert_eq!(
+            actions(&ws, "2026-12-01T10:00:01Z"),
+            ["approved: missed"],
+            "past the window: missed, and a draft's time is over unsaid"
+        );
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_sent_again_only_when_the_user_says_so() {
+        // SPEC §4: reported as unknown and not retried unless the user says
+        // so (`publish --retry-unknown POST@CHANNEL`).
+        let (_dir, ws) = workspace(AT_EIGHT);
+        let ts = "2026-12-01T08:05:00Z".parse().unwrap();
+        let ledger = LedgerState::from_records([
+            Record::new(ts, "approved", "m", 0, Event::Attempt),
+            Record::new(ts, "approved", "m", 0, Event::Unknown),
+        ]);
+        let now = "2026-12-01T08:30:00Z";
+        let mut selection = Selection {
+            posts: vec!["approved".to_owned()],
+            ..Selection::default()
+        };
+        assert_eq!(
+            actions_with(&ws, &ledger, now, &selection),
+            ["approved: skip"]
+        );
+        selection
+            .retry_unknown
+            .insert(("approved".to_owned(), "m".to_owned()));
+        assert_eq!(
+            actions_with(&ws, &ledger, now, &selection),
+            ["approved: publish"]
+        );
     }
 }

@@ -102,12 +102,21 @@ pub fn status(
                     None,
                     s.last.as_ref().and_then(|r| r.error.clone()),
                 ))
+            } else if let Some(missed) = ledger
+                .missed
+                .get(&(p.to_owned(), c.to_owned()))
+                .filter(|m| m.part > 0 || first.is_none_or(|s| s.published.is_none()))
+            {
+                // Not posted, or a thread cut short: its first part's link,
+                // and why the rest never went out.
+                let url = first
+                    .and_then(|s| s.published.as_ref())
+                    .and_then(|r| r.url.clone());
+                Some(line(State::Missed, url, missed.error.clone()))
             } else if let Some(published) = first.and_then(|s| s.published.as_ref()) {
                 Some(line(State::Published, published.url.clone(), None))
             } else if first.is_some_and(|s| s.retracted) {
                 Some(line(State::Retracted, None, None))
-            } else if ledger.missed.contains(&(p.to_owned(), c.to_owned())) {
-                Some(line(State::Missed, None, None))
             } else {
                 let window = post.catch_up().unwrap_or(ws.config.publish.catch_up);
                 let approved = publishable(post.status, ws.config.publish.require_approval);

@@ -6,7 +6,7 @@
 //! approved with a time that cannot be read. Everything else the plan would
 //! leave alone, so a cron tick with nothing due parses nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -24,16 +24,14 @@ pub fn wanted_files(
     config: &Config,
     selection: &Selection,
 ) -> Vec<FileId> {
-    let mut published0: HashSet<(&str, &str)> = HashSet::new();
-    let mut published: HashSet<(&str, &str)> = HashSet::new();
+    // Per delivery: how many parts are published, and whether an attempt
+    // is open.
+    let mut published: HashMap<(&str, &str), usize> = HashMap::new();
     let mut open: HashSet<(&str, &str)> = HashSet::new();
-    for ((post, channel, part), state) in &ledger.parts {
+    for ((post, channel, _), state) in &ledger.parts {
         let key = (post.as_str(), channel.as_str());
         if state.published.is_some() {
-            published.insert(key);
-            if *part == 0 {
-                published0.insert(key);
-            }
+            *published.entry(key).or_default() += 1;
         }
         if state
             .last
@@ -45,7 +43,7 @@ pub fn wanted_files(
     }
     let missed: HashSet<(&str, &str)> = ledger
         .missed
-        .iter()
+        .keys()
         .map(|(p, c)| (p.as_str(), c.as_str()))
         .collect();
     let name = |i: u16| {
@@ -59,9 +57,13 @@ pub fn wanted_files(
         .filter(|s| selection.posts.is_empty() || selection.posts.contains(&s.id))
         .filter(|s| {
             let approved = publishable(s.status, config.publish.require_approval);
-            let channels = s.deliveries.iter().map(|(c, _)| name(*c)).filter(|c| {
-                selection.channels.is_empty() || selection.channels.iter().any(|x| x == c)
-            });
+            let channels = s
+                .deliveries
+                .iter()
+                .map(|d| (name(d.channel), usize::from(d.parts)))
+                .filter(|(c, _)| {
+                    selection.channels.is_empty() || selection.channels.iter().any(|x| x == c)
+                });
             let Some(at) = s.at else {
                 return approved && !s.deliveries.is_empty();
             };
@@ -70,7 +72,7 @@ pub fn wanted_files(
                 return false;
             }
             if s.status == Status::Retracted {
-                return channels.any(|c| published.contains(&(s.id.as_str(), c)));
+                return channels.any(|(c, _)| published.contains_key(&(s.id.as_str(), c)));
             }
             if at > now {
                 return false;
@@ -79,10 +81,14 @@ pub fn wanted_files(
             if now - at <= window {
                 return true;
             }
+            // Past its window: still to settle while an attempt is open, or
+            // until every part is published or what is left recorded missed
+            // (a thread cut short included).
             approved
-                && channels.any(|c| {
+                && channels.any(|(c, parts)| {
                     let key = (s.id.as_str(), c);
-                    open.contains(&key) || !(published0.contains(&key) || missed.contains(&key))
+                    let complete = published.get(&key).is_some_and(|&n| n >= parts.max(1));
+                    open.contains(&key) || !(complete || missed.contains(&key))
                 })
         })
         .map(|s| s.file)

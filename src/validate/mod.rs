@@ -150,11 +150,11 @@ fn schedules(posts: &[PostSummary]) -> Vec<(u16, Vec<Slot>)> {
         let Some(at) = post.at.filter(|_| post.is_scheduled()) else {
             continue;
         };
-        for (channel, text_hash) in &post.deliveries {
-            by_channel.entry(*channel).or_default().push(Slot {
+        for d in &post.deliveries {
+            by_channel.entry(d.channel).or_default().push(Slot {
                 at,
                 post: u32::try_from(index).unwrap_or(u32::MAX),
-                text_hash: *text_hash,
+                text_hash: d.text_hash,
             });
         }
     }

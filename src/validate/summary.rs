@@ -30,10 +30,20 @@ pub struct PostSummary {
     /// Its own catch-up window, when it sets one.
     #[serde(with = "seconds")]
     pub catch_up: Option<Duration>,
-    /// One per known channel, in the post's order: the channel's index in
-    /// postcal.yaml, and the hash of the rendered text (case and spacing
-    /// ignored; `None` when blank or not rendered: no readable time).
-    pub deliveries: Vec<(u16, Option<NonZeroU64>)>,
+    /// One per known channel, in the post's order.
+    pub deliveries: Vec<DeliverySummary>,
+}
+
+/// What a run needs to know of one delivery without rendering it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverySummary {
+    /// The channel's index in postcal.yaml.
+    pub channel: u16,
+    /// The hash of the rendered text (case and spacing ignored; `None`
+    /// when blank or not rendered: no readable time).
+    pub text_hash: Option<NonZeroU64>,
+    /// How many parts it has (a thread's length; 0 when not rendered).
+    pub parts: u16,
 }
 
 fn no_file() -> FileId {
@@ -66,11 +76,12 @@ impl PostSummary {
     ) -> Self {
         let channels = post.channels.iter().filter_map(|c| {
             let index = u16::try_from(channel_index(&c.value)?).ok()?;
-            let hash = deliveries
-                .iter()
-                .find(|d| d.channel.name == c.value)
-                .and_then(|d| normalized_hash(d.text()));
-            Some((index, hash))
+            let d = deliveries.iter().find(|d| d.channel.name == c.value);
+            Some(DeliverySummary {
+                channel: index,
+                text_hash: d.and_then(|d| normalized_hash(d.text())),
+                parts: d.map_or(0, |d| u16::try_from(d.parts.len()).unwrap_or(u16::MAX)),
+            })
         });
         PostSummary {
             id: post.id.value.clone(),

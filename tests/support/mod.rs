@@ -213,6 +213,15 @@ impl Control {
             .extend(behaviours);
     }
 
+    /// Forget the scripted and planned behaviours not used yet (the
+    /// standing behaviour stays): from now on the platform misbehaves only
+    /// as told again.
+    pub fn clear_faults(&self) {
+        let mut s = self.state();
+        s.script.clear();
+        s.plans.clear();
+    }
+
     /// A create request for the post `text` arrived: count it, and say how
     /// to answer it.
     pub fn create_request(&self, text: &str) -> Behaviour {

@@ -94,6 +94,8 @@ macro_rules! record {
 // After the macro, which they use.
 mod retract;
 mod settle;
+#[cfg(test)]
+mod tests;
 
 fn outcome(d: &Delivery<'_>, kind: OutcomeKind) -> DeliveryOutcome {
     DeliveryOutcome::new(&d.post.id.value, &d.channel.name, d.at, kind)
@@ -180,17 +182,22 @@ impl Engine<'_> {
                 continue;
             }
             let step = match &decision.action {
-                Action::RecordMissed => self.record_missed(decision),
+                Action::RecordMissed { part, reason } => {
+                    self.record_missed(decision, *part, reason)
+                }
                 Action::RecordUnapproved => self.record_unapproved(decision),
                 Action::Publish(send) => match self.adapter(&mut adapter, channel) {
                     Ok(adapter) => self.publish(adapter, send),
-                    Err(e) => self.cannot_start(&send.delivery, send.from, e),
+                    // An attempt still open stays the last word on the part.
+                    Err(e) => {
+                        self.cannot_start(&send.delivery, send.from, e, send.pending.is_none())
+                    }
                 },
                 Action::Retract { delivery, parts } => match self.adapter(&mut adapter, channel) {
                     Ok(adapter) => self.retract(adapter, delivery, parts),
                     Err(e) => {
                         let part = parts.first().map_or(0, |r| r.part as usize);
-                        self.cannot_start(delivery, part, e)
+                        self.cannot_start(delivery, part, e, true)
                     }
                 },
                 Action::Hold { .. } | Action::Skip { .. } => continue,
@@ -244,12 +251,16 @@ impl Engine<'_> {
 
     /// The channel's adapter could not be built (a credential is missing,
     /// say): nothing was sent. The failure is recorded, as transient (the
-    /// next run tries again), so `status` shows it with its reason.
-    fn cannot_start(&self, d: &Delivery<'_>, part: usize, e: &AdapterError) -> Step {
-        let mut r = self.base_record(d, part, Event::Failed);
-        r.error = Some(format!("not sent: {}", e.message));
-        r.transient = true;
-        record!(self, r);
+    /// next run tries again), so `status` shows it with its reason — unless
+    /// an attempt is pending: a `failed` after it would hide it, and the
+    /// next run would send again without asking whether it landed.
+    fn cannot_start(&self, d: &Delivery<'_>, part: usize, e: &AdapterError, record: bool) -> Step {
+        if record {
+            let mut r = self.base_record(d, part, Event::Failed);
+            r.error = Some(format!("not sent: {}", e.message));
+            r.transient = true;
+            record!(self, r);
+        }
         Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&e.message))
     }
 
@@ -268,16 +279,16 @@ impl Engine<'_> {
     }
 
     /// Record once that a delivery's time passed beyond catch-up.
-    fn record_missed(&self, decision: &Decision<'_>) -> Step {
+    fn record_missed(&self, decision: &Decision<'_>, part: usize, reason: &str) -> Step {
         let at = decision.at.unwrap_or(self.now);
         let mut r = Record::new(
             self.now,
             &decision.post.id.value,
             &decision.channel.name,
-            0,
+            u32::try_from(part).unwrap_or(u32::MAX),
             Event::Missed,
         );
-        r.error = Some(format!("not published within catch-up of {at}"));
+        r.error = Some(reason.to_owned());
         record!(self, r);
         Step::Stopped(
             DeliveryOutcome::new(
@@ -286,7 +297,7 @@ impl Engine<'_> {
                 at,
                 OutcomeKind::Missed,
             )
-            .with_error("its time passed beyond catch-up; it was not posted"),
+            .with_error(reason),
         )
     }
 
@@ -347,9 +358,14 @@ impl Engine<'_> {
             };
             let step = match pending_here {
                 Some(attempt) => {
-                    self.resolve_then_send(adapter, d, &part, &hash, attempt, send.late)
+                    let open = settle::OpenAttempt {
+                        attempt,
+                        opened: send.opened.unwrap_or(attempt.ts),
+                        late: send.late,
+                    };
+                    self.resolve_then_send(adapter, d, &part, &hash, open)
                 }
-                None => self.send(adapter, d, &part, &hash),
+                None => self.send(adapter, d, &part, &hash, false),
             };
             let remote = match step {
                 Step::Sent(remote) => remote,
@@ -359,7 +375,20 @@ impl Engine<'_> {
                 root = Some(remote.clone());
             }
             if send.late {
-                // Past its window: what was pending is settled; nothing more goes out.
+                // Past its window: what was pending is settled; nothing more
+                // goes out, and a thread cut short says so.
+                let next = index + 1;
+                if next < d.parts.len() {
+                    let reason = crate::publish::plan::thread_cut(next, d.parts.len());
+                    let mut r = self.base_record(d, next, Event::Missed);
+                    r.error = Some(reason.clone());
+                    record!(self, r);
+                    return Step::Stopped(
+                        outcome(d, OutcomeKind::Missed)
+                            .with_url(root.and_then(|r| r.url))
+                            .with_error(&reason),
+                    );
+                }
                 break;
             }
             if first_url.is_none() {
@@ -411,12 +440,17 @@ impl Engine<'_> {
 
     /// Send one part, retrying transient failures; every request is preceded
     /// by an `attempt` record and followed by its outcome.
+    /// `settling`: an earlier request for this part may have landed, and
+    /// this resend (with the same key) is how it is found out; a transient
+    /// refusal then leaves the attempt open rather than recording a failure
+    /// that would forget it.
     fn send(
         &self,
         adapter: &mut dyn Adapter,
         d: &Delivery<'_>,
         part: &Part<'_>,
         hash: &str,
+        settling: bool,
     ) -> Step {
         let index = part.index as usize;
         let mut attempt = 1;
@@ -449,6 +483,11 @@ impl Engine<'_> {
                             " (the platform asked to wait {}s; left to the next run)",
                             wait.as_secs()
                         ));
+                    }
+                    if settling {
+                        return Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&format!(
+                            "{message}; an earlier request may have landed, so this stays open: the next run checks again before anything else"
+                        )));
                     }
                     return self.failed(d, part, hash, &message, true);
                 }

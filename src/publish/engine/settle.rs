@@ -10,6 +10,15 @@ use crate::delivery::Delivery;
 use crate::publish::ledger::{Event, Record};
 use crate::publish::outcome::OutcomeKind;
 
+/// An attempt of a part with no recorded outcome, as the plan found it.
+pub(super) struct OpenAttempt<'r> {
+    pub attempt: &'r Record,
+    /// When the part's first attempt was made: the age of its key.
+    pub opened: chrono::DateTime<chrono::Utc>,
+    /// Past the catch-up window: look up only, never send again.
+    pub late: bool,
+}
+
 impl Engine<'_> {
     /// An earlier request for this part has no recorded outcome (the run
     /// died, or the platform's answer left it open): find out whether it
@@ -20,11 +29,17 @@ impl Engine<'_> {
         d: &Delivery<'_>,
         part: &Part<'_>,
         hash: &str,
-        attempt: &Record,
-        late: bool,
+        open: OpenAttempt<'_>,
     ) -> Step {
-        let age = self.now - attempt.ts;
-        let may_be_running = age < IN_FLIGHT;
+        let OpenAttempt {
+            attempt,
+            opened,
+            late,
+        } = open;
+        // The latest request may still run; a key the platform keeps is as
+        // old as the first request made under it.
+        let may_be_running = self.now - attempt.ts < IN_FLIGHT;
+        let age = self.now - opened.min(attempt.ts);
         match adapter.lookup(part, attempt.ts) {
             Ok(Some(remote)) => {
                 return self.record_published(d, part, hash, self.redacted(adapter, remote));
@@ -36,7 +51,8 @@ impl Engine<'_> {
                 ));
             }
             Ok(None) if late => return self.too_late(d, part),
-            Ok(None) => return self.send(adapter, d, part, hash),
+            // Not there, and the request surely ended: it did not land.
+            Ok(None) => return self.send(adapter, d, part, hash, false),
             Err(e) if e.kind == ErrorKind::Unsupported => {}
             Err(e) => {
                 // Cannot tell right now: leave the attempt open for the next run.
@@ -54,7 +70,9 @@ impl Engine<'_> {
             ));
         }
         if !late && (adapter.resend_is_safe(age, may_be_running) || retry) {
-            return self.send(adapter, d, part, hash);
+            // The earlier request may have landed: until this resend settles
+            // it, the attempt stays open.
+            return self.send(adapter, d, part, hash, true);
         }
         let mut r = self.base_record(d, part.index as usize, Event::Unknown);
         r.key = attempt.key.clone();

@@ -26,8 +26,8 @@ fn check(cx: &CrossContext<'_>, cfg: &RuleConfig, posts: &[PostSummary], out: &m
         if at >= cx.now || matches!(post.status, Status::Cancelled | Status::Retracted) {
             continue;
         }
-        let unpublished = post.deliveries.iter().any(|(channel, _)| {
-            let name = cx.channel_name(*channel);
+        let unpublished = post.deliveries.iter().any(|d| {
+            let name = cx.channel_name(d.channel);
             !cx.published.contains(&(post.id.clone(), name.to_owned()))
         });
         if unpublished {
