@@ -466,3 +466,105 @@ fn github_annotations_name_files_from_the_repository_top() {
         "{json}"
     );
 }
+
+/// Reading only the files that differ gives the diff reading every file
+/// gives (forced by a postcal.yaml changed by a comment only): edits,
+/// a post moved between files, a post renamed into another file, a file
+/// removed, a file added, and in the working tree an untracked and a
+/// git-ignored calendar file.
+#[test]
+fn reading_only_changed_files_changes_nothing() {
+    let dir = repo_with_workspace_in("ws");
+    let top = dir.path();
+    let ws = top.join("ws");
+    let cal = ws.join("calendars");
+    let post = |id: &str, day: u32, text: &str| {
+        format!(
+            "  - id: {id}\n    at: 2026-12-{day:02} 10:00\n    status: approved\n    channels: [m, b]\n    text: {text}\n"
+        )
+    };
+    std::fs::write(
+        cal.join("a.yaml"),
+        format!(
+            "posts:\n{}{}",
+            post("a1", 8, "First."),
+            post("a2", 9, "Second.")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        cal.join("b.yaml"),
+        format!("posts:\n{}", post("b1", 10, "Moves to c.")),
+    )
+    .unwrap();
+    std::fs::write(
+        cal.join("gone.yaml"),
+        format!("posts:\n{}", post("g1", 11, "Removed with its file.")),
+    )
+    .unwrap();
+    std::fs::write(
+        cal.join("same.yaml"),
+        format!("posts:\n{}", post("s1", 12, "Untouched.")),
+    )
+    .unwrap();
+    git(top, &["add", "."]);
+    git(top, &["commit", "-q", "-m", "files"]);
+
+    std::fs::write(
+        cal.join("a.yaml"),
+        format!(
+            "posts:\n{}{}",
+            post("a1", 8, "First, reworded."),
+            post("a2", 9, "Second.")
+        ),
+    )
+    .unwrap();
+    std::fs::write(cal.join("b.yaml"), "posts: []\n").unwrap();
+    std::fs::write(
+        cal.join("c.yaml"),
+        format!(
+            "posts:\n{}{}",
+            post("b1", 10, "Moves to c."),
+            post("renamed", 9, "Second, again.")
+        ),
+    )
+    .unwrap();
+    std::fs::remove_file(cal.join("gone.yaml")).unwrap();
+    git(top, &["add", "-A"]);
+    git(top, &["commit", "-q", "-m", "edits"]);
+    let config = std::fs::read_to_string(ws.join("postcal.yaml")).unwrap();
+    std::fs::write(ws.join("postcal.yaml"), format!("{config}# a comment\n")).unwrap();
+    git(top, &["commit", "-q", "-am", "config comment"]);
+
+    let only_changed = diff(&ws, &["HEAD~2", "HEAD~1", "--format", "json"]);
+    let everything = diff(&ws, &["HEAD~2", "HEAD", "--format", "json"]);
+    assert_eq!(only_changed, everything);
+    assert!(
+        everything.1.contains("\"a1\"") && everything.1.contains("\"g1\""),
+        "{}",
+        everything.1
+    );
+    assert!(!everything.1.contains("\"s1\""), "{}", everything.1);
+
+    // The working tree: an untracked file and an ignored one are read too.
+    std::fs::write(
+        cal.join("new.yaml"),
+        format!("posts:\n{}", post("n1", 13, "Not yet committed.")),
+    )
+    .unwrap();
+    std::fs::write(top.join(".gitignore"), "ws/calendars/ignored.yaml\n").unwrap();
+    std::fs::write(
+        cal.join("ignored.yaml"),
+        format!("posts:\n{}", post("i1", 14, "Ignored by git.")),
+    )
+    .unwrap();
+    let tree = diff(&ws, &["HEAD", "--format", "json"]);
+    assert!(
+        tree.1.contains("\"n1\"") && tree.1.contains("\"i1\""),
+        "{}",
+        tree.1
+    );
+    let config = std::fs::read_to_string(ws.join("postcal.yaml")).unwrap();
+    std::fs::write(ws.join("postcal.yaml"), format!("{config}# another\n")).unwrap();
+    assert_eq!(diff(&ws, &["HEAD", "--format", "json"]), tree);
+}

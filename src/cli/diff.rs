@@ -3,7 +3,9 @@
 use clap::ValueEnum;
 
 use super::{CliError, Env, Outcome};
+use crate::calendar::files::{Disk, Files};
 use crate::calendar::{self, LoadError, Workspace};
+use crate::diff::changed::{self, Only};
 use crate::diff::git::{AtCommit, GitCli, GitError, Repo};
 use crate::output::diff as render;
 
@@ -37,15 +39,15 @@ fn git_error(e: GitError) -> CliError {
     }
 }
 
-/// The workspace at `rev`; a revision without postcal.yaml is an empty calendar.
-fn at_revision(
+/// The workspace in `files`; a revision without postcal.yaml is an empty
+/// calendar.
+fn load(
     root: &std::path::Path,
-    repo: &dyn Repo,
+    files: &dyn Files,
     rev: &str,
-    current: &Workspace,
+    current: Option<&Workspace>,
 ) -> Result<Option<Workspace>, CliError> {
-    let commit = repo.resolve(rev).map_err(git_error)?;
-    match calendar::load_from(root, &AtCommit { repo, commit }) {
+    match calendar::load_from(root, files) {
         Ok(ws) => Ok(Some(ws)),
         Err(LoadError::NotFound { .. }) => Ok(None),
         Err(LoadError::Unusable { findings, .. }) => Err(CliError::Usage {
@@ -53,22 +55,46 @@ fn at_revision(
                 "postcal.yaml at {rev} cannot be used: {}",
                 findings.first().map_or("", |f| f.message.as_str())
             ),
-            help: Some(format!(
-                "compare from a revision whose configuration loads (the current one has {} channels)",
-                current.config.channels.len()
-            )),
+            help: Some(match current {
+                Some(ws) => format!(
+                    "compare from a revision whose configuration loads (the current one has {} channels)",
+                    ws.config.channels.len()
+                ),
+                None => "fix postcal.yaml (`postcal validate` says where)".to_owned(),
+            }),
         }),
     }
 }
 
 pub fn run(args: DiffArgs, env: &Env) -> Result<Outcome, CliError> {
-    let current = env.load()?;
-    let root = current.root.clone();
+    let root = env.root()?;
     let repo = GitCli::open(&root).map_err(git_error)?;
     let base_rev = args.base.as_deref().unwrap_or("HEAD");
+    let base = repo.resolve(base_rev).map_err(git_error)?;
+    let head = match &args.head {
+        Some(rev) => Some(repo.resolve(rev).map_err(git_error)?),
+        None => None,
+    };
+    // Only the files that differ (all of them when postcal.yaml does).
+    let keep = changed::to_read(&repo, &base, head.as_deref());
+    let disk = Disk { root: root.clone() };
+    let at_head = head.as_ref().map(|commit| AtCommit {
+        repo: &repo,
+        commit: commit.clone(),
+    });
+    let at_base = AtCommit {
+        repo: &repo,
+        commit: base,
+    };
+    let head_files: &dyn Files = at_head.as_ref().map_or(&disk, |f| f as &dyn Files);
+    let only = |files| Only {
+        files,
+        keep: keep.as_ref(),
+    };
+    let head_name = args.head.as_deref().unwrap_or("the working tree");
     let after = match &args.head {
-        Some(rev) => at_revision(&root, &repo, rev, &current)?,
-        None => Some(current),
+        Some(_) => load(&root, &only(head_files), head_name, None)?,
+        None => Some(calendar::load_from(&root, &only(head_files))?),
     };
     let Some(after) = after else {
         return Err(CliError::Usage {
@@ -76,7 +102,11 @@ pub fn run(args: DiffArgs, env: &Env) -> Result<Outcome, CliError> {
             help: None,
         });
     };
-    let before = at_revision(&root, &repo, base_rev, &after)?;
+    env.printer.debug(&match &keep {
+        Some(keep) => format!("diff: {} changed files read on each side", keep.len()),
+        None => "diff: every calendar file read (postcal.yaml changed)".to_owned(),
+    });
+    let before = load(&root, &only(&at_base), base_rev, Some(&after))?;
     let published = crate::publish::ledger::published(&root);
     let changes = match &before {
         Some(before) => crate::diff::compare(before, &after, &published),

@@ -28,6 +28,11 @@ pub trait Repo: Sync {
     fn show(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError>;
     /// The workspace folder relative to the repository's top (`""` or `sub/dir/`).
     fn prefix(&self) -> &str;
+    /// Paths (relative to the top) whose content differs between `base`
+    /// and `head`, or the working tree when `head` is `None` (files git
+    /// does not track included, ignored ones too: the working tree's
+    /// calendar reads them).
+    fn changed(&self, base: &str, head: Option<&str>) -> Result<Vec<String>, GitError>;
 }
 
 /// The `git` command, run in the workspace folder. File contents come
@@ -234,6 +239,31 @@ impl Repo for GitCli {
 
     fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    fn changed(&self, base: &str, head: Option<&str>) -> Result<Vec<String>, GitError> {
+        let failed = |e: String| {
+            git_error(
+                format!("cannot list what changed since {base}: {e}"),
+                "check that git works in this repository",
+            )
+        };
+        let mut args = vec!["diff", "--name-only", "-z", "--no-renames", base];
+        args.extend(head);
+        args.push("--");
+        let mut out = self.run(&args).map_err(failed)?;
+        if head.is_none() {
+            // Run in the workspace folder, this lists only what is under it.
+            out.extend(
+                self.run(&["ls-files", "--others", "-z", "--full-name"])
+                    .map_err(failed)?,
+            );
+        }
+        Ok(out
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect())
     }
 }
 

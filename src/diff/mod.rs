@@ -3,6 +3,7 @@
 //! channel, rendered as it will be posted), re-targeted, status changes, and
 //! other field changes; flagged when the post already went out.
 
+pub mod changed;
 pub mod git;
 
 use std::collections::HashMap;
