@@ -369,7 +369,7 @@ pub fn markdown(deliveries: &[Delivery<'_>], zone: Tz) -> String {
     out
 }
 
-/// A list item per link of `text` (`- 🔗 `example.com` → `https://example.com``),
+/// A list item per link of `text` (``- 🔗 `example.com` → `https://example.com` ``),
 /// then a blank line; nothing when there is no link.
 fn markdown_links(out: &mut String, platform: Platform, text: &str) {
     let links = links_in(platform, text);
