@@ -176,6 +176,82 @@ fn preview_markdown() {
     ));
 }
 
+/// A workspace with one post on a Mastodon and a Bluesky channel whose text
+/// has a bare domain, an http(s) URL and a hashtag, and UTM parameters on.
+fn links_workspace() -> tempfile::TempDir {
+    const CONFIG: &str = r#"timezone: UTC
+channels:
+  masto: { platform: mastodon, instance: https://m.example, token: env:T }
+  bsky: { platform: bluesky, handle: shop.bsky.social, app_password: env:P }
+links:
+  utm: { utm_source: "{platform}" }
+"#;
+    const CALENDAR: &str = r#"posts:
+  - id: beans
+    at: 2026-12-01 09:00
+    status: approved
+    channels: [masto, bsky]
+    text: "☕ New beans at example.com, brew guide: https://example.org/x #coffee"
+    thread: ["Roasted in Madrid (shop.example.com/madrid)."]
+"#;
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ws.path().join("calendars")).unwrap();
+    std::fs::write(ws.path().join("postcal.yaml"), CONFIG).unwrap();
+    std::fs::write(ws.path().join("calendars/a.yaml"), CALENDAR).unwrap();
+    ws
+}
+
+#[test]
+fn preview_links_markdown() {
+    let ws = links_workspace();
+    insta::assert_snapshot!(run(
+        ws.path(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-01",
+            "--days",
+            "1",
+            "--format",
+            "markdown"
+        ]
+    ));
+}
+
+#[test]
+fn preview_links_json() {
+    let ws = links_workspace();
+    insta::assert_snapshot!(run(
+        ws.path(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-01",
+            "--days",
+            "1",
+            "--format",
+            "json"
+        ]
+    ));
+}
+
+#[test]
+fn preview_links_agenda() {
+    let ws = links_workspace();
+    insta::assert_snapshot!(run(
+        ws.path(),
+        &[
+            "preview",
+            "--from",
+            "2026-12-01",
+            "--days",
+            "1",
+            "--format",
+            "agenda"
+        ]
+    ));
+}
+
 #[test]
 fn preview_filters() {
     insta::assert_snapshot!(run(

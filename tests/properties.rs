@@ -7,6 +7,8 @@
 //!   sorted, on character boundaries, and link to their text as written (with
 //!   `https://` in front of a bare domain); Bluesky counts a text with bare
 //!   domains as its graphemes, links or not.
+//! - `platform::links_in` never panics; on every platform its links are
+//!   sorted, apart, on character boundaries and lead to `http(s)://`.
 //! - Wall times and DST (`schedule::resolve_wall`): an instant's own wall time
 //!   resolves back to that instant, or is reported ambiguous with that instant
 //!   as one of its two readings; a wall time is reported nonexistent only when
@@ -18,7 +20,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use postcal::platform::bluesky_facets::{Feature, detect_facets};
-use postcal::platform::{Platform, count_text, http_links};
+use postcal::platform::{Platform, count_text, http_links, links_in};
 use postcal::schedule::{TimeError, parse_at, parse_written, resolve_wall};
 use proptest::prelude::*;
 use unicode_segmentation::UnicodeSegmentation;
@@ -169,6 +171,21 @@ proptest! {
         }
         let len = count_text(Platform::Bluesky, &text, None, None, false);
         prop_assert_eq!(len.count, graphemes(&text));
+    }
+
+    #[test]
+    fn links_are_apart_on_boundaries_and_lead_to_the_web(text in any_text()) {
+        for platform in Platform::ALL {
+            let links = links_in(platform, &text);
+            for pair in links.windows(2) {
+                prop_assert!(pair[0].range.end <= pair[1].range.start, "{}: {:?}", platform, links);
+            }
+            for link in &links {
+                let span = text.get(link.range.clone());
+                prop_assert!(span.is_some_and(|s| !s.is_empty()), "{}: {:?} in {:?}", platform, link, text);
+                prop_assert!(link.uri.to_ascii_lowercase().starts_with("http"), "{}: {}", platform, link.uri);
+            }
+        }
     }
 }
 

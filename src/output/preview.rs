@@ -8,7 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::delivery::Delivery;
-use crate::platform::Length;
+use crate::platform::{Length, Link, Platform, links_in};
 
 /// `142/500`, `12` (no limit), or `310/300 over` when it does not fit.
 pub fn fmt_length(len: &Length) -> String {
@@ -110,6 +110,7 @@ pub fn agenda(deliveries: &[Delivery<'_>], zone: Tz) -> String {
         for line in d.text().trim_end().lines() {
             let _ = writeln!(out, "         {line}");
         }
+        agenda_links(&mut out, d.channel.platform(), d.text(), "         ");
         for m in d.media {
             let alt = m.alt.as_ref().map_or("(no alt text)", |a| a.value.as_str());
             let _ = writeln!(
@@ -129,9 +130,22 @@ pub fn agenda(deliveries: &[Delivery<'_>], zone: Tz) -> String {
             for line in part.text.trim_end().lines() {
                 let _ = writeln!(out, "           {line}");
             }
+            agenda_links(&mut out, d.channel.platform(), &part.text, "           ");
         }
     }
     out
+}
+
+/// `[link] example.com → https://example.com`, one line per link of `text`.
+fn agenda_links(out: &mut String, platform: Platform, text: &str, indent: &str) {
+    for link in links_in(platform, text) {
+        let span = text.get(link.range.clone()).unwrap_or_default();
+        let _ = write!(out, "{indent}[link] {span}");
+        if link.uri != span {
+            let _ = write!(out, " → {}", link.uri);
+        }
+        out.push('\n');
+    }
 }
 
 /// A calendar grid per month in the window, one cell per day listing its posts.
@@ -205,6 +219,29 @@ fn day_cell(date: NaiveDate, deliveries: &[Delivery<'_>], zone: Tz) -> String {
 struct JsonPart<'a> {
     text: &'a str,
     length: usize,
+    links: Vec<JsonLink<'a>>,
+}
+
+/// A span of a part's text that becomes a link: UTF-8 byte offsets into
+/// `text`, start inclusive and end exclusive (as Bluesky's facets).
+#[derive(Serialize)]
+struct JsonLink<'a> {
+    start: usize,
+    end: usize,
+    text: &'a str,
+    uri: String,
+}
+
+fn json_links(platform: Platform, text: &str) -> Vec<JsonLink<'_>> {
+    links_in(platform, text)
+        .into_iter()
+        .map(|Link { range, uri }| JsonLink {
+            start: range.start,
+            end: range.end,
+            text: text.get(range).unwrap_or_default(),
+            uri,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -223,6 +260,7 @@ struct JsonDelivery<'a> {
     text: &'a str,
     length: usize,
     limit: Option<usize>,
+    links: Vec<JsonLink<'a>>,
     thread: Vec<JsonPart<'a>>,
     media: Vec<JsonMedia<'a>>,
 }
@@ -246,11 +284,13 @@ pub fn json(deliveries: &[Delivery<'_>], zone: Tz) -> String {
                 text: d.text(),
                 length: d.parts[0].length.count,
                 limit: d.parts[0].length.limit,
+                links: json_links(d.channel.platform(), d.text()),
                 thread: d.parts[1..]
                     .iter()
                     .map(|p| JsonPart {
                         text: &p.text,
                         length: p.length.count,
+                        links: json_links(d.channel.platform(), &p.text),
                     })
                     .collect(),
                 media: d
@@ -304,6 +344,7 @@ pub fn markdown(deliveries: &[Delivery<'_>], zone: Tz) -> String {
             let _ = writeln!(out, "> {line}");
         }
         out.push('\n');
+        markdown_links(&mut out, d.channel.platform(), d.text());
         for m in d.media {
             let alt = m.alt.as_ref().map_or("(no alt text)", |a| a.value.as_str());
             let _ = writeln!(out, "- 🖼 `{}`: {}", m.file.value, alt.trim());
@@ -322,7 +363,66 @@ pub fn markdown(deliveries: &[Delivery<'_>], zone: Tz) -> String {
                 let _ = writeln!(out, "> {line}");
             }
             out.push('\n');
+            markdown_links(&mut out, d.channel.platform(), &part.text);
         }
     }
     out
+}
+
+/// A list item per link of `text` (``- 🔗 `example.com` → `https://example.com` ``),
+/// then a blank line; nothing when there is no link.
+fn markdown_links(out: &mut String, platform: Platform, text: &str) {
+    let links = links_in(platform, text);
+    for link in &links {
+        let span = text.get(link.range.clone()).unwrap_or_default();
+        let _ = write!(out, "- 🔗 {}", code_span(span));
+        if link.uri != span {
+            let _ = write!(out, " → {}", code_span(&link.uri));
+        }
+        out.push('\n');
+    }
+    if !links.is_empty() {
+        out.push('\n');
+    }
+}
+
+/// `text` as a Markdown code span, fenced with more backticks than it holds.
+fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_hold_any_backticks() {
+        assert_eq!(code_span("example.com"), "`example.com`");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x``"), "``` `x`` ```");
+    }
+
+    #[test]
+    fn markdown_lists_each_link_and_its_target() {
+        let mut out = String::new();
+        markdown_links(
+            &mut out,
+            Platform::Bluesky,
+            "see example.com/a`b and https://x.io",
+        );
+        assert_eq!(
+            out,
+            "- 🔗 ``example.com/a`b`` → ``https://example.com/a`b``\n- 🔗 `https://x.io`\n\n"
+        );
+        let mut none = String::new();
+        markdown_links(&mut none, Platform::Mastodon, "see example.com");
+        assert_eq!(none, "");
+    }
 }

@@ -1,14 +1,17 @@
 //! What each platform accepts: text length (counted the way the platform
-//! counts it), media types and sizes, alt-text limits.
+//! counts it), media types and sizes, alt-text limits, and which spans of a
+//! text it makes links.
 
 pub mod bluesky_facets;
 mod count;
+mod links;
 pub mod x_count;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use count::{Length, count_text, http_links};
+pub use links::{Link, links_in};
 pub use x_count::{X_MAX_WEIGHTED, XCount, x_url_ranges};
 
 #[derive(
