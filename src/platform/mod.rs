@@ -3,6 +3,7 @@
 
 pub mod bluesky_facets;
 mod count;
+pub mod little_text;
 pub mod x_count;
 
 use schemars::JsonSchema;
