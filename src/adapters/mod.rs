@@ -8,6 +8,7 @@ pub mod remote_id;
 
 mod bluesky;
 mod discord;
+mod linkedin;
 mod mastodon;
 mod slack;
 mod telegram;
@@ -271,5 +272,6 @@ pub fn build(
         ChannelKind::Slack(c) => Box::new(slack::Slack::new(c, &cx)?),
         ChannelKind::Telegram(c) => Box::new(telegram::Telegram::new(c, &cx)?),
         ChannelKind::Webhook(c) => Box::new(webhook::Webhook::new(c, &cx)?),
+        ChannelKind::Linkedin(c) => Box::new(linkedin::Linkedin::new(c, &cx)?),
     })
 }

@@ -23,16 +23,18 @@ pub enum Platform {
     Slack,
     Telegram,
     Webhook,
+    Linkedin,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 6] = [
+    pub const ALL: [Platform; 7] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
         Platform::Slack,
         Platform::Telegram,
         Platform::Webhook,
+        Platform::Linkedin,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Platform {
             Platform::Slack => "slack",
             Platform::Telegram => "telegram",
             Platform::Webhook => "webhook",
+            Platform::Linkedin => "linkedin",
         }
     }
 
@@ -58,6 +61,16 @@ impl Platform {
             Platform::Discord | Platform::Slack => &["webhook", "on_ambiguous"],
             Platform::Telegram => &["token", "chat_id", "api_base", "on_ambiguous"],
             Platform::Webhook => &["url", "secret", "max_chars", "on_ambiguous"],
+            Platform::Linkedin => &[
+                "author",
+                "token",
+                "linkedin_version",
+                "api_base",
+                "client_id",
+                "client_secret",
+                "expires_at",
+                "on_ambiguous",
+            ],
         }
     }
 
@@ -69,6 +82,7 @@ impl Platform {
             Platform::Discord | Platform::Slack => &["webhook"],
             Platform::Telegram => &["token", "chat_id"],
             Platform::Webhook => &["url"],
+            Platform::Linkedin => &["author", "token"],
         }
     }
 
@@ -124,6 +138,16 @@ impl Platform {
                 max_video_bytes: Some(u64::MAX),
                 max_alt_chars: None,
                 accepts: MediaSupport::ImagesAndVideo,
+            },
+            // One image, or a MultiImage of up to 20. LinkedIn limits images
+            // by pixels (36,152,320), not bytes; 100 MiB bounds what postcal
+            // reads into memory for one upload. Video is not sent yet.
+            Platform::Linkedin => MediaRules {
+                max_items: 20,
+                max_image_bytes: 100 * MIB,
+                max_video_bytes: None,
+                max_alt_chars: Some(4086),
+                accepts: MediaSupport::Images,
             },
         }
     }
