@@ -278,23 +278,124 @@ fn bluesky_killed_mid_request_is_resolved_by_its_record_key() {
     let fake = support::bluesky::start(Behaviour::CommitThenHang(Duration::from_secs(60)));
     let ws = setup(&fake, "bluesky");
     kill_mid_request(ws.path(), &fake);
-    assert_eq!(events(ws.path()), ["attempt"]);
-    (fake.set_behaviour)(Behaviour::Ok);
-    let (code, out) = run(
-        ws.path(),
-        &fake,
-        &["--now", "2026-12-01T10:05:00+01:00", "--format", "json"],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("\"published\""), "{out}");
-    assert_eq!(
-        (fake.posts)().len(),
-        1,
-        "found by its record key, not posted again"
-    );
-    assert_eq!(events(ws.path()), ["attempt", "published"]);
+    rerun_finds_it(ws.path(), &fake, "found by its record key");
     assert!(
         fake.requests_to("com.atproto.repo.createRecord").len() == 1,
         "no second create"
     );
+}
+
+/// After a kill that left only an `attempt`: the next run finds the post
+/// the killed run made (`how`) and records it, sending nothing again.
+fn rerun_finds_it(root: &Path, fake: &Fake, how: &str) {
+    assert_eq!(events(root), ["attempt"]);
+    (fake.set_behaviour)(Behaviour::Ok);
+    let (code, out) = run(
+        root,
+        fake,
+        &["--now", "2026-12-01T10:05:00+01:00", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"published\""), "{out}");
+    assert_eq!((fake.posts)().len(), 1, "{how}, not posted again");
+    assert_eq!(fake.create_requests(), 1, "no second create");
+    assert_eq!(events(root), ["attempt", "published"]);
+}
+
+/// A LinkedIn channel's `postcal.yaml` with `from` replaced by `to`.
+fn edit_config(root: &Path, from: &str, to: &str) {
+    let path = root.join("postcal.yaml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    assert!(config.contains(from), "{config}");
+    std::fs::write(path, config.replace(from, to)).unwrap();
+}
+
+fn ledger_lines(root: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(root.join(".postcal/ledger.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn linkedin_organization_killed_mid_request_is_found_among_its_posts() {
+    use support::linkedin::{ORG, PERSON};
+    let fake = support::linkedin::start(Behaviour::CommitThenHang(Duration::from_secs(60)));
+    let ws = setup(&fake, "linkedin");
+    edit_config(ws.path(), PERSON, ORG);
+    kill_mid_request(ws.path(), &fake);
+    rerun_finds_it(ws.path(), &fake, "found among the page's posts");
+    let published = ledger_lines(ws.path()).pop().unwrap();
+    assert_eq!(published["remote_id"], (fake.posts)()[0]["id"]);
+}
+
+#[test]
+fn linkedin_member_killed_mid_request_is_settled_by_the_duplicate_refusal() {
+    // A member token cannot list its posts; the channel prefers a resend,
+    // and LinkedIn refuses it as a duplicate of the post the killed run made.
+    let fake = support::linkedin::start(Behaviour::CommitThenHang(Duration::from_secs(60)));
+    let ws = setup(&fake, "linkedin");
+    edit_config(
+        ws.path(),
+        "token: env:FAKE_LINKEDIN_TOKEN",
+        "token: env:FAKE_LINKEDIN_TOKEN\n    on_ambiguous: retry",
+    );
+    kill_mid_request(ws.path(), &fake);
+    (fake.set_behaviour)(Behaviour::Ok);
+    let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T10:05:00+01:00"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!((fake.posts)().len(), 1, "{out}");
+    assert_eq!(fake.created(), 1, "the resend made nothing");
+    assert_eq!(fake.create_requests(), 2);
+    assert_eq!(events(ws.path()), ["attempt", "attempt", "published"]);
+    let published = ledger_lines(ws.path()).pop().unwrap();
+    assert_eq!(published["remote_id"], (fake.posts)()[0]["id"]);
+}
+
+#[test]
+fn linkedin_member_killed_mid_request_waits_for_a_human_who_can_record_it() {
+    let fake = support::linkedin::start(Behaviour::CommitThenHang(Duration::from_secs(60)));
+    let ws = setup(&fake, "linkedin");
+    kill_mid_request(ws.path(), &fake);
+    (fake.set_behaviour)(Behaviour::Ok);
+    let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T10:05:00+01:00"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("--retry-unknown launch@ch"), "{out}");
+    assert_eq!(fake.create_requests(), 1, "never re-sent by itself");
+
+    // Told to retry, postcal sends again; LinkedIn names the post it has,
+    // and postcal says how to record it rather than guessing.
+    let (code, out) = run(
+        ws.path(),
+        &fake,
+        &[
+            "--now",
+            "2026-12-01T10:06:00+01:00",
+            "--retry-unknown",
+            "launch@ch",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    let urn = (fake.posts)()[0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        out.contains(&urn) && out.contains("--mark-published launch@ch"),
+        "{out}"
+    );
+    assert_eq!(fake.created(), 1);
+
+    let url = format!("https://www.linkedin.com/feed/update/{urn}/");
+    let (code, out) = run(
+        ws.path(),
+        &fake,
+        &["--mark-published", "launch@ch", "--url", &url],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        ledger_lines(ws.path()).pop().unwrap()["remote_id"],
+        urn.as_str()
+    );
+    let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T10:07:00+01:00"]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert_eq!((fake.posts)().len(), 1);
 }

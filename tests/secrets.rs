@@ -90,6 +90,18 @@ fn channel(platform: Platform, base: &str) -> (String, Vec<(String, String)>, Ve
                 "signingSECRETvalue42",
             ],
         ),
+        // The token in a header; the app's secret and the token again in
+        // doctor's introspection form.
+        Platform::Linkedin => (
+            format!(
+                "author: urn:li:person:Ab3dE5\n    token: env:S_TOKEN\n    api_base: {base}\n    client_id: 86abc\n    client_secret: env:S_CLIENT"
+            ),
+            env(&[
+                ("S_TOKEN", "AQVlinkedinTOKENsecret42".into()),
+                ("S_CLIENT", "WPL_AP1.clientSECRETvalue".into()),
+            ]),
+            vec!["AQVlinkedinTOKENsecret42", "clientSECRETvalue"],
+        ),
     }
 }
 

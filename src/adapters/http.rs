@@ -216,7 +216,11 @@ impl Http {
             message.push_str(" (check the channel's credentials)");
         }
         let code = parsed.as_ref().and_then(|v| {
-            let field = v.get("error").or_else(|| v.get("code"))?;
+            let field = v
+                .get("error")
+                .or_else(|| v.get("code"))
+                // LinkedIn names a 422's reason under `errorDetails` (`DUPLICATE_POST`).
+                .or_else(|| v.pointer("/errorDetails/inputErrors/0/code"))?;
             field
                 .as_str()
                 .map(str::to_owned)

@@ -8,6 +8,7 @@ pub mod remote_id;
 
 mod bluesky;
 mod discord;
+mod linkedin;
 mod mastodon;
 mod slack;
 mod telegram;
@@ -185,6 +186,28 @@ pub trait Adapter: Send {
 
     /// A cheap authenticated call: who the credentials belong to.
     fn check(&mut self) -> Result<String, AdapterError>;
+
+    /// When the credentials stop working, for `doctor`. `online`: the
+    /// platform may be asked (else only what the channel records).
+    fn expiry(&mut self, _online: bool) -> Result<Expiry, AdapterError> {
+        Ok(Expiry::Never)
+    }
+}
+
+/// What an adapter knows of its credentials' lifetime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expiry {
+    /// They last until revoked (or the platform does not say otherwise).
+    Never,
+    /// They run out at `at` (`source` says who said so); `renew` says how
+    /// to get new ones.
+    At {
+        at: DateTime<Utc>,
+        source: String,
+        renew: String,
+    },
+    /// They run out, but when is not known here: what would tell.
+    Unknown(String),
 }
 
 /// What building an adapter needs besides its channel's settings.
@@ -249,5 +272,6 @@ pub fn build(
         ChannelKind::Slack(c) => Box::new(slack::Slack::new(c, &cx)?),
         ChannelKind::Telegram(c) => Box::new(telegram::Telegram::new(c, &cx)?),
         ChannelKind::Webhook(c) => Box::new(webhook::Webhook::new(c, &cx)?),
+        ChannelKind::Linkedin(c) => Box::new(linkedin::Linkedin::new(c, &cx)?),
     })
 }

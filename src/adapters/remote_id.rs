@@ -99,7 +99,46 @@ pub fn from_url(channel: &Channel, url: &str) -> Result<String, String> {
             "a {} channel has no message addresses postcal can read; record it without --url (or give --remote-id)",
             channel.platform()
         )),
+        ChannelKind::Linkedin(_) => linkedin_from_url(url.trim(), &parsed, &segments),
     }
+}
+
+/// LinkedIn: `https://www.linkedin.com/feed/update/URN/` (a comment's
+/// address adds `?commentUrn=…`), or the URN itself.
+fn linkedin_from_url(url: &str, parsed: &url::Url, segments: &[&str]) -> Result<String, String> {
+    if url.starts_with("urn:") {
+        return linkedin_urn(url)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("`{url}` is not a LinkedIn post or comment URN"));
+    }
+    let comment = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "commentUrn")
+        .map(|(_, v)| v.into_owned());
+    match (segments, comment) {
+        (["feed", "update", _], Some(c)) if linkedin_urn(&c).is_some() => Ok(c),
+        (["feed", "update", urn], None) if linkedin_urn(urn).is_some() => Ok((*urn).to_owned()),
+        (["feed", "update", urn], None) if urn.starts_with("urn:li:activity:") => Err(format!(
+            "`{url}` names the feed activity, not the post: give the post's URN (urn:li:share:… or urn:li:ugcPost:…) with --remote-id"
+        )),
+        _ => Err(format!(
+            "`{url}` is not a LinkedIn post address (https://www.linkedin.com/feed/update/urn:li:share:ID/)"
+        )),
+    }
+}
+
+/// `urn` if it is a post (`urn:li:share:N`, `urn:li:ugcPost:N`) or comment
+/// (`urn:li:comment:(…,N)`) URN.
+fn linkedin_urn(urn: &str) -> Option<&str> {
+    let post = ["urn:li:share:", "urn:li:ugcPost:"]
+        .iter()
+        .any(|p| urn.strip_prefix(p).is_some_and(is_number));
+    let comment = urn
+        .strip_prefix("urn:li:comment:(urn:li:")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|rest| rest.rsplit_once(','))
+        .is_some_and(|(_, id)| is_number(id));
+    (post || comment).then_some(urn)
 }
 
 /// Whether `id` has the shape of this platform's post ids, so that a
@@ -111,6 +150,7 @@ pub fn looks_like_id(channel: &Channel, id: &str) -> bool {
         }
         ChannelKind::Bluesky(_) => id.starts_with("at://") && id.matches('/').count() == 4,
         ChannelKind::Slack(_) | ChannelKind::Webhook(_) => !id.is_empty(),
+        ChannelKind::Linkedin(_) => linkedin_urn(id).is_some(),
     }
 }
 
@@ -222,5 +262,49 @@ mod tests {
         );
         let s = channel(ChannelKind::Slack(Slack { webhook: secret() }));
         assert!(from_url(&s, "https://example.slack.com/archives/C1/p1").is_err());
+    }
+
+    #[test]
+    fn linkedin_post_and_comment_addresses() {
+        let l = channel(ChannelKind::Linkedin(crate::calendar::channel::Linkedin {
+            author: crate::calendar::channel::LinkedinAuthor::Person("abc".into()),
+            token: secret(),
+            version: "202611".into(),
+            api_base: "https://api.linkedin.com".into(),
+            app: None,
+            expires_at: None,
+        }));
+        assert_eq!(
+            from_url(
+                &l,
+                "https://www.linkedin.com/feed/update/urn:li:share:7141138937766391808/"
+            )
+            .unwrap(),
+            "urn:li:share:7141138937766391808"
+        );
+        assert_eq!(
+            from_url(&l, "urn:li:ugcPost:42").unwrap(),
+            "urn:li:ugcPost:42"
+        );
+        assert_eq!(
+            from_url(
+                &l,
+                "https://www.linkedin.com/feed/update/urn:li:share:1/?commentUrn=urn%3Ali%3Acomment%3A%28urn%3Ali%3Ashare%3A1%2C77%29"
+            )
+            .unwrap(),
+            "urn:li:comment:(urn:li:share:1,77)"
+        );
+        let activity = from_url(
+            &l,
+            "https://www.linkedin.com/feed/update/urn:li:activity:9/",
+        );
+        assert!(activity.unwrap_err().contains("--remote-id"));
+        assert!(from_url(&l, "https://www.linkedin.com/in/someone/").is_err());
+        assert!(looks_like_id(&l, "urn:li:share:1"));
+        assert!(looks_like_id(&l, "urn:li:comment:(urn:li:share:1,2)"));
+        assert!(!looks_like_id(
+            &l,
+            "https://www.linkedin.com/feed/update/urn:li:share:1/"
+        ));
     }
 }

@@ -4,6 +4,10 @@
 //! publish time. Adding a platform is adding a variant here, its fields to
 //! `raw::RawChannel` and `Platform::fields`, and a file in `adapters/`.
 
+mod linkedin;
+
+pub use linkedin::{Linkedin, LinkedinApp, LinkedinAuthor};
+
 use super::raw::{RawChannel, RawChatId, RawOnAmbiguous};
 use crate::diagnostic::{FileId, Finding, Loc, Located, RuleId, Subject};
 use crate::platform::Platform;
@@ -45,6 +49,7 @@ pub enum ChannelKind {
     Slack(Slack),
     Telegram(Telegram),
     Webhook(Webhook),
+    Linkedin(Linkedin),
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +128,7 @@ impl Channel {
             ChannelKind::Slack(_) => Platform::Slack,
             ChannelKind::Telegram(_) => Platform::Telegram,
             ChannelKind::Webhook(_) => Platform::Webhook,
+            ChannelKind::Linkedin(_) => Platform::Linkedin,
         }
     }
 
@@ -149,6 +155,11 @@ impl Channel {
                     out.push(("url", r));
                 }
                 out.extend(w.secret.as_ref().map(|s| ("secret", s)));
+                out
+            }
+            ChannelKind::Linkedin(l) => {
+                let mut out = vec![("token", &l.token)];
+                out.extend(l.app.as_ref().map(|a| ("client_secret", &a.client_secret)));
                 out
             }
         }
@@ -273,6 +284,7 @@ impl<'a> Builder<'a> {
             ("app_password", &raw.app_password),
             ("webhook", &raw.webhook),
             ("secret", &raw.secret),
+            ("client_secret", &raw.client_secret),
         ] {
             if let Some(value) = value
                 && secret_ref(&value.value).is_none()
@@ -353,6 +365,7 @@ impl<'a> Builder<'a> {
                     max_chars,
                 })
             }
+            Platform::Linkedin => ChannelKind::Linkedin(self.linkedin()?),
         })
     }
 

@@ -40,7 +40,8 @@ pub struct RawConfig {
 }
 
 /// One channel. Which fields apply depends on `platform`; credential fields
-/// (`token`, `app_password`, `webhook`, `secret`) take `env:NAME` or `file:PATH` only.
+/// (`token`, `app_password`, `webhook`, `secret`, `client_secret`) take
+/// `env:NAME` or `file:PATH` only.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawChannel {
@@ -48,7 +49,7 @@ pub struct RawChannel {
     /// Mastodon: server URL, e.g. `https://mastodon.social`.
     #[serde(default)]
     pub instance: Option<Located<String>>,
-    /// Mastodon access token or Telegram bot token (`env:NAME` or `file:PATH`).
+    /// Mastodon access token, Telegram bot token or LinkedIn access token (`env:NAME` or `file:PATH`).
     #[serde(default)]
     pub token: Option<Located<String>>,
     /// Mastodon or webhook: the character limit (Mastodon default 500).
@@ -69,7 +70,8 @@ pub struct RawChannel {
     /// Telegram chat: a number or `@channelname`.
     #[serde(default)]
     pub chat_id: Option<Located<RawChatId>>,
-    /// Telegram Bot API base URL (default `https://api.telegram.org`).
+    /// Telegram Bot API base URL (default `https://api.telegram.org`), or
+    /// LinkedIn's (default `https://api.linkedin.com`).
     #[serde(default)]
     pub api_base: Option<Located<String>>,
     /// Generic webhook endpoint (literal URL or `env:NAME`).
@@ -78,6 +80,22 @@ pub struct RawChannel {
     /// Generic webhook signing secret (`env:NAME` or `file:PATH`).
     #[serde(default)]
     pub secret: Option<Located<String>>,
+    /// LinkedIn: who posts, `urn:li:person:…` or `urn:li:organization:…`.
+    #[serde(default)]
+    pub author: Option<Located<String>>,
+    /// LinkedIn API version, `YYYYMM` (the `LinkedIn-Version` header).
+    #[serde(default)]
+    pub linkedin_version: Option<Located<String>>,
+    /// LinkedIn app's client id: with `client_secret`, doctor asks LinkedIn when the token expires.
+    #[serde(default)]
+    pub client_id: Option<Located<String>>,
+    /// LinkedIn app's client secret (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub client_secret: Option<Located<String>>,
+    /// LinkedIn: when the token expires (`2027-01-30` or RFC 3339), as LinkedIn
+    /// showed it; doctor warns 14 days before.
+    #[serde(default)]
+    pub expires_at: Option<Located<String>>,
     /// When a request may or may not have been posted and the platform
     /// cannot be asked: `hold` (default: record it unknown, wait for a
     /// person) or `retry` (send again: a possible duplicate over a missed post).
@@ -105,6 +123,11 @@ impl RawChannel {
             ("api_base", &self.api_base),
             ("url", &self.url),
             ("secret", &self.secret),
+            ("author", &self.author),
+            ("linkedin_version", &self.linkedin_version),
+            ("client_id", &self.client_id),
+            ("client_secret", &self.client_secret),
+            ("expires_at", &self.expires_at),
         ];
         let mut out: Vec<_> = string_fields
             .iter()

@@ -3,7 +3,7 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use super::{CliError, Env, Outcome};
-use crate::adapters::{self, http::Timeouts};
+use crate::adapters::{self, Expiry, http::Timeouts};
 use crate::secrets;
 
 #[derive(Debug, clap::Args)]
@@ -23,6 +23,7 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(["channel", "platform", "credentials", "check"]);
     let mut problems = 0;
+    let mut warnings = Vec::new();
     for channel in ws.config.channels.values() {
         if !args.channel.is_empty() && !args.channel.contains(&channel.name) {
             continue;
@@ -52,22 +53,29 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
             Some(Err(e)) => e.message.clone(),
             _ => "present".to_owned(),
         };
-        let check = if !missing.is_empty() || matches!(built, Some(Err(_))) {
-            "not checked".to_owned()
-        } else if args.offline {
-            "skipped (--offline)".to_owned()
-        } else {
-            match built
-                .unwrap_or_else(|| Err(adapters::AdapterError::permanent("not built")))
-                .and_then(|mut a| a.check())
-            {
+        let mut adapter = match built {
+            Some(Ok(adapter)) => Some(adapter),
+            _ => None,
+        };
+        let mut check = match adapter.as_mut() {
+            None => "not checked".to_owned(),
+            Some(_) if args.offline => "skipped (--offline)".to_owned(),
+            Some(a) => match a.check() {
                 Ok(who) => format!("ok: {who}"),
                 Err(e) => {
                     problems += 1;
                     format!("FAILED: {}", e.message)
                 }
-            }
+            },
         };
+        if let Some(a) = adapter.as_mut() {
+            let said = expiry(&channel.name, a.expiry(!args.offline), env.now);
+            check.push_str(&said.cell);
+            if let Some(warning) = said.warning {
+                warnings.push(warning);
+            }
+            problems += usize::from(said.problem);
+        }
         if credentials != "present" {
             problems += 1;
         }
@@ -79,9 +87,63 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
         ]);
     }
     env.printer.out(&format!("{t}\n"))?;
+    for warning in warnings {
+        env.printer.note(&format!("warning: {warning}"));
+    }
     Ok(if problems > 0 {
         Outcome::Failure
     } else {
         Outcome::Success
     })
+}
+
+/// Warn this long before a credential runs out (SPEC §5).
+const WARN_AHEAD: chrono::Duration = chrono::Duration::days(14);
+
+/// What doctor says about a credential's lifetime.
+struct Said {
+    /// Appended to the check cell.
+    cell: String,
+    warning: Option<String>,
+    /// Expired, or could not be told although it should have been.
+    problem: bool,
+}
+
+fn expiry(
+    channel: &str,
+    expiry: Result<Expiry, adapters::AdapterError>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Said {
+    let said = |cell: String, warning: Option<String>, problem: bool| Said {
+        cell,
+        warning,
+        problem,
+    };
+    match expiry {
+        Ok(Expiry::Never) => said(String::new(), None, false),
+        Ok(Expiry::Unknown(why)) => said(format!("; expiry unknown ({why})"), None, false),
+        Ok(Expiry::At { at, source, renew }) => {
+            let date = at.format("%Y-%m-%d %H:%M UTC");
+            let days = (at - now).num_days();
+            if at <= now {
+                let cell = format!("; EXPIRED on {date} (from {source})");
+                let warning =
+                    format!("channel `{channel}`: its credential expired on {date}: {renew}");
+                said(cell, Some(warning), true)
+            } else if at - now <= WARN_AHEAD {
+                let cell = format!("; expires {date}, in {days} days (from {source})");
+                let warning = format!(
+                    "channel `{channel}`: its credential expires in {days} days ({date}): {renew}"
+                );
+                said(cell, Some(warning), false)
+            } else {
+                said(
+                    format!("; expires {date}, in {days} days (from {source})"),
+                    None,
+                    false,
+                )
+            }
+        }
+        Err(e) => said(format!("; expiry not checked: {}", e.message), None, true),
+    }
 }

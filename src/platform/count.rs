@@ -13,6 +13,7 @@ pub const DISCORD_LIMIT: usize = 2000;
 pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
 pub const TELEGRAM_CAPTION_LIMIT: usize = 1024;
 pub const SLACK_LIMIT: usize = 40_000;
+pub const LINKEDIN_LIMIT: usize = 3000;
 
 /// The length of one rendered text against its platform's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +93,13 @@ pub fn count_text(
             count: graphemes(text),
             limit: max_chars,
             unit: "graphemes",
+            ..base
+        },
+        // The commentary as sent, reserved characters escaped, in UTF-16
+        // units (see `little_text::length`).
+        Platform::Linkedin => Length {
+            count: super::little_text::length(text),
+            limit: Some(LINKEDIN_LIMIT),
             ..base
         },
     }
@@ -288,6 +296,14 @@ mod tests {
             count_text(Platform::Telegram, "x", None, None, true).limit,
             Some(1024)
         );
+    }
+
+    #[test]
+    fn linkedin_counts_the_commentary_as_sent() {
+        let len = count_text(Platform::Linkedin, "#tip 😀", None, None, false);
+        assert_eq!((len.count, len.limit), (8, Some(3000)));
+        assert!(count_text(Platform::Linkedin, &"_".repeat(1501), None, None, false).is_over());
+        assert!(!count_text(Platform::Linkedin, &"a".repeat(3000), None, None, false).is_over());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod bluesky_facets;
 mod count;
 mod links;
+pub mod little_text;
 pub mod x_count;
 
 use schemars::JsonSchema;
@@ -25,16 +26,18 @@ pub enum Platform {
     Slack,
     Telegram,
     Webhook,
+    Linkedin,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 6] = [
+    pub const ALL: [Platform; 7] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
         Platform::Slack,
         Platform::Telegram,
         Platform::Webhook,
+        Platform::Linkedin,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +48,7 @@ impl Platform {
             Platform::Slack => "slack",
             Platform::Telegram => "telegram",
             Platform::Webhook => "webhook",
+            Platform::Linkedin => "linkedin",
         }
     }
 
@@ -60,6 +64,16 @@ impl Platform {
             Platform::Discord | Platform::Slack => &["webhook", "on_ambiguous"],
             Platform::Telegram => &["token", "chat_id", "api_base", "on_ambiguous"],
             Platform::Webhook => &["url", "secret", "max_chars", "on_ambiguous"],
+            Platform::Linkedin => &[
+                "author",
+                "token",
+                "linkedin_version",
+                "api_base",
+                "client_id",
+                "client_secret",
+                "expires_at",
+                "on_ambiguous",
+            ],
         }
     }
 
@@ -71,6 +85,7 @@ impl Platform {
             Platform::Discord | Platform::Slack => &["webhook"],
             Platform::Telegram => &["token", "chat_id"],
             Platform::Webhook => &["url"],
+            Platform::Linkedin => &["author", "token"],
         }
     }
 
@@ -126,6 +141,16 @@ impl Platform {
                 max_video_bytes: Some(u64::MAX),
                 max_alt_chars: None,
                 accepts: MediaSupport::ImagesAndVideo,
+            },
+            // One image, or a MultiImage of up to 20. LinkedIn limits images
+            // by pixels (36,152,320), not bytes; 100 MiB bounds what postcal
+            // reads into memory for one upload. Video is not sent yet.
+            Platform::Linkedin => MediaRules {
+                max_items: 20,
+                max_image_bytes: 100 * MIB,
+                max_video_bytes: None,
+                max_alt_chars: Some(4086),
+                accepts: MediaSupport::Images,
             },
         }
     }
