@@ -8,6 +8,7 @@ pub mod remote_id;
 
 mod bluesky;
 mod discord;
+mod facebook;
 mod mastodon;
 mod slack;
 mod telegram;
@@ -249,5 +250,6 @@ pub fn build(
         ChannelKind::Slack(c) => Box::new(slack::Slack::new(c, &cx)?),
         ChannelKind::Telegram(c) => Box::new(telegram::Telegram::new(c, &cx)?),
         ChannelKind::Webhook(c) => Box::new(webhook::Webhook::new(c, &cx)?),
+        ChannelKind::Facebook(c) => Box::new(facebook::Facebook::new(c, &cx)?),
     })
 }

@@ -8,6 +8,9 @@ use super::raw::{RawChannel, RawChatId, RawOnAmbiguous};
 use crate::diagnostic::{FileId, Finding, Loc, Located, RuleId, Subject};
 use crate::platform::Platform;
 
+mod facebook;
+pub use facebook::{Facebook, GRAPH_VERSION};
+
 /// A credential as written: a reference resolved at publish time, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretRef {
@@ -45,6 +48,7 @@ pub enum ChannelKind {
     Slack(Slack),
     Telegram(Telegram),
     Webhook(Webhook),
+    Facebook(Facebook),
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +127,7 @@ impl Channel {
             ChannelKind::Slack(_) => Platform::Slack,
             ChannelKind::Telegram(_) => Platform::Telegram,
             ChannelKind::Webhook(_) => Platform::Webhook,
+            ChannelKind::Facebook(_) => Platform::Facebook,
         }
     }
 
@@ -143,6 +148,7 @@ impl Channel {
             ChannelKind::Discord(d) => vec![("webhook", &d.webhook)],
             ChannelKind::Slack(s) => vec![("webhook", &s.webhook)],
             ChannelKind::Telegram(t) => vec![("token", &t.token)],
+            ChannelKind::Facebook(f) => vec![("page_token", &f.page_token)],
             ChannelKind::Webhook(w) => {
                 let mut out = Vec::new();
                 if let WebhookUrl::Secret(r) = &w.url {
@@ -273,6 +279,7 @@ impl<'a> Builder<'a> {
             ("app_password", &raw.app_password),
             ("webhook", &raw.webhook),
             ("secret", &raw.secret),
+            ("page_token", &raw.page_token),
         ] {
             if let Some(value) = value
                 && secret_ref(&value.value).is_none()
@@ -353,6 +360,7 @@ impl<'a> Builder<'a> {
                     max_chars,
                 })
             }
+            Platform::Facebook => self.facebook()?,
         })
     }
 

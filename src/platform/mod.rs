@@ -22,16 +22,18 @@ pub enum Platform {
     Slack,
     Telegram,
     Webhook,
+    Facebook,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 6] = [
+    pub const ALL: [Platform; 7] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
         Platform::Slack,
         Platform::Telegram,
         Platform::Webhook,
+        Platform::Facebook,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +44,7 @@ impl Platform {
             Platform::Slack => "slack",
             Platform::Telegram => "telegram",
             Platform::Webhook => "webhook",
+            Platform::Facebook => "facebook",
         }
     }
 
@@ -57,6 +60,13 @@ impl Platform {
             Platform::Discord | Platform::Slack => &["webhook", "on_ambiguous"],
             Platform::Telegram => &["token", "chat_id", "api_base", "on_ambiguous"],
             Platform::Webhook => &["url", "secret", "max_chars", "on_ambiguous"],
+            Platform::Facebook => &[
+                "page_id",
+                "page_token",
+                "graph_version",
+                "api_base",
+                "on_ambiguous",
+            ],
         }
     }
 
@@ -68,6 +78,7 @@ impl Platform {
             Platform::Discord | Platform::Slack => &["webhook"],
             Platform::Telegram => &["token", "chat_id"],
             Platform::Webhook => &["url"],
+            Platform::Facebook => &["page_id", "page_token"],
         }
     }
 
@@ -123,6 +134,18 @@ impl Platform {
                 max_video_bytes: Some(u64::MAX),
                 max_alt_chars: None,
                 accepts: MediaSupport::ImagesAndVideo,
+            },
+            // Photos uploaded unpublished, then attached to one post: the
+            // Page Photo reference's "less than 4 MB" (PLATFORMS.md's 10 MB
+            // is third-party); ten per post and 1000 characters of
+            // `alt_text_custom` are postcal's cautious caps (Meta publishes
+            // none). Video takes a resumable upload postcal does not make.
+            Platform::Facebook => MediaRules {
+                max_items: 10,
+                max_image_bytes: 4 * MB,
+                max_video_bytes: None,
+                max_alt_chars: Some(1000),
+                accepts: MediaSupport::Images,
             },
         }
     }
