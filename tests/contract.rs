@@ -8,7 +8,7 @@
 //! exactly as often as the platform made it; no server at all is transient
 //! — and that no secret ever shows in an error.
 //!
-//! Each case runs on all six platforms at once; a failure names every
+//! Each case runs on every platform at once; a failure names every
 //! platform it failed on.
 
 mod support;
@@ -26,12 +26,13 @@ struct Platform {
     any_2xx_is_success: bool,
     /// The platform can say whether the post exists (Bluesky `getRecord` on
     /// the record key; Mastodon the `Idempotency-Key` once the first request
-    /// has finished, or the account's statuses), so its adapter may settle
-    /// an unclear outcome itself and answer with the post.
+    /// has finished, or the account's statuses; Facebook the Page's feed),
+    /// so its adapter may settle an unclear outcome itself and answer with
+    /// the post.
     settles: bool,
 }
 
-const PLATFORMS: [Platform; 6] = [
+const PLATFORMS: [Platform; 7] = [
     Platform {
         name: "mastodon",
         start: support::mastodon::start,
@@ -67,6 +68,12 @@ const PLATFORMS: [Platform; 6] = [
         start: support::webhook::start,
         any_2xx_is_success: true,
         settles: false,
+    },
+    Platform {
+        name: "facebook",
+        start: support::facebook::start,
+        any_2xx_is_success: false,
+        settles: true,
     },
 ];
 
