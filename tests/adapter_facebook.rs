@@ -146,6 +146,33 @@ fn photos_go_up_unpublished_with_their_alt_text_then_one_post_attaches_them() {
 }
 
 #[test]
+fn an_unclear_photo_upload_is_tried_again_since_nothing_shows() {
+    let (fake, graph) = start(Behaviour::Ok);
+    let (ws, mut adapter) = adapter_for(&fake, "");
+    std::fs::write(ws.path().join("a.png"), support::png::png(2, 2)).unwrap();
+    let media = [MediaItem {
+        path: ws.path().join("a.png"),
+        name: "a.png".into(),
+        alt: None,
+    }];
+    let mut part = support::part("A cup", "k0");
+    part.media = &media;
+    graph.fail_uploads(1);
+    let e = adapter.post(&part).unwrap_err();
+    assert!(e.is_transient(), "no post exists yet: {e:?}");
+    assert!((fake.posts)().is_empty());
+    adapter.post(&part).unwrap();
+    assert_eq!((fake.posts)().len(), 1);
+    let attached: Vec<bool> = graph.photos().iter().map(|p| p.2.is_some()).collect();
+    assert_eq!(attached.iter().filter(|a| **a).count(), 1, "{attached:?}");
+    assert_eq!(
+        attached.len(),
+        2,
+        "the first stays unpublished, shown nowhere"
+    );
+}
+
+#[test]
 fn a_500_with_code_2_that_made_the_post_is_found_by_looking_it_up() {
     let (fake, _graph) = start(Behaviour::CommitThenFail(500));
     let (_ws, mut adapter) = adapter_for(&fake, "");
@@ -176,7 +203,12 @@ fn a_look_up_matches_the_message_and_only_since_the_attempt() {
         "yesterday's copy is not it"
     );
     adapter.post(&support::part("Other words", "k9")).unwrap();
-    assert_eq!(adapter.lookup(&part, at).unwrap(), None);
+    graph.visitor_post("Same words");
+    assert_eq!(
+        adapter.lookup(&part, at).unwrap(),
+        None,
+        "not the Page's own"
+    );
     let made = adapter.post(&part).unwrap();
     assert_eq!(adapter.lookup(&part, at).unwrap(), Some(made.clone()));
 

@@ -67,6 +67,8 @@ struct Inner {
     comments: BTreeMap<String, Value>,
     photos: HashMap<String, Photo>,
     script: VecDeque<Scripted>,
+    /// Photo uploads to keep, then answer with HTTP 500 code 2.
+    failing_uploads: usize,
     /// The usage headers' figures on every answer: percent, minutes.
     usage: (u64, u64),
     /// How far the fake's clock is from the shared control's.
@@ -139,6 +141,20 @@ impl Graph {
             .values()
             .map(|p| (p.alt.clone(), p.published, p.attached_to.clone()))
             .collect()
+    }
+
+    /// The next `times` photo uploads are kept, then answered with an
+    /// HTTP 500 with code 2.
+    pub fn fail_uploads(&self, times: usize) {
+        self.st.inner().failing_uploads = times;
+    }
+
+    /// Someone else posts `text` on the Page (a visitor post, in its feed).
+    pub fn visitor_post(&self, text: &str) {
+        let id = format!("{PAGE_ID}_{}", self.st.id());
+        let post = json!({"id": id, "message": text, "created_time": time(self.st.now()),
+            "from": {"id": "100000000000555", "name": "A visitor"}});
+        self.st.inner().posts.insert(id, post);
     }
 
     /// Live comments, oldest first.
@@ -342,6 +358,15 @@ async fn upload(st: &St, version: &str, query: &HashMap<String, String>, req: Re
             attached_to: None,
         },
     );
+    let failing = {
+        let mut inner = st.inner();
+        let failing = inner.failing_uploads > 0;
+        inner.failing_uploads = inner.failing_uploads.saturating_sub(1);
+        failing
+    };
+    if failing {
+        return fail(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
     if published {
         // Published at once: a post of its own on the Page.
         let post = format!("{PAGE_ID}_{}", st.id());

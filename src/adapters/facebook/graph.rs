@@ -140,14 +140,11 @@ impl Refused {
                     _ => "it is not a valid Page token",
                 };
                 format!(
-                    "the Page token was refused ({why}): run `postcal doctor`, and make a new Page token from a long-lived user token if it fails (README: Facebook)"
+                    "the Page token was refused ({why}): make a new one from a long-lived user token (README: Facebook Pages) and check it with `postcal doctor`"
                 )
             }
             10 | 200..=299 => "the token lacks a permission: a Page token with pages_manage_posts and pages_read_engagement, from someone who can create content on the Page".to_owned(),
-            _ if self.is_throttling() => match self.wait {
-                Some(wait) => format!("Meta is throttling this app or Page for about {}s", wait.as_secs()),
-                None => "Meta is throttling this app or Page".to_owned(),
-            },
+            _ if self.is_throttling() => "Meta is throttling this app or Page".to_owned(),
             100 if self.subcode == Some(33) => "the Page, post or comment does not exist, or this token cannot see it: check `page_id`".to_owned(),
             _ => return None,
         };

@@ -92,10 +92,7 @@ impl Facebook {
                 ErrorKind::Transient {
                     retry_after: Some(left),
                 },
-                format!(
-                    "{what}: not sent: Meta's usage headers say this app or Page is throttled for another {}s",
-                    left.as_secs().max(1)
-                ),
+                format!("{what}: not sent: Meta's usage headers say this app or Page is throttled"),
             ));
         }
         let response = self.http.send_any(what, request)?;
