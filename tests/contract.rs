@@ -26,12 +26,13 @@ struct Platform {
     any_2xx_is_success: bool,
     /// The platform can say whether the post exists (Bluesky `getRecord` on
     /// the record key; Mastodon the `Idempotency-Key` once the first request
-    /// has finished, or the account's statuses), so its adapter may settle
-    /// an unclear outcome itself and answer with the post.
+    /// has finished, or the account's statuses; Facebook the Page's feed),
+    /// so its adapter may settle an unclear outcome itself and answer with
+    /// the post.
     settles: bool,
 }
 
-const PLATFORMS: [Platform; 7] = [
+const PLATFORMS: [Platform; 8] = [
     Platform {
         name: "mastodon",
         start: support::mastodon::start,
@@ -73,6 +74,12 @@ const PLATFORMS: [Platform; 7] = [
         start: support::linkedin::start,
         any_2xx_is_success: false,
         settles: false,
+    },
+    Platform {
+        name: "facebook",
+        start: support::facebook::start,
+        any_2xx_is_success: false,
+        settles: true,
     },
 ];
 

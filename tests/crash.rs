@@ -54,6 +54,22 @@ fn kill_mid_request(root: &Path, fake: &Fake) {
     child.wait().unwrap();
 }
 
+/// Start a publish, wait until its request has reached the platform (which
+/// has not done the work yet), and kill the process with SIGKILL.
+fn kill_once_requested(root: &Path, fake: &Fake) {
+    let mut child: Child = command(root, fake, &["--now", NOW]).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.create_requests() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the request never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 fn events(root: &Path) -> Vec<String> {
     std::fs::read_to_string(root.join(".postcal/ledger.jsonl"))
         .unwrap_or_default()
@@ -165,17 +181,7 @@ fn mastodon_rerun_while_the_first_request_still_runs_does_not_post_twice() {
     // when the first request finishes.
     let fake = mastodon::start(Behaviour::Slow(Duration::from_secs(10 * 60)));
     let ws = setup(&fake, "mastodon");
-    let mut child = command(ws.path(), &fake, &["--now", NOW]).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while fake.create_requests() == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the request never reached the server"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_once_requested(ws.path(), &fake);
     fake.advance(Duration::from_secs(10));
     (fake.set_behaviour)(Behaviour::Ok);
     let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T10:00:10+01:00"]);
@@ -398,4 +404,63 @@ fn linkedin_member_killed_mid_request_waits_for_a_human_who_can_record_it() {
     let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T10:07:00+01:00"]);
     assert_eq!((code, out.as_str()), (0, ""));
     assert_eq!((fake.posts)().len(), 1);
+}
+
+/// The Page's clock at `at` (RFC 3339), so its posts' times match the run's.
+fn page_clock(graph: &support::facebook::Graph, at: &str) {
+    graph.set_clock(chrono::DateTime::parse_from_rfc3339(at).unwrap().into());
+}
+
+#[test]
+fn facebook_killed_mid_request_is_found_on_the_page_and_not_sent_again() {
+    let (fake, graph) =
+        support::facebook::start_with(Behaviour::CommitThenHang(Duration::from_secs(60)));
+    page_clock(&graph, NOW);
+    let ws = setup(&fake, "facebook");
+    kill_mid_request(ws.path(), &fake);
+    assert_eq!(events(ws.path()), ["attempt"]);
+    (fake.set_behaviour)(Behaviour::Ok);
+    let later = "2026-12-01T10:05:00+01:00";
+    page_clock(&graph, later);
+    let (code, out) = run(ws.path(), &fake, &["--now", later, "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"published\""), "{out}");
+    assert_eq!(
+        (fake.posts)().len(),
+        1,
+        "found in the feed, not posted again"
+    );
+    assert_eq!(fake.create_requests(), 1);
+    assert_eq!(events(ws.path()), ["attempt", "published"]);
+}
+
+#[test]
+fn facebook_rerun_while_the_first_request_still_runs_waits_for_it() {
+    // The Page has not made the post yet when the run dies; its request
+    // goes on. A run 10 s later must not send a second one.
+    let (fake, graph) =
+        support::facebook::start_with(Behaviour::Slow(Duration::from_secs(10 * 60)));
+    page_clock(&graph, NOW);
+    let ws = setup(&fake, "facebook");
+    kill_once_requested(ws.path(), &fake);
+    (fake.set_behaviour)(Behaviour::Ok);
+    fake.advance(Duration::from_secs(10));
+    let (code, out) = run(ws.path(), &fake, &["--now", "2026-12-01T10:00:10+01:00"]);
+    assert!(code == 0 || code == 1, "{out}");
+    assert_eq!(
+        fake.create_requests(),
+        1,
+        "sent again while it may still run: {out}"
+    );
+    // Ten minutes on, the first request has made the post; the next run
+    // finds it.
+    fake.advance(Duration::from_secs(10 * 60));
+    let (code, out) = run(
+        ws.path(),
+        &fake,
+        &["--now", "2026-12-01T10:10:30+01:00", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"published\""), "{out}");
+    assert_eq!((fake.create_requests(), fake.created()), (1, 1));
 }

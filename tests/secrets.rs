@@ -74,6 +74,11 @@ fn channel(platform: Platform, base: &str) -> (String, Vec<(String, String)>, Ve
             env(&[("S_TOKEN", "7012345678:AAHtelegramSECRETpart_abcdef".into())]),
             vec!["AAHtelegramSECRETpart_abcdef"],
         ),
+        Platform::Facebook => (
+            format!("page_id: 104857600123\n    page_token: env:S_TOKEN\n    api_base: {base}"),
+            env(&[("S_TOKEN", "EAAGfacebookPAGEtokenSECRET77".into())]),
+            vec!["EAAGfacebookPAGEtokenSECRET77"],
+        ),
         Platform::Webhook => (
             "url: env:S_URL\n    secret: env:S_SIGN".into(),
             env(&[

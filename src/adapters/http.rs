@@ -95,6 +95,17 @@ impl Http {
     /// Send `request` (described by `what`, e.g. "POST /api/v1/statuses") and
     /// return the response if it succeeded; otherwise a classified error.
     pub fn send(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
+        let response = self.send_any(what, request)?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.status_error(what, response))
+    }
+
+    /// Send `request` and return whatever the platform answered, for an
+    /// adapter that reads its platform's own error format; only a failure
+    /// to get an answer is an error (classified).
+    pub fn send_any(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
         let started = std::time::Instant::now();
         let result = request.send();
         if let Some(trace) = &self.trace {
@@ -109,11 +120,7 @@ impl Http {
                 started.elapsed().as_millis()
             )));
         }
-        let response = result.map_err(|e| self.transport_error(what, e))?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        Err(self.status_error(what, response))
+        result.map_err(|e| self.transport_error(what, e))
     }
 
     /// A success's body as text, at most `MAX_BODY_BYTES`. An answer that
@@ -299,7 +306,7 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>) -> ErrorKind 
 }
 
 /// The first 200 characters of a body, on one line.
-fn snippet(body: &str) -> String {
+pub fn snippet(body: &str) -> String {
     let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut s: String = one_line.chars().take(200).collect();
     if one_line.chars().count() > 200 {

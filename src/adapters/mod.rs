@@ -8,6 +8,7 @@ pub mod remote_id;
 
 mod bluesky;
 mod discord;
+mod facebook;
 mod linkedin;
 mod mastodon;
 mod slack;
@@ -273,5 +274,6 @@ pub fn build(
         ChannelKind::Telegram(c) => Box::new(telegram::Telegram::new(c, &cx)?),
         ChannelKind::Webhook(c) => Box::new(webhook::Webhook::new(c, &cx)?),
         ChannelKind::Linkedin(c) => Box::new(linkedin::Linkedin::new(c, &cx)?),
+        ChannelKind::Facebook(c) => Box::new(facebook::Facebook::new(c, &cx)?),
     })
 }

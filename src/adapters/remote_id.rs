@@ -95,6 +95,7 @@ pub fn from_url(channel: &Channel, url: &str) -> Result<String, String> {
                 )),
             }
         }
+        ChannelKind::Facebook(f) => super::facebook::id_from_url(&f.page_id, &parsed, url),
         ChannelKind::Slack(_) | ChannelKind::Webhook(_) => Err(format!(
             "a {} channel has no message addresses postcal can read; record it without --url (or give --remote-id)",
             channel.platform()
@@ -149,6 +150,9 @@ pub fn looks_like_id(channel: &Channel, id: &str) -> bool {
             is_number(id)
         }
         ChannelKind::Bluesky(_) => id.starts_with("at://") && id.matches('/').count() == 4,
+        ChannelKind::Facebook(_) => id
+            .split_once('_')
+            .is_some_and(|(a, b)| is_number(a) && is_number(b)),
         ChannelKind::Slack(_) | ChannelKind::Webhook(_) => !id.is_empty(),
         ChannelKind::Linkedin(_) => linkedin_urn(id).is_some(),
     }

@@ -12,6 +12,9 @@ use super::raw::{RawChannel, RawChatId, RawOnAmbiguous};
 use crate::diagnostic::{FileId, Finding, Loc, Located, RuleId, Subject};
 use crate::platform::Platform;
 
+mod facebook;
+pub use facebook::{Facebook, GRAPH_VERSION};
+
 /// A credential as written: a reference resolved at publish time, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretRef {
@@ -50,6 +53,7 @@ pub enum ChannelKind {
     Telegram(Telegram),
     Webhook(Webhook),
     Linkedin(Linkedin),
+    Facebook(Facebook),
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +133,7 @@ impl Channel {
             ChannelKind::Telegram(_) => Platform::Telegram,
             ChannelKind::Webhook(_) => Platform::Webhook,
             ChannelKind::Linkedin(_) => Platform::Linkedin,
+            ChannelKind::Facebook(_) => Platform::Facebook,
         }
     }
 
@@ -149,6 +154,7 @@ impl Channel {
             ChannelKind::Discord(d) => vec![("webhook", &d.webhook)],
             ChannelKind::Slack(s) => vec![("webhook", &s.webhook)],
             ChannelKind::Telegram(t) => vec![("token", &t.token)],
+            ChannelKind::Facebook(f) => vec![("page_token", &f.page_token)],
             ChannelKind::Webhook(w) => {
                 let mut out = Vec::new();
                 if let WebhookUrl::Secret(r) = &w.url {
@@ -285,6 +291,7 @@ impl<'a> Builder<'a> {
             ("webhook", &raw.webhook),
             ("secret", &raw.secret),
             ("client_secret", &raw.client_secret),
+            ("page_token", &raw.page_token),
         ] {
             if let Some(value) = value
                 && secret_ref(&value.value).is_none()
@@ -366,6 +373,7 @@ impl<'a> Builder<'a> {
                 })
             }
             Platform::Linkedin => ChannelKind::Linkedin(self.linkedin()?),
+            Platform::Facebook => self.facebook()?,
         })
     }
 

@@ -40,8 +40,8 @@ pub struct RawConfig {
 }
 
 /// One channel. Which fields apply depends on `platform`; credential fields
-/// (`token`, `app_password`, `webhook`, `secret`, `client_secret`) take
-/// `env:NAME` or `file:PATH` only.
+/// (`token`, `app_password`, `webhook`, `secret`, `client_secret`,
+/// `page_token`) take `env:NAME` or `file:PATH` only.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawChannel {
@@ -71,9 +71,19 @@ pub struct RawChannel {
     #[serde(default)]
     pub chat_id: Option<Located<RawChatId>>,
     /// Telegram Bot API base URL (default `https://api.telegram.org`), or
-    /// LinkedIn's (default `https://api.linkedin.com`).
+    /// LinkedIn's (default `https://api.linkedin.com`), or the Facebook
+    /// Graph API's (default `https://graph.facebook.com`).
     #[serde(default)]
     pub api_base: Option<Located<String>>,
+    /// Facebook: the Page's numeric id.
+    #[serde(default)]
+    pub page_id: Option<Located<RawPageId>>,
+    /// Facebook: a Page access token (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub page_token: Option<Located<String>>,
+    /// Facebook: the Graph API version, e.g. `v23.0` (the default).
+    #[serde(default)]
+    pub graph_version: Option<Located<String>>,
     /// Generic webhook endpoint (literal URL or `env:NAME`).
     #[serde(default)]
     pub url: Option<Located<String>>,
@@ -128,6 +138,8 @@ impl RawChannel {
             ("client_id", &self.client_id),
             ("client_secret", &self.client_secret),
             ("expires_at", &self.expires_at),
+            ("page_token", &self.page_token),
+            ("graph_version", &self.graph_version),
         ];
         let mut out: Vec<_> = string_fields
             .iter()
@@ -142,8 +154,19 @@ impl RawChannel {
         if let Some(v) = &self.on_ambiguous {
             out.push(("on_ambiguous", v.loc));
         }
+        if let Some(v) = &self.page_id {
+            out.push(("page_id", v.loc));
+        }
         out
     }
+}
+
+/// A Facebook Page id: a number, or the same digits quoted.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawPageId {
+    Number(u64),
+    Text(String),
 }
 
 /// A Telegram chat id: a number, or `@channelname`.

@@ -14,6 +14,8 @@ pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
 pub const TELEGRAM_CAPTION_LIMIT: usize = 1024;
 pub const SLACK_LIMIT: usize = 40_000;
 pub const LINKEDIN_LIMIT: usize = 3000;
+/// A Facebook Page post's message (third-party figure, PLATFORMS.md §D).
+pub const FACEBOOK_LIMIT: usize = 63_206;
 
 /// The length of one rendered text against its platform's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +102,13 @@ pub fn count_text(
         Platform::Linkedin => Length {
             count: super::little_text::length(text),
             limit: Some(LINKEDIN_LIMIT),
+            ..base
+        },
+        // The unit is undocumented; UTF-16 code units (what the figure's
+        // JavaScript sources count) never count fewer than code points.
+        Platform::Facebook => Length {
+            count: text.encode_utf16().count(),
+            limit: Some(FACEBOOK_LIMIT),
             ..base
         },
     }
@@ -304,6 +313,15 @@ mod tests {
         assert_eq!((len.count, len.limit), (8, Some(3000)));
         assert!(count_text(Platform::Linkedin, &"_".repeat(1501), None, None, false).is_over());
         assert!(!count_text(Platform::Linkedin, &"a".repeat(3000), None, None, false).is_over());
+    }
+
+    #[test]
+    fn facebook_counts_utf16_up_to_63206() {
+        let len = count_text(Platform::Facebook, "☕😀", None, None, true);
+        assert_eq!((len.count, len.limit), (3, Some(63_206)));
+        let long = "a".repeat(63_207);
+        assert!(count_text(Platform::Facebook, &long, None, None, false).is_over());
+        assert!(!count_text(Platform::Facebook, &long[1..], None, None, false).is_over());
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //!   `https://` and the domain as written.
 //! - Mastodon: http(s) URLs only, found as the length count finds them
 //!   ([`super::http_links`]); Mastodon does not link bare domains.
-//! - Discord, Slack, Telegram, LinkedIn and generic webhooks: http(s) URLs only, found
-//!   the same way. PLATFORMS.md does not say what these platforms do with a
+//! - Discord, Slack, Telegram, LinkedIn, Facebook and generic webhooks:
+//!   http(s) URLs only, found the same way. PLATFORMS.md does not say what these platforms do with a
 //!   bare domain; Telegram's clients (TDLib `match_urls`) do link some, which
 //!   this does not show (README, "`postcal preview`").
 //!
@@ -44,7 +44,8 @@ pub fn links_in(platform: Platform, text: &str) -> Vec<Link> {
         | Platform::Slack
         | Platform::Telegram
         | Platform::Webhook
-        | Platform::Linkedin => http_links(text)
+        | Platform::Linkedin
+        | Platform::Facebook => http_links(text)
             .map(|range| Link {
                 uri: text[range.clone()].to_owned(),
                 range,

@@ -27,10 +27,11 @@ pub enum Platform {
     Telegram,
     Webhook,
     Linkedin,
+    Facebook,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 7] = [
+    pub const ALL: [Platform; 8] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
@@ -38,6 +39,7 @@ impl Platform {
         Platform::Telegram,
         Platform::Webhook,
         Platform::Linkedin,
+        Platform::Facebook,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Platform {
             Platform::Telegram => "telegram",
             Platform::Webhook => "webhook",
             Platform::Linkedin => "linkedin",
+            Platform::Facebook => "facebook",
         }
     }
 
@@ -74,6 +77,13 @@ impl Platform {
                 "expires_at",
                 "on_ambiguous",
             ],
+            Platform::Facebook => &[
+                "page_id",
+                "page_token",
+                "graph_version",
+                "api_base",
+                "on_ambiguous",
+            ],
         }
     }
 
@@ -86,6 +96,7 @@ impl Platform {
             Platform::Telegram => &["token", "chat_id"],
             Platform::Webhook => &["url"],
             Platform::Linkedin => &["author", "token"],
+            Platform::Facebook => &["page_id", "page_token"],
         }
     }
 
@@ -150,6 +161,18 @@ impl Platform {
                 max_image_bytes: 100 * MIB,
                 max_video_bytes: None,
                 max_alt_chars: Some(4086),
+                accepts: MediaSupport::Images,
+            },
+            // Photos uploaded unpublished, then attached to one post: the
+            // Page Photo reference's "less than 4 MB" (PLATFORMS.md's 10 MB
+            // is third-party); ten per post and 1000 characters of
+            // `alt_text_custom` are postcal's cautious caps (Meta publishes
+            // none). Video takes a resumable upload postcal does not make.
+            Platform::Facebook => MediaRules {
+                max_items: 10,
+                max_image_bytes: 4 * MB,
+                max_video_bytes: None,
+                max_alt_chars: Some(1000),
                 accepts: MediaSupport::Images,
             },
         }

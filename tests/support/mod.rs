@@ -8,6 +8,7 @@
 
 pub mod bluesky;
 pub mod discord;
+pub mod facebook;
 pub mod linkedin;
 pub mod mastodon;
 pub mod png;
