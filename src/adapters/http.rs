@@ -95,6 +95,17 @@ impl Http {
     /// Send `request` (described by `what`, e.g. "POST /api/v1/statuses") and
     /// return the response if it succeeded; otherwise a classified error.
     pub fn send(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
+        let response = self.exchange(what, request)?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.status_error(what, response))
+    }
+
+    /// Send `request` and return the response whatever its status: only a
+    /// failure to get one is an error (classified). For platforms whose
+    /// refusals must be read before they can be classified (X's 403s).
+    pub fn exchange(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
         let started = std::time::Instant::now();
         let result = request.send();
         if let Some(trace) = &self.trace {
@@ -109,11 +120,7 @@ impl Http {
                 started.elapsed().as_millis()
             )));
         }
-        let response = result.map_err(|e| self.transport_error(what, e))?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        Err(self.status_error(what, response))
+        result.map_err(|e| self.transport_error(what, e))
     }
 
     /// A success's body as text, at most `MAX_BODY_BYTES`. An answer that
@@ -355,7 +362,8 @@ fn discord_field_errors(v: &serde_json::Value, path: &str, out: &mut Vec<String>
 }
 
 /// How long the platform asks us to wait: `Retry-After` (seconds or an HTTP
-/// date), a rate-limit reset time (relative to the server's own `Date`), or
+/// date), a rate-limit reset time (Mastodon's `x-ratelimit-reset`, X's
+/// `x-rate-limit-reset`; relative to the server's own `Date`), or
 /// the body's `retry_after` (Discord, seconds as a float; Telegram under
 /// `parameters`).
 pub fn retry_after(headers: &HeaderMap, body: Option<&serde_json::Value>) -> Option<Duration> {
@@ -385,7 +393,7 @@ pub fn retry_after(headers: &HeaderMap, body: Option<&serde_json::Value>) -> Opt
             return seconds(secs);
         }
     }
-    for name in ["x-ratelimit-reset", "ratelimit-reset"] {
+    for name in ["x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset"] {
         let Some(v) = header(name) else { continue };
         let reset = v
             .parse::<i64>()
@@ -460,6 +468,14 @@ mod tests {
         assert_eq!(
             retry_after(&headers(&epoch), None),
             Some(Duration::from_secs(60))
+        );
+        let x = [
+            ("date", "Tue, 01 Dec 2026 08:00:00 GMT"),
+            ("x-rate-limit-reset", "1796112420"),
+        ];
+        assert_eq!(
+            retry_after(&headers(&x), None),
+            Some(Duration::from_secs(420))
         );
     }
 

@@ -45,6 +45,7 @@ pub enum ChannelKind {
     Slack(Slack),
     Telegram(Telegram),
     Webhook(Webhook),
+    X(X),
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +115,18 @@ pub struct Webhook {
     pub max_chars: Option<usize>,
 }
 
+/// An X account, posted to with OAuth 1.0a user context: the app's key
+/// and secret, the account's access token and secret (they do not expire).
+#[derive(Debug, Clone)]
+pub struct X {
+    pub api_key: SecretRef,
+    pub api_secret: SecretRef,
+    pub access_token: SecretRef,
+    pub access_secret: SecretRef,
+    /// The API, without a trailing `/` (default `https://api.x.com`).
+    pub api_base: String,
+}
+
 impl Channel {
     pub fn platform(&self) -> Platform {
         match &self.kind {
@@ -123,6 +136,7 @@ impl Channel {
             ChannelKind::Slack(_) => Platform::Slack,
             ChannelKind::Telegram(_) => Platform::Telegram,
             ChannelKind::Webhook(_) => Platform::Webhook,
+            ChannelKind::X(_) => Platform::X,
         }
     }
 
@@ -151,6 +165,12 @@ impl Channel {
                 out.extend(w.secret.as_ref().map(|s| ("secret", s)));
                 out
             }
+            ChannelKind::X(x) => vec![
+                ("api_key", &x.api_key),
+                ("api_secret", &x.api_secret),
+                ("access_token", &x.access_token),
+                ("access_secret", &x.access_secret),
+            ],
         }
     }
 }
@@ -273,6 +293,10 @@ impl<'a> Builder<'a> {
             ("app_password", &raw.app_password),
             ("webhook", &raw.webhook),
             ("secret", &raw.secret),
+            ("api_key", &raw.api_key),
+            ("api_secret", &raw.api_secret),
+            ("access_token", &raw.access_token),
+            ("access_secret", &raw.access_secret),
         ] {
             if let Some(value) = value
                 && secret_ref(&value.value).is_none()
@@ -353,6 +377,13 @@ impl<'a> Builder<'a> {
                     max_chars,
                 })
             }
+            Platform::X => ChannelKind::X(X {
+                api_key: self.credential(&raw.api_key)?,
+                api_secret: self.credential(&raw.api_secret)?,
+                access_token: self.credential(&raw.access_token)?,
+                access_secret: self.credential(&raw.access_secret)?,
+                api_base: self.endpoint("api_base", &raw.api_base, Some("https://api.x.com"))?,
+            }),
         })
     }
 

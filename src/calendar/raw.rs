@@ -40,7 +40,8 @@ pub struct RawConfig {
 }
 
 /// One channel. Which fields apply depends on `platform`; credential fields
-/// (`token`, `app_password`, `webhook`, `secret`) take `env:NAME` or `file:PATH` only.
+/// (`token`, `app_password`, `webhook`, `secret`, X's `api_key`, `api_secret`,
+/// `access_token`, `access_secret`) take `env:NAME` or `file:PATH` only.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawChannel {
@@ -69,9 +70,22 @@ pub struct RawChannel {
     /// Telegram chat: a number or `@channelname`.
     #[serde(default)]
     pub chat_id: Option<Located<RawChatId>>,
-    /// Telegram Bot API base URL (default `https://api.telegram.org`).
+    /// Telegram Bot API or X API base URL (default `https://api.telegram.org`,
+    /// `https://api.x.com`).
     #[serde(default)]
     pub api_base: Option<Located<String>>,
+    /// X: the app's API key, or consumer key (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub api_key: Option<Located<String>>,
+    /// X: the app's API key secret, or consumer secret (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub api_secret: Option<Located<String>>,
+    /// X: the account's OAuth 1.0a access token (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub access_token: Option<Located<String>>,
+    /// X: the account's access token secret (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub access_secret: Option<Located<String>>,
     /// Generic webhook endpoint (literal URL or `env:NAME`).
     #[serde(default)]
     pub url: Option<Located<String>>,
@@ -105,6 +119,10 @@ impl RawChannel {
             ("api_base", &self.api_base),
             ("url", &self.url),
             ("secret", &self.secret),
+            ("api_key", &self.api_key),
+            ("api_secret", &self.api_secret),
+            ("access_token", &self.access_token),
+            ("access_secret", &self.access_secret),
         ];
         let mut out: Vec<_> = string_fields
             .iter()

@@ -3,6 +3,7 @@
 
 pub mod bluesky_facets;
 mod count;
+pub mod x_cost;
 pub mod x_count;
 
 use schemars::JsonSchema;
@@ -22,16 +23,18 @@ pub enum Platform {
     Slack,
     Telegram,
     Webhook,
+    X,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 6] = [
+    pub const ALL: [Platform; 7] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
         Platform::Slack,
         Platform::Telegram,
         Platform::Webhook,
+        Platform::X,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Platform {
             Platform::Slack => "slack",
             Platform::Telegram => "telegram",
             Platform::Webhook => "webhook",
+            Platform::X => "x",
         }
     }
 
@@ -57,6 +61,14 @@ impl Platform {
             Platform::Discord | Platform::Slack => &["webhook", "on_ambiguous"],
             Platform::Telegram => &["token", "chat_id", "api_base", "on_ambiguous"],
             Platform::Webhook => &["url", "secret", "max_chars", "on_ambiguous"],
+            Platform::X => &[
+                "api_key",
+                "api_secret",
+                "access_token",
+                "access_secret",
+                "api_base",
+                "on_ambiguous",
+            ],
         }
     }
 
@@ -68,6 +80,7 @@ impl Platform {
             Platform::Discord | Platform::Slack => &["webhook"],
             Platform::Telegram => &["token", "chat_id"],
             Platform::Webhook => &["url"],
+            Platform::X => &["api_key", "api_secret", "access_token", "access_secret"],
         }
     }
 
@@ -124,8 +137,49 @@ impl Platform {
                 max_alt_chars: None,
                 accepts: MediaSupport::ImagesAndVideo,
             },
+            // 4 photos (JPEG, PNG, WebP ≤ 5 MB) or 1 GIF (≤ 15 MB), alt
+            // text ≤ 1000 (PLATFORMS.md §3, addendum A); video is not sent
+            // by postcal. See `image_limit` for the GIF.
+            Platform::X => MediaRules {
+                max_items: 4,
+                max_image_bytes: 5 * MB,
+                max_video_bytes: None,
+                max_alt_chars: Some(1000),
+                accepts: MediaSupport::Images,
+            },
         }
     }
+
+    /// What the platform takes as an image of type `mime`: the most bytes,
+    /// and whether it must be the post's only attachment. `None`: the
+    /// platform does not take that image type. Platforms that name no types
+    /// take any image up to `media_rules().max_image_bytes`.
+    pub fn image_limit(self, mime: &str) -> Option<ImageLimit> {
+        const MB: u64 = 1_000_000;
+        let any = ImageLimit {
+            max_bytes: self.media_rules().max_image_bytes,
+            alone: false,
+        };
+        match self {
+            Platform::X => match mime {
+                "image/jpeg" | "image/png" | "image/webp" => Some(any),
+                "image/gif" => Some(ImageLimit {
+                    max_bytes: 15 * MB,
+                    alone: true,
+                }),
+                _ => None,
+            },
+            _ => Some(any),
+        }
+    }
+}
+
+/// One image type's limits on a platform (`Platform::image_limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageLimit {
+    pub max_bytes: u64,
+    /// It must be the only attachment (X: one GIF, or up to four photos).
+    pub alone: bool,
 }
 
 impl std::fmt::Display for Platform {
