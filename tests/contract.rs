@@ -8,7 +8,7 @@
 //! exactly as often as the platform made it; no server at all is transient
 //! — and that no secret ever shows in an error.
 //!
-//! Each case runs on all six platforms at once; a failure names every
+//! Each case runs on all seven platforms at once; a failure names every
 //! platform it failed on.
 
 mod support;
@@ -31,7 +31,7 @@ struct Platform {
     settles: bool,
 }
 
-const PLATFORMS: [Platform; 6] = [
+const PLATFORMS: [Platform; 7] = [
     Platform {
         name: "mastodon",
         start: support::mastodon::start,
@@ -66,6 +66,14 @@ const PLATFORMS: [Platform; 6] = [
         name: "webhook",
         start: support::webhook::start,
         any_2xx_is_success: true,
+        settles: false,
+    },
+    // X can be asked (the account's posts since the attempt), but that is
+    // the engine's `lookup` after the answer: `post` itself never re-sends.
+    Platform {
+        name: "x",
+        start: support::x::start,
+        any_2xx_is_success: false,
         settles: false,
     },
 ];

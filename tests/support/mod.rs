@@ -14,6 +14,7 @@ pub mod server;
 pub mod slack;
 pub mod telegram;
 pub mod webhook;
+pub mod x;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
