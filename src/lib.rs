@@ -8,6 +8,7 @@
 pub mod adapters;
 pub mod calendar;
 pub mod cli;
+pub mod cost;
 pub mod delivery;
 pub mod diagnostic;
 pub mod diff;

@@ -216,6 +216,8 @@ pub struct RawRuleOptions {
     pub days: Option<Located<u32>>,
     #[serde(default)]
     pub phrases: Option<Located<Vec<String>>>,
+    #[serde(default)]
+    pub max_usd_per_month: Option<Located<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +233,8 @@ struct RawRuleMap {
     days: Option<Located<u32>>,
     #[serde(default)]
     phrases: Option<Located<Vec<String>>>,
+    #[serde(default)]
+    max_usd_per_month: Option<Located<f64>>,
 }
 
 impl<'de> Deserialize<'de> for RawRuleSetting {
@@ -272,6 +276,7 @@ impl<'de> Deserialize<'de> for RawRuleSetting {
                         minutes: m.minutes,
                         days: m.days,
                         phrases: m.phrases,
+                        max_usd_per_month: m.max_usd_per_month,
                     },
                 })
             }
@@ -289,6 +294,7 @@ impl JsonSchema for RawRuleSetting {
         let level = generator.subschema_for::<RawLevel>();
         let count = generator.subschema_for::<u32>();
         let phrases = generator.subschema_for::<Vec<String>>();
+        let dollars = generator.subschema_for::<f64>();
         schemars::json_schema!({
             "oneOf": [
                 level,
@@ -301,7 +307,8 @@ impl JsonSchema for RawRuleSetting {
                         "max": count,
                         "minutes": count,
                         "days": count,
-                        "phrases": phrases
+                        "phrases": phrases,
+                        "max_usd_per_month": dollars
                     }
                 }
             ]

@@ -133,6 +133,9 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         PreviewFormat::Markdown => preview::markdown(&deliveries, zone),
     };
     env.printer.out(&text)?;
+    for line in x_costs(&ws, from, to, &args.channel) {
+        env.printer.note(&line);
+    }
     let errors = ws
         .findings
         .iter()
@@ -142,4 +145,27 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         env.printer.note(&format!("warning: {errors} problem(s) in the calendar keep some posts out of this preview; run `postcal validate`"));
     }
     Ok(Outcome::Success)
+}
+
+/// The estimated X cost of each month the window touches, per X channel
+/// (all of each month, not just the window's part: X bills by the month).
+fn x_costs(
+    ws: &crate::calendar::Workspace,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    channels: &[String],
+) -> Vec<String> {
+    use chrono::Datelike;
+    let zone = ws.config.timezone;
+    let first = from.with_timezone(&zone);
+    let last = (to - Duration::nanoseconds(1))
+        .max(from)
+        .with_timezone(&zone);
+    let months = (first.year(), first.month())..=(last.year(), last.month());
+    crate::cost::x_monthly(ws)
+        .into_iter()
+        .filter(|c| months.contains(&(c.year, c.month)))
+        .filter(|c| channels.is_empty() || channels.contains(&c.channel))
+        .map(|c| format!("estimated X cost: {}", c.describe()))
+        .collect()
 }

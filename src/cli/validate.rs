@@ -52,6 +52,10 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
         ws.root.display(),
         started.elapsed() - loaded
     ));
+    for cost in crate::cost::x_monthly(&ws) {
+        env.printer
+            .debug(&format!("estimated X cost: {}", cost.describe()));
+    }
     if args.strict {
         make_strict(&mut findings);
     }

@@ -266,7 +266,7 @@ async fn create(State(st): State<St>, body: Bytes) -> Response {
         return r;
     }
     if let Err(r) = check(&st, &raw, &media, reply_to.as_deref()) {
-        return r;
+        return *r;
     }
     let _awake = behaviour.before_work(&st.control).await;
     let tweet = {
@@ -294,25 +294,30 @@ async fn create(State(st): State<St>, body: Bytes) -> Response {
 }
 
 /// What X refuses before creating a post.
-fn check(st: &St, raw: &str, media: &[String], reply_to: Option<&str>) -> Result<(), Response> {
+fn check(
+    st: &St,
+    raw: &str,
+    media: &[String],
+    reply_to: Option<&str>,
+) -> Result<(), Box<Response>> {
     let mut inner = st.inner.lock().unwrap();
     if inner.errors_in_200 > 0 {
         inner.errors_in_200 -= 1;
         let body = json!({"errors": [{"title": "Invalid Request", "detail": "Your post could not be created at this time.", "type": "https://api.twitter.com/2/problems/invalid-request"}]});
-        return Err((StatusCode::OK, axum::Json(body)).into_response());
+        return Err(Box::new((StatusCode::OK, axum::Json(body)).into_response()));
     }
     if raw.trim().is_empty() && media.is_empty() {
-        return Err(invalid("Text or media is required."));
+        return Err(Box::new(invalid("Text or media is required.")));
     }
     if raw.chars().count() > 280 * 2 {
-        return Err(invalid("Your Tweet text is too long."));
+        return Err(Box::new(invalid("Your Tweet text is too long.")));
     }
     if media.len() > 4
         || media
             .iter()
             .any(|m| !inner.media.get(m).is_some_and(media::Upload::ready))
     {
-        return Err(invalid("Your media IDs are invalid."));
+        return Err(Box::new(invalid("Your media IDs are invalid.")));
     }
     if let Some(parent) = reply_to {
         let author = if parent == FOREIGN_POST {
@@ -325,8 +330,14 @@ fn check(st: &St, raw: &str, media: &[String], reply_to: Option<&str>) -> Result
                 .map(|t| t.author.clone())
         };
         match author {
-            None => return Err(invalid("The post you are replying to does not exist.")),
-            Some(a) if a != USER_ID || inner.restrict_replies => return Err(forbidden(REPLY_BODY)),
+            None => {
+                return Err(Box::new(invalid(
+                    "The post you are replying to does not exist.",
+                )));
+            }
+            Some(a) if a != USER_ID || inner.restrict_replies => {
+                return Err(Box::new(forbidden(REPLY_BODY)));
+            }
             Some(_) => {}
         }
     }
@@ -336,7 +347,7 @@ fn check(st: &St, raw: &str, media: &[String], reply_to: Option<&str>) -> Result
         .iter()
         .any(|t| t.raw == raw && t.created_at > day_ago)
     {
-        return Err(forbidden(DUPLICATE_BODY));
+        return Err(Box::new(forbidden(DUPLICATE_BODY)));
     }
     Ok(())
 }
