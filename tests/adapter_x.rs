@@ -306,3 +306,79 @@ fn a_429_waits_until_x_rate_limit_reset() {
     assert!((890..=901).contains(&wait.as_secs()), "{wait:?}");
     assert_eq!(fake.created(), 0);
 }
+
+fn postcal(fake: &Fake, root: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = assert_cmd::Command::cargo_bin("postcal")
+        .unwrap()
+        .envs(&fake.env)
+        .env_remove("POSTCAL_FREEZE")
+        .args(["--color", "never", "--workspace"])
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn publish_a_thread_settle_an_unclear_answer_and_retract_through_the_binary() {
+    let fake = x::start(Behaviour::Ok);
+    // The second part's create makes the post, then answers 500: looked up
+    // on the timeline and recorded, never sent again.
+    fake.control
+        .plan("Brew it at 94 °C.", [Behaviour::CommitThenFail(500)]);
+    let ws = support::workspace(&[("x", "x", &fake)]);
+    std::fs::create_dir(ws.path().join("media")).unwrap();
+    std::fs::write(ws.path().join("media/bag.png"), support::png::png(8, 8)).unwrap();
+    let now = fake.control.now();
+    let calendar = |status: &str| {
+        format!(
+            "posts:\n  - id: launch\n    at: {}\n    status: {status}\n    channels: [x]\n    text: \"Winter Blend is here https://lumen.coffee/winter\"\n    thread: [\"Brew it at 94 °C.\"]\n    media:\n      - {{ file: media/bag.png, alt: A bag of Winter Blend }}\n",
+            (now - chrono::Duration::minutes(10)).to_rfc3339()
+        )
+    };
+    std::fs::write(ws.path().join("calendars/c.yaml"), calendar("approved")).unwrap();
+    let at = |minutes: i64| (now + chrono::Duration::minutes(minutes)).to_rfc3339();
+
+    let (code, out) = postcal(&fake, ws.path(), &["publish", "--now", &at(0)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("published") && out.contains("launch@x"),
+        "{out}"
+    );
+    let posts = (fake.posts)();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[1]["reply_to"], posts[0]["id"]);
+    assert_eq!(posts[0]["media"][0]["alt"], "A bag of Winter Blend");
+    assert_eq!(
+        fake.create_requests(),
+        2,
+        "the unclear part was not re-sent"
+    );
+    let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
+    for post in &posts {
+        assert!(ledger.contains(post["id"].as_str().unwrap()), "{ledger}");
+    }
+    assert!(ledger.contains("https://x.com/i/web/status/"), "{ledger}");
+
+    // Nothing more to do; then the post is retracted.
+    let (code, out) = postcal(&fake, ws.path(), &["publish", "--now", &at(5)]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    std::fs::write(ws.path().join("calendars/c.yaml"), calendar("retracted")).unwrap();
+    let (code, out) = postcal(&fake, ws.path(), &["publish", "--now", &at(10)]);
+    assert_eq!(code, 0, "{out}");
+    assert!((fake.posts)().is_empty(), "both parts deleted: {out}");
+    let (_, status) = postcal(&fake, ws.path(), &["status", "--now", &at(11)]);
+    assert!(status.contains("retracted"), "{status}");
+    let (code, doctor) = postcal(&fake, ws.path(), &["doctor"]);
+    assert_eq!(code, 0, "{doctor}");
+    assert!(
+        doctor.contains(&format!("ok: @{}", x::USERNAME)),
+        "{doctor}"
+    );
+}

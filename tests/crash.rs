@@ -67,6 +67,19 @@ fn events(root: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Five minutes after a kill, with the platform answering again: the next
+/// run settles the open attempt as published.
+fn rerun_finds_it(root: &Path, fake: &Fake) {
+    (fake.set_behaviour)(Behaviour::Ok);
+    let (code, out) = run(
+        root,
+        fake,
+        &["--now", "2026-12-01T10:05:00+01:00", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"published\""), "{out}");
+}
+
 fn setup(fake: &Fake, platform: &str) -> tempfile::TempDir {
     let ws = support::workspace(&[("ch", platform, fake)]);
     std::fs::write(ws.path().join("calendars/c.yaml"), ONE_POST).unwrap();
@@ -279,14 +292,7 @@ fn bluesky_killed_mid_request_is_resolved_by_its_record_key() {
     let ws = setup(&fake, "bluesky");
     kill_mid_request(ws.path(), &fake);
     assert_eq!(events(ws.path()), ["attempt"]);
-    (fake.set_behaviour)(Behaviour::Ok);
-    let (code, out) = run(
-        ws.path(),
-        &fake,
-        &["--now", "2026-12-01T10:05:00+01:00", "--format", "json"],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("\"published\""), "{out}");
+    rerun_finds_it(ws.path(), &fake);
     assert_eq!(
         (fake.posts)().len(),
         1,
@@ -297,4 +303,29 @@ fn bluesky_killed_mid_request_is_resolved_by_its_record_key() {
         fake.requests_to("com.atproto.repo.createRecord").len() == 1,
         "no second create"
     );
+}
+
+#[test]
+fn x_killed_mid_request_is_found_on_the_timeline_not_posted_again() {
+    let fake = support::x::start(Behaviour::CommitThenHang(Duration::from_secs(60)));
+    // The look-up asks for posts since the attempt, on the run's clock: the
+    // fake's must not be behind it.
+    let now: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap();
+    if let Ok(behind) = (now - fake.control.now()).to_std() {
+        fake.advance(behind);
+    }
+    let ws = setup(&fake, "x");
+    kill_mid_request(ws.path(), &fake);
+    assert_eq!(events(ws.path()), ["attempt"]);
+    rerun_finds_it(ws.path(), &fake);
+    let posts = (fake.posts)();
+    assert_eq!(posts.len(), 1, "found on the timeline, not posted again");
+    assert_eq!(fake.create_requests(), 1, "no second create");
+    assert_eq!(events(ws.path()), ["attempt", "published"]);
+    let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
+    assert!(
+        ledger.contains(posts[0]["id"].as_str().unwrap()),
+        "{ledger}"
+    );
+    assert!(!fake.requests_to("/2/users/").is_empty(), "looked up");
 }
