@@ -3,12 +3,12 @@
 //! form) parameter together with the `oauth_*` ones, percent-encoded as RFC
 //! 3986 says, sorted, and signed with the app's secret and the token's.
 //!
-//! A small signer rather than a crate: the one maintained OAuth 1 client
-//! crate (`oauth1-request`) was last released in 2022 and pulls a second
-//! generation of the RustCrypto crates postcal already has (hmac, digest)
-//! and reads the system clock itself; this is eighty lines over `hmac` and
-//! `sha1`, tested against RFC 5849's example and X's "Creating a
-//! signature" example.
+//! A small signer rather than a crate: the most used OAuth 1 client crate
+//! (`oauth1-request`) was last released in 2022, pulls an older generation
+//! of the RustCrypto crates postcal already has (hmac, digest), and stamps
+//! requests from the system clock unless told otherwise; this is eighty
+//! lines over `hmac` and `sha1`, tested against RFC 5849's examples and X's
+//! "Creating a signature" page.
 
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
