@@ -155,7 +155,14 @@ fn adapter(root: &Path, env: &HashMap<String, String>) -> Box<dyn Adapter> {
         connect: Duration::from_secs(5),
         total: Duration::from_secs(20),
     };
-    postcal::adapters::for_channel(root, channel, env, timeouts).unwrap_or_else(|e| panic!("{e}"))
+    postcal::adapters::for_channel(
+        root,
+        channel,
+        env,
+        timeouts,
+        support::TEST_NOW.parse().unwrap(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn part<'a>(

@@ -32,7 +32,7 @@ struct Platform {
     settles: bool,
 }
 
-const PLATFORMS: [Platform; 8] = [
+const PLATFORMS: [Platform; 9] = [
     Platform {
         name: "mastodon",
         start: support::mastodon::start,
@@ -80,6 +80,14 @@ const PLATFORMS: [Platform; 8] = [
         start: support::facebook::start,
         any_2xx_is_success: false,
         settles: true,
+    },
+    // X can be asked (the account's posts since the attempt), but that is
+    // the engine's `lookup` after the answer: `post` itself never re-sends.
+    Platform {
+        name: "x",
+        start: support::x::start,
+        any_2xx_is_success: false,
+        settles: false,
     },
 ];
 

@@ -464,3 +464,24 @@ fn facebook_rerun_while_the_first_request_still_runs_waits_for_it() {
     assert!(out.contains("\"published\""), "{out}");
     assert_eq!((fake.create_requests(), fake.created()), (1, 1));
 }
+
+#[test]
+fn x_killed_mid_request_is_found_on_the_timeline_not_posted_again() {
+    let fake = support::x::start(Behaviour::CommitThenHang(Duration::from_secs(60)));
+    // The look-up asks for posts since the attempt, on the run's clock: the
+    // fake's must not be behind it.
+    let now: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap();
+    if let Ok(behind) = (now - fake.control.now()).to_std() {
+        fake.advance(behind);
+    }
+    let ws = setup(&fake, "x");
+    kill_mid_request(ws.path(), &fake);
+    rerun_finds_it(ws.path(), &fake, "found on the timeline");
+    let posts = (fake.posts)();
+    let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
+    assert!(
+        ledger.contains(posts[0]["id"].as_str().unwrap()),
+        "{ledger}"
+    );
+    assert!(!fake.requests_to("/2/users/").is_empty(), "looked up");
+}

@@ -3,7 +3,7 @@
 //! request line, headers and body) in its error answers, as some proxies and
 //! platforms do. Credentials carry their secrets where each platform does:
 //! in URL paths and queries (webhooks), in headers (tokens), in the path
-//! (Telegram), in bodies (Bluesky's login).
+//! (Telegram), in bodies (Bluesky's login), in signed headers (X's OAuth 1.0a).
 
 mod support;
 
@@ -78,6 +78,23 @@ fn channel(platform: Platform, base: &str) -> (String, Vec<(String, String)>, Ve
             format!("page_id: 104857600123\n    page_token: env:S_TOKEN\n    api_base: {base}"),
             env(&[("S_TOKEN", "EAAGfacebookPAGEtokenSECRET77".into())]),
             vec!["EAAGfacebookPAGEtokenSECRET77"],
+        ),
+        Platform::X => (
+            format!(
+                "api_key: env:S_KEY\n    api_secret: env:S_SECRET\n    access_token: env:S_TOKEN\n    access_secret: env:S_TOKEN_SECRET\n    api_base: {base}"
+            ),
+            env(&[
+                ("S_KEY", "XconsumerKEYa1b2c3".into()),
+                ("S_SECRET", "XconsumerSECRETd4e5f6".into()),
+                ("S_TOKEN", "1600000000000000001-XaccessTOKENg7h8".into()),
+                ("S_TOKEN_SECRET", "XaccessSECRETi9j0".into()),
+            ]),
+            vec![
+                "XconsumerKEYa1b2c3",
+                "XconsumerSECRETd4e5f6",
+                "XaccessTOKENg7h8",
+                "XaccessSECRETi9j0",
+            ],
         ),
         Platform::Webhook => (
             "url: env:S_URL\n    secret: env:S_SIGN".into(),

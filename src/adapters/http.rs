@@ -95,17 +95,17 @@ impl Http {
     /// Send `request` (described by `what`, e.g. "POST /api/v1/statuses") and
     /// return the response if it succeeded; otherwise a classified error.
     pub fn send(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
-        let response = self.send_any(what, request)?;
+        let response = self.exchange(what, request)?;
         if response.status().is_success() {
             return Ok(response);
         }
         Err(self.status_error(what, response))
     }
 
-    /// Send `request` and return whatever the platform answered, for an
-    /// adapter that reads its platform's own error format; only a failure
-    /// to get an answer is an error (classified).
-    pub fn send_any(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
+    /// Send `request` and return the response whatever its status: only a
+    /// failure to get one is an error (classified). For platforms whose
+    /// refusals must be read before they can be classified (X's 403s, the Graph API's error envelope).
+    pub fn exchange(&self, what: &str, request: RequestBuilder) -> Result<Response, AdapterError> {
         let started = std::time::Instant::now();
         let result = request.send();
         if let Some(trace) = &self.trace {
@@ -366,7 +366,8 @@ fn discord_field_errors(v: &serde_json::Value, path: &str, out: &mut Vec<String>
 }
 
 /// How long the platform asks us to wait: `Retry-After` (seconds or an HTTP
-/// date), a rate-limit reset time (relative to the server's own `Date`), or
+/// date), a rate-limit reset time (Mastodon's `x-ratelimit-reset`, X's
+/// `x-rate-limit-reset`; relative to the server's own `Date`), or
 /// the body's `retry_after` (Discord, seconds as a float; Telegram under
 /// `parameters`).
 pub fn retry_after(headers: &HeaderMap, body: Option<&serde_json::Value>) -> Option<Duration> {
@@ -396,7 +397,7 @@ pub fn retry_after(headers: &HeaderMap, body: Option<&serde_json::Value>) -> Opt
             return seconds(secs);
         }
     }
-    for name in ["x-ratelimit-reset", "ratelimit-reset"] {
+    for name in ["x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset"] {
         let Some(v) = header(name) else { continue };
         let reset = v
             .parse::<i64>()
@@ -471,6 +472,14 @@ mod tests {
         assert_eq!(
             retry_after(&headers(&epoch), None),
             Some(Duration::from_secs(60))
+        );
+        let x = [
+            ("date", "Tue, 01 Dec 2026 08:00:00 GMT"),
+            ("x-rate-limit-reset", "1796112420"),
+        ];
+        assert_eq!(
+            retry_after(&headers(&x), None),
+            Some(Duration::from_secs(420))
         );
     }
 

@@ -14,6 +14,7 @@ mod mastodon;
 mod slack;
 mod telegram;
 mod webhook;
+mod x;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -224,6 +225,9 @@ pub struct Context<'a> {
     /// Where each request is reported (`-vv`), if anywhere.
     pub trace: Option<http::Trace>,
     pub env: &'a dyn EnvSource,
+    /// The run's clock (`--now`, else the real time at start), for what a
+    /// request must be stamped with (X's OAuth timestamps).
+    pub now: DateTime<Utc>,
 }
 
 impl Context<'_> {
@@ -240,14 +244,15 @@ impl Context<'_> {
 }
 
 /// The adapter for `channel` of the workspace at `root`, its credentials
-/// resolved from `env` (or files).
+/// resolved from `env` (or files), in a run whose clock says `now`.
 pub fn for_channel(
     root: &Path,
     channel: &Channel,
     env: &dyn EnvSource,
     timeouts: http::Timeouts,
+    now: DateTime<Utc>,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
-    build(root, channel, env, timeouts, None)
+    build(root, channel, env, timeouts, None, now)
 }
 
 /// `for_channel`, reporting each request to `trace`.
@@ -257,6 +262,7 @@ pub fn build(
     env: &dyn EnvSource,
     timeouts: http::Timeouts,
     trace: Option<http::Trace>,
+    now: DateTime<Utc>,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
     let cx = Context {
         channel: &channel.name,
@@ -265,6 +271,7 @@ pub fn build(
         timeouts,
         trace,
         env,
+        now,
     };
     Ok(match &channel.kind {
         ChannelKind::Mastodon(c) => Box::new(mastodon::Mastodon::new(c, &cx)?),
@@ -275,5 +282,6 @@ pub fn build(
         ChannelKind::Webhook(c) => Box::new(webhook::Webhook::new(c, &cx)?),
         ChannelKind::Linkedin(c) => Box::new(linkedin::Linkedin::new(c, &cx)?),
         ChannelKind::Facebook(c) => Box::new(facebook::Facebook::new(c, &cx)?),
+        ChannelKind::X(c) => Box::new(x::X::new(c, &cx)?),
     })
 }

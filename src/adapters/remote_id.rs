@@ -96,6 +96,23 @@ pub fn from_url(channel: &Channel, url: &str) -> Result<String, String> {
             }
         }
         ChannelKind::Facebook(f) => super::facebook::id_from_url(&f.page_id, &parsed, url),
+        ChannelKind::X(_) => {
+            let host = host
+                .trim_start_matches("www.")
+                .trim_start_matches("mobile.");
+            let on_x =
+                host.eq_ignore_ascii_case("x.com") || host.eq_ignore_ascii_case("twitter.com");
+            match segments.as_slice() {
+                // /USER/status/ID, /i/web/status/ID, /i/status/ID, and a
+                // photo's /USER/status/ID/photo/1.
+                [_, "status", id, ..] | ["i", "web", "status", id, ..] if on_x && is_number(id) => {
+                    Ok((*id).to_owned())
+                }
+                _ => Err(format!(
+                    "`{url}` is not an X post address (https://x.com/USER/status/ID)"
+                )),
+            }
+        }
         ChannelKind::Slack(_) | ChannelKind::Webhook(_) => Err(format!(
             "a {} channel has no message addresses postcal can read; record it without --url (or give --remote-id)",
             channel.platform()
@@ -146,9 +163,10 @@ fn linkedin_urn(urn: &str) -> Option<&str> {
 /// delete's "not found" can be trusted to mean the post is gone.
 pub fn looks_like_id(channel: &Channel, id: &str) -> bool {
     match &channel.kind {
-        ChannelKind::Mastodon(_) | ChannelKind::Discord(_) | ChannelKind::Telegram(_) => {
-            is_number(id)
-        }
+        ChannelKind::Mastodon(_)
+        | ChannelKind::Discord(_)
+        | ChannelKind::Telegram(_)
+        | ChannelKind::X(_) => is_number(id),
         ChannelKind::Bluesky(_) => id.starts_with("at://") && id.matches('/').count() == 4,
         ChannelKind::Facebook(_) => id
             .split_once('_')
@@ -172,7 +190,7 @@ fn is_rkey(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::channel::{Bluesky, Discord, Mastodon, SecretRef, Slack, Telegram};
+    use crate::calendar::channel::{Bluesky, Discord, Mastodon, SecretRef, Slack, Telegram, X};
     use crate::calendar::{ChannelKind, OnAmbiguous};
 
     fn channel(kind: ChannelKind) -> Channel {
@@ -310,5 +328,30 @@ mod tests {
             &l,
             "https://www.linkedin.com/feed/update/urn:li:share:1/"
         ));
+    }
+
+    #[test]
+    fn x_post_addresses() {
+        let x = channel(ChannelKind::X(X {
+            api_key: secret(),
+            api_secret: secret(),
+            access_token: secret(),
+            access_secret: secret(),
+            api_base: "https://api.x.com".into(),
+        }));
+        for url in [
+            "https://x.com/lumen/status/1880028106020515840",
+            "https://twitter.com/lumen/status/1880028106020515840?s=20",
+            "https://mobile.twitter.com/lumen/status/1880028106020515840",
+            "https://x.com/i/web/status/1880028106020515840",
+            "https://x.com/lumen/status/1880028106020515840/photo/1",
+        ] {
+            assert_eq!(from_url(&x, url).unwrap(), "1880028106020515840", "{url}");
+        }
+        assert!(from_url(&x, "https://x.com/lumen").is_err());
+        assert!(from_url(&x, "https://example.com/lumen/status/1").is_err());
+        assert!(from_url(&x, "https://x.com/lumen/status/abc").is_err());
+        assert!(looks_like_id(&x, "1880028106020515840"));
+        assert!(!looks_like_id(&x, "https://x.com/i/web/status/1"));
     }
 }

@@ -54,6 +54,7 @@ pub enum ChannelKind {
     Webhook(Webhook),
     Linkedin(Linkedin),
     Facebook(Facebook),
+    X(X),
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +124,18 @@ pub struct Webhook {
     pub max_chars: Option<usize>,
 }
 
+/// An X account, posted to with OAuth 1.0a user context: the app's key
+/// and secret, the account's access token and secret (they do not expire).
+#[derive(Debug, Clone)]
+pub struct X {
+    pub api_key: SecretRef,
+    pub api_secret: SecretRef,
+    pub access_token: SecretRef,
+    pub access_secret: SecretRef,
+    /// The API, without a trailing `/` (default `https://api.x.com`).
+    pub api_base: String,
+}
+
 impl Channel {
     pub fn platform(&self) -> Platform {
         match &self.kind {
@@ -134,6 +147,7 @@ impl Channel {
             ChannelKind::Webhook(_) => Platform::Webhook,
             ChannelKind::Linkedin(_) => Platform::Linkedin,
             ChannelKind::Facebook(_) => Platform::Facebook,
+            ChannelKind::X(_) => Platform::X,
         }
     }
 
@@ -168,6 +182,12 @@ impl Channel {
                 out.extend(l.app.as_ref().map(|a| ("client_secret", &a.client_secret)));
                 out
             }
+            ChannelKind::X(x) => vec![
+                ("api_key", &x.api_key),
+                ("api_secret", &x.api_secret),
+                ("access_token", &x.access_token),
+                ("access_secret", &x.access_secret),
+            ],
         }
     }
 }
@@ -292,6 +312,10 @@ impl<'a> Builder<'a> {
             ("secret", &raw.secret),
             ("client_secret", &raw.client_secret),
             ("page_token", &raw.page_token),
+            ("api_key", &raw.api_key),
+            ("api_secret", &raw.api_secret),
+            ("access_token", &raw.access_token),
+            ("access_secret", &raw.access_secret),
         ] {
             if let Some(value) = value
                 && secret_ref(&value.value).is_none()
@@ -374,6 +398,13 @@ impl<'a> Builder<'a> {
             }
             Platform::Linkedin => ChannelKind::Linkedin(self.linkedin()?),
             Platform::Facebook => self.facebook()?,
+            Platform::X => ChannelKind::X(X {
+                api_key: self.credential(&raw.api_key)?,
+                api_secret: self.credential(&raw.api_secret)?,
+                access_token: self.credential(&raw.access_token)?,
+                access_secret: self.credential(&raw.access_secret)?,
+                api_base: self.endpoint("api_base", &raw.api_base, Some("https://api.x.com"))?,
+            }),
         })
     }
 

@@ -129,6 +129,7 @@ fn rule_entry(name: &Located<String>, setting: &Located<RawRuleSetting>) -> Rule
             minutes: o.minutes.clone(),
             days: o.days.clone(),
             phrases: o.phrases.clone(),
+            max_usd_per_month: o.max_usd_per_month.clone(),
         },
     }
 }

@@ -138,6 +138,7 @@ pub struct RuleOptions {
     pub minutes: Option<Located<u32>>,
     pub days: Option<Located<u32>>,
     pub phrases: Option<Located<Vec<String>>>,
+    pub max_usd_per_month: Option<Located<f64>>,
 }
 
 /// A per-channel or per-platform override of a post.

@@ -41,7 +41,8 @@ pub struct RawConfig {
 
 /// One channel. Which fields apply depends on `platform`; credential fields
 /// (`token`, `app_password`, `webhook`, `secret`, `client_secret`,
-/// `page_token`) take `env:NAME` or `file:PATH` only.
+/// `page_token`, X's `api_key`, `api_secret`, `access_token`, `access_secret`)
+/// take `env:NAME` or `file:PATH` only.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawChannel {
@@ -71,8 +72,9 @@ pub struct RawChannel {
     #[serde(default)]
     pub chat_id: Option<Located<RawChatId>>,
     /// Telegram Bot API base URL (default `https://api.telegram.org`), or
-    /// LinkedIn's (default `https://api.linkedin.com`), or the Facebook
-    /// Graph API's (default `https://graph.facebook.com`).
+    /// LinkedIn's (default `https://api.linkedin.com`), the Facebook Graph
+    /// API's (default `https://graph.facebook.com`), X's (default
+    /// `https://api.x.com`).
     #[serde(default)]
     pub api_base: Option<Located<String>>,
     /// Facebook: the Page's numeric id.
@@ -84,6 +86,18 @@ pub struct RawChannel {
     /// Facebook: the Graph API version, e.g. `v23.0` (the default).
     #[serde(default)]
     pub graph_version: Option<Located<String>>,
+    /// X: the app's API key, or consumer key (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub api_key: Option<Located<String>>,
+    /// X: the app's API key secret, or consumer secret (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub api_secret: Option<Located<String>>,
+    /// X: the account's OAuth 1.0a access token (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub access_token: Option<Located<String>>,
+    /// X: the account's access token secret (`env:NAME` or `file:PATH`).
+    #[serde(default)]
+    pub access_secret: Option<Located<String>>,
     /// Generic webhook endpoint (literal URL or `env:NAME`).
     #[serde(default)]
     pub url: Option<Located<String>>,
@@ -140,6 +154,10 @@ impl RawChannel {
             ("expires_at", &self.expires_at),
             ("page_token", &self.page_token),
             ("graph_version", &self.graph_version),
+            ("api_key", &self.api_key),
+            ("api_secret", &self.api_secret),
+            ("access_token", &self.access_token),
+            ("access_secret", &self.access_secret),
         ];
         let mut out: Vec<_> = string_fields
             .iter()
@@ -244,6 +262,8 @@ pub struct RawRuleOptions {
     pub days: Option<Located<u32>>,
     #[serde(default)]
     pub phrases: Option<Located<Vec<String>>>,
+    #[serde(default)]
+    pub max_usd_per_month: Option<Located<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +279,8 @@ struct RawRuleMap {
     days: Option<Located<u32>>,
     #[serde(default)]
     phrases: Option<Located<Vec<String>>>,
+    #[serde(default)]
+    max_usd_per_month: Option<Located<f64>>,
 }
 
 impl<'de> Deserialize<'de> for RawRuleSetting {
@@ -300,6 +322,7 @@ impl<'de> Deserialize<'de> for RawRuleSetting {
                         minutes: m.minutes,
                         days: m.days,
                         phrases: m.phrases,
+                        max_usd_per_month: m.max_usd_per_month,
                     },
                 })
             }
@@ -317,6 +340,7 @@ impl JsonSchema for RawRuleSetting {
         let level = generator.subschema_for::<RawLevel>();
         let count = generator.subschema_for::<u32>();
         let phrases = generator.subschema_for::<Vec<String>>();
+        let dollars = generator.subschema_for::<f64>();
         schemars::json_schema!({
             "oneOf": [
                 level,
@@ -329,7 +353,8 @@ impl JsonSchema for RawRuleSetting {
                         "max": count,
                         "minutes": count,
                         "days": count,
-                        "phrases": phrases
+                        "phrases": phrases,
+                        "max_usd_per_month": dollars
                     }
                 }
             ]

@@ -46,6 +46,7 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
                 env,
                 Timeouts::default(),
                 env.printer.trace(),
+                env.now,
             )
         });
         let credentials = match &built {

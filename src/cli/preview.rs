@@ -145,6 +145,9 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         PreviewFormat::Markdown => preview::markdown(&deliveries, zone),
     };
     env.printer.out(&text)?;
+    for line in x_costs(&catalog, from, to, &args.channel) {
+        env.printer.note(&line);
+    }
     // Errors of loading (a file that does not parse, a time that cannot be
     // read) keep posts out of the window.
     let errors = catalog
@@ -159,4 +162,44 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         env.printer.note(&format!("warning: {errors} problem(s) in the calendar keep some posts out of this preview; run `postcal validate`"));
     }
     Ok(Outcome::Success)
+}
+
+/// The estimated X cost of each month the window touches, per X channel
+/// (all of each month, not just the window's part: X bills by the month),
+/// from the summaries of the posts in those months.
+fn x_costs(
+    catalog: &crate::index::Catalog,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    channels: &[String],
+) -> Vec<String> {
+    use chrono::{Datelike, NaiveDate, TimeZone};
+    let config = &catalog.config;
+    if !config
+        .channels
+        .values()
+        .any(|c| c.platform() == crate::platform::Platform::X)
+    {
+        return Vec::new();
+    }
+    let zone = config.timezone;
+    let first = from.with_timezone(&zone);
+    let last = (to - Duration::nanoseconds(1))
+        .max(from)
+        .with_timezone(&zone);
+    let months = (first.year(), first.month())..=(last.year(), last.month());
+    // The months' bounds, a day wider each way (any zone's midnight).
+    let start = NaiveDate::from_ymd_opt(first.year(), first.month(), 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(from, |d| Utc.from_utc_datetime(&d) - Duration::days(1));
+    let end = to + Duration::days(32);
+    let (s, e) = (start.timestamp_micros(), end.timestamp_micros());
+    let posts = catalog
+        .summaries_where(|t| t.earliest.is_some_and(|x| x < e) && t.latest.is_some_and(|l| l >= s));
+    crate::validate::cost::x_monthly(config, &posts)
+        .into_iter()
+        .filter(|c| months.contains(&(c.year, c.month)))
+        .filter(|c| channels.is_empty() || channels.contains(&c.channel))
+        .map(|c| format!("estimated X cost: {}", c.describe()))
+        .collect()
 }

@@ -69,6 +69,11 @@ impl Printer {
         }
     }
 
+    /// Whether `debug` lines are shown (`-v`, not `--quiet`).
+    pub fn verbose(&self) -> bool {
+        self.verbose > 0 && !self.quiet
+    }
+
     /// A line on stderr with `-v`.
     pub fn debug(&self, text: &str) {
         if self.verbose > 0 && !self.quiet {

@@ -54,6 +54,13 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
         catalog.root.display(),
         started.elapsed() - read
     ));
+    if env.printer.verbose() {
+        let config = catalog.config.clone();
+        for cost in crate::validate::cost::x_monthly(&config, catalog.summaries()) {
+            env.printer
+                .debug(&format!("estimated X cost: {}", cost.describe()));
+        }
+    }
     if args.strict {
         make_strict(&mut findings);
     }

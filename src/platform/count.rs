@@ -111,6 +111,13 @@ pub fn count_text(
             limit: Some(FACEBOOK_LIMIT),
             ..base
         },
+        // twitter-text v3: NFC, weights 100/200, URLs 23, emoji 2.
+        Platform::X => Length {
+            count: super::x_count::parse(text).weighted_length,
+            limit: Some(super::X_MAX_WEIGHTED),
+            unit: "weighted characters",
+            ..base
+        },
     }
 }
 
@@ -322,6 +329,21 @@ mod tests {
         let long = "a".repeat(63_207);
         assert!(count_text(Platform::Facebook, &long, None, None, false).is_over());
         assert!(!count_text(Platform::Facebook, &long[1..], None, None, false).is_over());
+    }
+
+    #[test]
+    fn x_counts_as_twitter_text_does() {
+        let len = count_text(
+            Platform::X,
+            "日本 https://example.com/a/long/path 👍🏽",
+            None,
+            None,
+            false,
+        );
+        assert_eq!(len.count, 4 + 1 + 23 + 1 + 2);
+        assert_eq!(len.limit, Some(280));
+        assert!(count_text(Platform::X, &"a".repeat(281), None, None, false).is_over());
+        assert!(!count_text(Platform::X, &"a".repeat(280), None, None, false).is_over());
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! - Bluesky: the link facets postcal sends ([`super::bluesky_facets`]): http(s)
 //!   URLs and bare domains with a real top-level domain, which link to
 //!   `https://` and the domain as written.
+//! - X: what it shortens to t.co (twitter-text's URL extraction, bare
+//!   domains with a real top-level domain included), linking to `https://`
+//!   and the domain as written when there is no scheme.
 //! - Mastodon: http(s) URLs only, found as the length count finds them
 //!   ([`super::http_links`]); Mastodon does not link bare domains.
 //! - Discord, Slack, Telegram, LinkedIn, Facebook and generic webhooks:
@@ -37,6 +40,20 @@ pub fn links_in(platform: Platform, text: &str) -> Vec<Link> {
             .filter_map(|(range, feature)| match feature {
                 Feature::Link(uri) => Some(Link { range, uri }),
                 Feature::Mention(_) | Feature::Tag(_) => None,
+            })
+            .collect(),
+        // What X shortens to t.co, bare domains with a real TLD included.
+        Platform::X => super::x_url_ranges(text)
+            .into_iter()
+            .map(|range| {
+                let written = &text[range.clone()];
+                let scheme = written.get(..8).unwrap_or(written).to_ascii_lowercase();
+                let uri = if scheme.starts_with("http://") || scheme.starts_with("https://") {
+                    written.to_owned()
+                } else {
+                    format!("https://{written}")
+                };
+                Link { range, uri }
             })
             .collect(),
         Platform::Mastodon

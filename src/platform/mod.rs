@@ -6,6 +6,7 @@ pub mod bluesky_facets;
 mod count;
 mod links;
 pub mod little_text;
+pub mod x_cost;
 pub mod x_count;
 
 use schemars::JsonSchema;
@@ -28,10 +29,11 @@ pub enum Platform {
     Webhook,
     Linkedin,
     Facebook,
+    X,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 8] = [
+    pub const ALL: [Platform; 9] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
@@ -40,6 +42,7 @@ impl Platform {
         Platform::Webhook,
         Platform::Linkedin,
         Platform::Facebook,
+        Platform::X,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Platform {
             Platform::Webhook => "webhook",
             Platform::Linkedin => "linkedin",
             Platform::Facebook => "facebook",
+            Platform::X => "x",
         }
     }
 
@@ -84,6 +88,14 @@ impl Platform {
                 "api_base",
                 "on_ambiguous",
             ],
+            Platform::X => &[
+                "api_key",
+                "api_secret",
+                "access_token",
+                "access_secret",
+                "api_base",
+                "on_ambiguous",
+            ],
         }
     }
 
@@ -97,6 +109,7 @@ impl Platform {
             Platform::Webhook => &["url"],
             Platform::Linkedin => &["author", "token"],
             Platform::Facebook => &["page_id", "page_token"],
+            Platform::X => &["api_key", "api_secret", "access_token", "access_secret"],
         }
     }
 
@@ -175,8 +188,49 @@ impl Platform {
                 max_alt_chars: Some(1000),
                 accepts: MediaSupport::Images,
             },
+            // 4 photos (JPEG, PNG, WebP ≤ 5 MB) or 1 GIF (≤ 15 MB), alt
+            // text ≤ 1000 (PLATFORMS.md §3, addendum A); video is not sent
+            // by postcal. See `image_limit` for the GIF.
+            Platform::X => MediaRules {
+                max_items: 4,
+                max_image_bytes: 5 * MB,
+                max_video_bytes: None,
+                max_alt_chars: Some(1000),
+                accepts: MediaSupport::Images,
+            },
         }
     }
+
+    /// What the platform takes as an image of type `mime`: the most bytes,
+    /// and whether it must be the post's only attachment. `None`: the
+    /// platform does not take that image type. Platforms that name no types
+    /// take any image up to `media_rules().max_image_bytes`.
+    pub fn image_limit(self, mime: &str) -> Option<ImageLimit> {
+        const MB: u64 = 1_000_000;
+        let any = ImageLimit {
+            max_bytes: self.media_rules().max_image_bytes,
+            alone: false,
+        };
+        match self {
+            Platform::X => match mime {
+                "image/jpeg" | "image/png" | "image/webp" => Some(any),
+                "image/gif" => Some(ImageLimit {
+                    max_bytes: 15 * MB,
+                    alone: true,
+                }),
+                _ => None,
+            },
+            _ => Some(any),
+        }
+    }
+}
+
+/// One image type's limits on a platform (`Platform::image_limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageLimit {
+    pub max_bytes: u64,
+    /// It must be the only attachment (X: one GIF, or up to four photos).
+    pub alone: bool,
 }
 
 impl std::fmt::Display for Platform {

@@ -1,5 +1,6 @@
 //! `validate`: findings over a loaded workspace.
 
+pub mod cost;
 pub mod rules;
 mod summary;
 

@@ -44,6 +44,9 @@ pub struct DeliverySummary {
     pub text_hash: Option<NonZeroU64>,
     /// How many parts it has (a thread's length; 0 when not rendered).
     pub parts: u16,
+    /// On X, how many of them have a link (X charges more for those);
+    /// 0 elsewhere.
+    pub linked: u16,
 }
 
 fn no_file() -> FileId {
@@ -81,6 +84,7 @@ impl PostSummary {
                 channel: index,
                 text_hash: d.and_then(|d| normalized_hash(d.text())),
                 parts: d.map_or(0, |d| u16::try_from(d.parts.len()).unwrap_or(u16::MAX)),
+                linked: d.map_or(0, x_parts_with_a_link),
             })
         });
         PostSummary {
@@ -100,6 +104,19 @@ impl PostSummary {
     pub fn is_scheduled(&self) -> bool {
         !matches!(self.status, Status::Cancelled | Status::Retracted)
     }
+}
+
+/// How many of a delivery's parts X sees a link in (0 off X).
+fn x_parts_with_a_link(d: &Delivery<'_>) -> u16 {
+    if d.channel.platform() != crate::platform::Platform::X {
+        return 0;
+    }
+    let linked = d
+        .parts
+        .iter()
+        .filter(|p| crate::platform::x_cost::post_cost(&p.text).1)
+        .count();
+    u16::try_from(linked).unwrap_or(u16::MAX)
 }
 
 /// A hash of `text` ignoring case and runs of whitespace, without

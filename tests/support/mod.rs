@@ -16,6 +16,7 @@ pub mod server;
 pub mod slack;
 pub mod telegram;
 pub mod webhook;
+pub mod x;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -434,6 +435,10 @@ pub fn workspace(channels: &[(&str, &str, &Fake)]) -> tempfile::TempDir {
     dir
 }
 
+/// The run's time adapter tests pretend it is (`Part::now`, the clock the
+/// adapter is built with).
+pub const TEST_NOW: &str = "2026-12-03T08:00:00Z";
+
 /// The adapter for `channel` of the workspace at `root`, with a short total
 /// timeout so slow-server cases finish quickly.
 pub fn adapter(
@@ -447,7 +452,8 @@ pub fn adapter(
         connect: Duration::from_secs(2),
         total: Duration::from_secs(2),
     };
-    postcal::adapters::for_channel(root, channel, env, timeouts).unwrap_or_else(|e| panic!("{e}"))
+    postcal::adapters::for_channel(root, channel, env, timeouts, TEST_NOW.parse().unwrap())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A part with everything defaulted, for adapter tests.
@@ -463,6 +469,6 @@ pub fn part<'a>(text: &'a str, key: &'a str) -> postcal::adapters::Part<'a> {
         reply_to: None,
         root: None,
         key,
-        now: "2026-12-03T08:00:00Z".parse().unwrap(),
+        now: TEST_NOW.parse().unwrap(),
     }
 }

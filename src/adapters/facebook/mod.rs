@@ -95,7 +95,7 @@ impl Facebook {
                 format!("{what}: not sent: Meta's usage headers say this app or Page is throttled"),
             ));
         }
-        let response = self.http.send_any(what, request)?;
+        let response = self.http.exchange(what, request)?;
         let wait = usage_wait(response.headers());
         if response.status().is_success() {
             self.hold_off(wait);

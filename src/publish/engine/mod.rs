@@ -232,6 +232,7 @@ impl Engine<'_> {
                 self.env,
                 self.timeouts,
                 self.trace.clone(),
+                self.now,
             )
         }) {
             Ok(adapter) => Ok(adapter.as_mut()),

@@ -181,8 +181,43 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                     continue;
                 }
             };
+            let at_item = |message: String, help: &str| {
+                cfg.finding(
+                    RULE.meta.id,
+                    subject.clone(),
+                    post.file,
+                    m.file.loc,
+                    message,
+                )
+                .with_help(help.to_owned())
+            };
             let limit = match info.kind {
-                Kind::Image => Some(rules.max_image_bytes),
+                Kind::Image => match platform.image_limit(info.mime) {
+                    Some(image) => {
+                        if image.alone && media.len() > 1 {
+                            out.push(at_item(
+                                format!(
+                                    "{platform} takes a {} only as the post's one attachment; {} has {}",
+                                    info.mime,
+                                    channel.name,
+                                    media.len()
+                                ),
+                                "post it on its own, or give this channel a variant with only it",
+                            ));
+                        }
+                        Some(image.max_bytes)
+                    }
+                    None => {
+                        out.push(at_item(
+                            format!(
+                                "{platform} does not take {} images; {} would be refused",
+                                info.mime, channel.name
+                            ),
+                            "convert it to JPEG, PNG or WebP",
+                        ));
+                        continue;
+                    }
+                },
                 Kind::Video => rules.max_video_bytes,
             };
             match limit {

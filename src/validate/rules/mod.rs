@@ -20,6 +20,7 @@ mod past_post;
 mod structural;
 mod too_long;
 mod unknown_channel;
+mod x_cost_budget;
 
 use std::collections::HashMap;
 
@@ -104,6 +105,7 @@ pub fn all() -> &'static [Rule] {
             min_gap::RULE,
             max_per_day::RULE,
             duplicate_text::RULE,
+            x_cost_budget::RULE,
         ]);
         rules
     })
@@ -121,6 +123,8 @@ pub struct RuleConfig {
     pub minutes: Option<u32>,
     pub days: Option<u32>,
     pub phrases: Vec<String>,
+    /// A budget in US dollars (`max_usd_per_month`).
+    pub max_usd: Option<f64>,
 }
 
 impl RuleConfig {
@@ -132,6 +136,7 @@ impl RuleConfig {
             minutes: None,
             days: None,
             phrases: Vec::new(),
+            max_usd: None,
         })
     }
 
@@ -223,6 +228,10 @@ fn resolve_one(
         ("minutes", o.minutes.as_ref().map(|v| v.loc)),
         ("days", o.days.as_ref().map(|v| v.loc)),
         ("phrases", o.phrases.as_ref().map(|v| v.loc)),
+        (
+            "max_usd_per_month",
+            o.max_usd_per_month.as_ref().map(|v| v.loc),
+        ),
     ];
     let mut ok = true;
     for (name, at) in given {
@@ -244,6 +253,19 @@ fn resolve_one(
             );
             ok = false;
         }
+    }
+    if let Some(usd) = &o.max_usd_per_month
+        && !(usd.value.is_finite() && usd.value >= 0.0)
+    {
+        findings.push(
+            config_error(
+                file,
+                usd.loc,
+                "`max_usd_per_month` must be a number of dollars, 0 or more".to_owned(),
+            )
+            .with_help("e.g. `max_usd_per_month: 25`"),
+        );
+        ok = false;
     }
     if !ok {
         return None;
@@ -273,6 +295,7 @@ fn resolve_one(
             .as_ref()
             .map(|v| v.value.clone())
             .unwrap_or_default(),
+        max_usd: o.max_usd_per_month.as_ref().map(|v| v.value),
     }))
 }
 

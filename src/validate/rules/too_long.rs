@@ -46,6 +46,7 @@ fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fi
             let help = match d.channel.platform() {
                 crate::platform::Platform::Mastodon => "shorten it, or add a `variants:` entry for this channel (each link counts 23)".to_owned(),
                 crate::platform::Platform::Bluesky => "add a shorter `variants: { bluesky: { text: … } }` or move text into `thread:` (links count in full, UTM included)".to_owned(),
+                crate::platform::Platform::X => format!("shorten it, add a variant for `{}`, or move text into `thread:` (each link counts 23, CJK characters and emoji 2)", d.channel.name),
                 _ => format!("shorten it, or add a variant for `{}`", d.channel.name),
             };
             out.push(
