@@ -248,11 +248,13 @@ impl Secrets {
         let value: serde_json::Value = serde_saphyr::from_str(text).unwrap_or_default();
         let mut active: Vec<String> = Vec::new();
         let channels = value.get("channels").and_then(|c| c.as_object());
+        // Every field written `env:NAME`, whatever the platform calls it
+        // (X's four keys, Facebook's `page_token`, LinkedIn's `client_secret`).
         for channel in channels.into_iter().flat_map(|c| c.values()) {
-            for field in ["token", "app_password", "webhook", "secret", "url"] {
-                let name = channel.get(field).and_then(|v| v.as_str());
-                if let Some(name) = name.and_then(|v| v.strip_prefix("env:")) {
-                    push_new(&mut active, name);
+            let fields = channel.as_object().into_iter().flat_map(|f| f.values());
+            for value in fields.filter_map(|v| v.as_str()) {
+                if let Some(name) = value.trim().strip_prefix("env:") {
+                    push_new(&mut active, name.trim());
                 }
             }
         }
@@ -386,6 +388,23 @@ mod tests {
                     b: { platform: slack, webhook: file:/run/hook }\n  c: { platform: webhook, url: env:C_URL, secret: env:A_TOKEN }\n";
         assert_eq!(Secrets::of_config(text).active, ["A_TOKEN", "C_URL"]);
         assert!(Secrets::of_config(": not yaml [").active.is_empty());
+        // Whatever a platform calls its credentials (by channel name, then field).
+        let text = "timezone: UTC\nchannels:\n  x: { platform: x, api_key: env:X_KEY, api_secret: env:X_SECRET, \
+                    access_token: env:X_TOKEN, access_secret: env:X_TOKEN_SECRET }\n  \
+                    f: { platform: facebook, page_id: 1, page_token: env:FB_PAGE_TOKEN }\n  \
+                    l: { platform: linkedin, author: 'urn:li:person:a', token: env:LI_TOKEN, client_id: abc, client_secret: env:LI_SECRET }\n";
+        assert_eq!(
+            Secrets::of_config(text).active,
+            [
+                "FB_PAGE_TOKEN",
+                "LI_SECRET",
+                "LI_TOKEN",
+                "X_TOKEN_SECRET",
+                "X_TOKEN",
+                "X_KEY",
+                "X_SECRET"
+            ]
+        );
         let example = Secrets::of_config(&config_yaml(chrono_tz::UTC));
         assert_eq!(example.active, ["BRAND_MASTODON_TOKEN"]);
         assert_eq!(example.commented, ["BRAND_BSKY_APP_PASSWORD"]);
