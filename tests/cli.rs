@@ -404,3 +404,39 @@ fn broken_pipe_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A channel postcal.yaml names but cannot set up (here a pasted secret) is
+/// not silently dropped: doctor lists it as a problem, preview and status
+/// warn that it is left out, and `preview --channel` says why.
+#[test]
+fn a_channel_with_an_error_is_named_where_it_is_left_out() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("postcal.yaml"),
+        "timezone: UTC\nchannels:\n  good:\n    platform: mastodon\n    instance: https://m.example\n    token: env:GOOD_TOKEN\n  bad:\n    platform: facebook\n    page_id: 1234\n    page_token: EAAGpastedTOKEN123456\n",
+    )
+    .unwrap();
+    std::fs::create_dir(ws.path().join("calendars")).unwrap();
+    std::fs::write(
+        ws.path().join("calendars/a.yaml"),
+        "posts:\n  - id: p\n    at: 2026-12-02 09:00\n    status: approved\n    channels: [good, bad]\n    text: Hello.\n",
+    )
+    .unwrap();
+    let doctor = run(ws.path(), &["doctor", "--offline"]);
+    assert!(doctor.starts_with("exit: 1\n"), "{doctor}");
+    assert!(doctor.contains("│ bad"), "{doctor}");
+    assert!(doctor.contains("postcal.yaml:10:17"), "{doctor}");
+    assert!(!doctor.contains("EAAGpastedTOKEN"), "{doctor}");
+    for args in [
+        &["preview", "--from", "2026-12-01"][..],
+        &["status", "--now", "2026-12-01T00:00:00Z"],
+    ] {
+        let out = run(ws.path(), args);
+        assert!(
+            out.contains("warning: channel `bad` is left out: postcal.yaml:10"),
+            "{args:?}: {out}"
+        );
+    }
+    let one = run(ws.path(), &["preview", "--channel", "bad"]);
+    assert!(one.contains("channel `bad` cannot be previewed"), "{one}");
+}

@@ -87,6 +87,19 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
             check,
         ]);
     }
+    // Channels postcal.yaml names but could not set up.
+    for (name, why) in super::broken_channels(&ws.config, &ws.findings, &ws.sources) {
+        if !args.channel.is_empty() && !args.channel.contains(&name) {
+            continue;
+        }
+        problems += 1;
+        t.add_row([
+            name,
+            "?".to_owned(),
+            "not read: postcal.yaml has an error here".to_owned(),
+            format!("FAILED: {why}"),
+        ]);
+    }
     env.printer.out(&format!("{t}\n"))?;
     for warning in warnings {
         env.printer.note(&format!("warning: {warning}"));

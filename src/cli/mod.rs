@@ -271,3 +271,38 @@ fn report(e: &CliError, printer: &Printer) {
         ),
     }
 }
+
+/// Channels postcal.yaml names but could not set up (a pasted secret, a
+/// bad field): each with its first error, where it is. They are left out of
+/// every command's channels, so the commands that list channels say so.
+pub fn broken_channels(
+    config: &calendar::Config,
+    findings: &[crate::diagnostic::Finding],
+    sources: &crate::diagnostic::Sources,
+) -> Vec<(String, String)> {
+    use crate::diagnostic::{Severity, Subject};
+    let mut out: Vec<(String, String)> = Vec::new();
+    for f in findings.iter().filter(|f| f.severity == Severity::Error) {
+        let Subject::Channel(name) = &f.subject else {
+            continue;
+        };
+        if config.channels.contains_key(name) || out.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let at = f.file.map_or_else(
+            || "postcal.yaml".to_owned(),
+            |id| format!("{}:{}:{}", sources.path(id), f.loc.line, f.loc.column),
+        );
+        out.push((name.clone(), format!("{at}: {}", f.message)));
+    }
+    out
+}
+
+/// A warning on stderr for each channel left out (see `broken_channels`).
+pub fn warn_broken_channels(env: &Env, broken: &[(String, String)]) {
+    for (name, why) in broken {
+        env.printer.note(&format!(
+            "warning: channel `{name}` is left out: {why}; fix postcal.yaml (`postcal validate` says how)"
+        ));
+    }
+}

@@ -105,7 +105,15 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         .map(|p| p.file)
         .collect();
     let ws = catalog.workspace(&wanted);
+    let broken =
+        super::broken_channels(&catalog.config, &catalog.config_findings, &catalog.sources);
     for name in &args.channel {
+        if let Some((_, why)) = broken.iter().find(|(n, _)| n == name) {
+            return Err(CliError::Usage {
+                message: format!("channel `{name}` cannot be previewed: {why}"),
+                help: Some("fix postcal.yaml (`postcal validate` says how)".to_owned()),
+            });
+        }
         if !ws.config.channels.contains_key(name) {
             return Err(CliError::Usage {
                 message: format!("unknown channel `{name}`"),
@@ -145,6 +153,7 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         PreviewFormat::Markdown => preview::markdown(&deliveries, zone),
     };
     env.printer.out(&text)?;
+    super::warn_broken_channels(env, &broken);
     for line in x_costs(&catalog, from, to, &args.channel) {
         env.printer.note(&line);
     }

@@ -39,6 +39,10 @@ struct JsonStatus<'a> {
 
 pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
     let ws = env.load()?;
+    super::warn_broken_channels(
+        env,
+        &super::broken_channels(&ws.config, &ws.findings, &ws.sources),
+    );
     let state = ledger::read(&ws.root).map_err(|e| CliError::Usage {
         message: e.to_string(),
         help: None,
