@@ -197,7 +197,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                         if image.alone && media.len() > 1 {
                             out.push(at_item(
                                 format!(
-                                    "{platform} takes a {} only as the post's one attachment; {} has {}",
+                                    "{platform} takes `{}` only as the post's one attachment; {} has {}",
                                     info.mime,
                                     channel.name,
                                     media.len()
