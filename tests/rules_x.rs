@@ -181,7 +181,7 @@ fn media_is_four_photos_or_one_gif_of_the_types_and_sizes_x_takes() {
     assert!(
         found[0]
             .2
-            .contains("image/gif only as the post's one attachment"),
+            .contains("`image/gif` only as the post's one attachment"),
         "{found:?}"
     );
     let found = findings(
