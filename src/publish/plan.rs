@@ -402,6 +402,15 @@ fn publish_action<'a>(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_cut_thread_says_which_parts_were_not_posted() {
+        // What status shows for a thread whose window closed mid-way.
+        assert_eq!(
+            thread_cut(2, 4),
+            "the thread stopped after part 1 of 4: its time passed beyond catch-up, so parts 2–3 were not posted"
+        );
+    }
+
     /// A workspace in UTC with one Mastodon channel `m` (catch-up 2h) and
     /// these posts.
     fn workspace(posts: &str) -> (tempfile::TempDir, Workspace) {
