@@ -64,7 +64,7 @@ fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId, subject: Su
             loc,
             format!("unknown key `{field}`"),
         );
-        let help = match did_you_mean(&field, &expected) {
+        let help = match alias_of(&field, &expected).or_else(|| did_you_mean(&field, &expected)) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("expected one of: {}", expected.join(", ")),
         };
@@ -79,7 +79,8 @@ fn yaml_finding(err: &serde_saphyr::Error, text: &str, file: FileId, subject: Su
             loc,
             format!("unknown value `{variant}`"),
         );
-        let help = match did_you_mean(&variant, &expected) {
+        let help = match alias_of(&variant, &expected).or_else(|| did_you_mean(&variant, &expected))
+        {
             Some(best) => format!(
                 "did you mean `{best}`? (expected one of: {})",
                 expected.join(", ")
@@ -172,6 +173,23 @@ pub fn calendar_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// What other tools (and the platforms' own consoles) call a key or value
+/// postcal names differently, when that name is expected here: X's console
+/// says "access token secret" and "consumer key", and X was Twitter.
+fn alias_of<'e, S: AsRef<str>>(name: &str, expected: &'e [S]) -> Option<&'e str> {
+    const ALIASES: [(&str, &str); 6] = [
+        ("twitter", "x"),
+        ("access_token_secret", "access_secret"),
+        ("consumer_key", "api_key"),
+        ("consumer_secret", "api_secret"),
+        ("api_key_secret", "api_secret"),
+        ("page_access_token", "page_token"),
+    ];
+    let lower = name.to_ascii_lowercase();
+    let target = ALIASES.iter().find(|(a, _)| *a == lower).map(|(_, t)| *t)?;
+    expected.iter().map(AsRef::as_ref).find(|e| *e == target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +203,20 @@ mod tests {
         .unwrap();
         assert_eq!(field, "txet");
         assert_eq!(did_you_mean(&field, &expected), Some("text"));
+    }
+
+    #[test]
+    fn names_from_other_tools_point_to_postcals() {
+        let fields = ["access_token", "access_secret", "api_key", "api_secret"];
+        assert_eq!(
+            alias_of("access_token_secret", &fields),
+            Some("access_secret")
+        );
+        assert_eq!(alias_of("Consumer_Key", &fields), Some("api_key"));
+        assert_eq!(alias_of("twitter", &["mastodon", "x"]), Some("x"));
+        // Only to a name expected here.
+        assert_eq!(alias_of("twitter", &["mastodon"]), None);
+        assert_eq!(alias_of("txet", &["text"]), None);
     }
 
     #[test]
