@@ -440,3 +440,26 @@ fn a_channel_with_an_error_is_named_where_it_is_left_out() {
     let one = run(ws.path(), &["preview", "--channel", "bad"]);
     assert!(one.contains("channel `bad` cannot be previewed"), "{one}");
 }
+
+/// `doctor --offline` reads a LinkedIn channel's recorded `expires_at` even
+/// where its token is not in the environment (a laptop without the secrets).
+#[test]
+fn doctor_offline_says_an_expiry_without_the_token() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("postcal.yaml"),
+        "timezone: UTC\nchannels:\n  li:\n    platform: linkedin\n    author: urn:li:person:abc\n    token: env:POSTCAL_TEST_UNSET_LI_TOKEN\n    expires_at: 2026-11-01\n",
+    )
+    .unwrap();
+    std::fs::create_dir(ws.path().join("calendars")).unwrap();
+    let out = run(
+        ws.path(),
+        &["doctor", "--offline", "--now", "2026-12-01T00:00:00Z"],
+    );
+    assert!(out.starts_with("exit: 1\n"), "{out}");
+    assert!(
+        out.contains("POSTCAL_TEST_UNSET_LI_TOKEN is not set"),
+        "{out}"
+    );
+    assert!(out.contains("EXPIRED on 2026-11-01"), "{out}");
+}

@@ -243,6 +243,16 @@ impl Context<'_> {
     }
 }
 
+/// What a channel's settings alone say about when its credentials run
+/// out (LinkedIn's recorded `expires_at`), for when no adapter can be built
+/// (the credential is not in this environment).
+pub fn recorded_expiry(channel: &Channel) -> Option<Expiry> {
+    match &channel.kind {
+        ChannelKind::Linkedin(c) => linkedin::recorded_expiry(c),
+        _ => None,
+    }
+}
+
 /// The adapter for `channel` of the workspace at `root`, its credentials
 /// resolved from `env` (or files), in a run whose clock says `now`.
 pub fn for_channel(

@@ -69,8 +69,12 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
                 }
             },
         };
-        if let Some(a) = adapter.as_mut() {
-            let said = expiry(&channel.name, a.expiry(!args.offline), env.now);
+        let lifetime = match adapter.as_mut() {
+            Some(a) => Some(a.expiry(!args.offline)),
+            None => adapters::recorded_expiry(channel).map(Ok),
+        };
+        if let Some(lifetime) = lifetime {
+            let said = expiry(&channel.name, lifetime, env.now);
             check.push_str(&said.cell);
             if let Some(warning) = said.warning {
                 warnings.push(warning);

@@ -24,6 +24,8 @@ mod images;
 mod posts;
 mod token;
 
+pub(super) use token::recorded_expiry;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

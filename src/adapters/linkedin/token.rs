@@ -172,3 +172,13 @@ impl Linkedin {
         }
     }
 }
+
+/// The expiry the channel records (`expires_at`), read without the token:
+/// what `doctor` can say when the token itself is not at hand.
+pub fn recorded_expiry(channel: &crate::calendar::channel::Linkedin) -> Option<Expiry> {
+    channel.expires_at.map(|at| Expiry::At {
+        at,
+        source: "`expires_at` in postcal.yaml".to_owned(),
+        renew: RENEW.to_owned(),
+    })
+}
