@@ -165,10 +165,14 @@ pub fn part_hash(d: &Delivery<'_>, part: usize) -> String {
 
 /// Why a thread stopped after part `from - 1` of `parts`.
 pub fn thread_cut(from: usize, parts: usize) -> String {
+    let rest = if from + 1 >= parts {
+        format!("part {from} was")
+    } else {
+        format!("parts {from}–{} were", parts - 1)
+    };
     format!(
-        "the thread stopped after part {} of {parts}: its time passed beyond catch-up, so parts {from}–{} were not posted",
-        from - 1,
-        parts - 1
+        "the thread stopped after part {} of {parts}: its time passed beyond catch-up, so {rest} not posted",
+        from.saturating_sub(1)
     )
 }
 
@@ -408,6 +412,10 @@ mod tests {
         assert_eq!(
             thread_cut(2, 4),
             "the thread stopped after part 1 of 4: its time passed beyond catch-up, so parts 2–3 were not posted"
+        );
+        assert_eq!(
+            thread_cut(2, 3),
+            "the thread stopped after part 1 of 3: its time passed beyond catch-up, so part 2 was not posted"
         );
     }
 

@@ -51,6 +51,15 @@ pub fn judge_due(
             "status says failed, but every part is on the platform".to_owned(),
         )),
         "failed" => Ok("failed"),
+        // A thread cut short by its window: the parts before the cut are
+        // out, the rest is missed, and status says where it stopped.
+        "missed"
+            if thread_cut_at(made).is_some_and(|k| {
+                error.contains(&format!("stopped after part {} of {}", k - 1, made.len()))
+            }) =>
+        {
+            Ok("missed")
+        }
         "missed" if any => Err((
             Breach::Misreported,
             "status says missed, but it is on the platform".to_owned(),
@@ -65,6 +74,13 @@ pub fn judge_due(
             format!("part(s) {missing:?} not on the platform, and status says `{state}`"),
         )),
     }
+}
+
+/// Where a thread stops when its first `k` parts (at least one, not all)
+/// are on the platform and none after them.
+fn thread_cut_at(made: &[usize]) -> Option<usize> {
+    let k = made.iter().take_while(|&&n| n >= 1).count();
+    (k >= 1 && k < made.len() && made[k..].iter().all(|&n| n == 0)).then_some(k)
 }
 
 pub type StatusMap = HashMap<(String, String), (String, String)>;
@@ -282,4 +298,14 @@ impl Run<'_> {
         row("wall time", format!("{:.0?}", self.wall));
         s
     }
+}
+
+#[test]
+fn a_thread_cut_short_and_said_so_is_missed_not_misreported() {
+    let cut = "the thread stopped after part 1 of 3: its time passed beyond catch-up, so part 2 was not posted";
+    assert_eq!(judge_due(&[1, 1, 0], "missed", cut), Ok("missed"));
+    // Said of the wrong part, or parts after the cut on the platform: not so.
+    assert!(judge_due(&[1, 0, 0], "missed", cut).is_err());
+    assert!(judge_due(&[1, 0, 1], "missed", cut).is_err());
+    assert!(judge_due(&[1, 1, 0], "missed", "its time passed beyond catch-up").is_err());
 }
