@@ -380,7 +380,8 @@ fn retraction_deletes_comments_and_post_and_a_second_delete_finds_them_gone() {
 fn an_address_names_the_post_for_mark_published() {
     let (fake, _graph) = start(Behaviour::Ok);
     let ws = support::workspace(&[("fb", "facebook", &fake)]);
-    let loaded = postcal::calendar::load(ws.path()).unwrap();
+    let loaded =
+        postcal::calendar::load(ws.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
     let channel = loaded.config.channels.get("fb").unwrap();
     let id = |url: &str| postcal::adapters::remote_id::from_url(channel, url);
     let post = format!("{PAGE_ID}_1000000000042");
@@ -477,7 +478,7 @@ fn a_facebook_channel_is_checked_when_the_workspace_loads() {
 ";
     std::fs::write(dir.path().join("postcal.yaml"), config).unwrap();
     std::fs::create_dir(dir.path().join("calendars")).unwrap();
-    let ws = postcal::calendar::load(dir.path()).unwrap();
+    let ws = postcal::calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
     let findings: Vec<(u32, String)> =
         postcal::validate::validate(&ws, now(), &postcal::validate::PublishedSet::new())
             .into_iter()

@@ -149,7 +149,7 @@ fn workspace(url: &str, handle: &str) -> tempfile::TempDir {
 }
 
 fn adapter(root: &Path, env: &HashMap<String, String>) -> Box<dyn Adapter> {
-    let ws = postcal::calendar::load(root).unwrap();
+    let ws = postcal::calendar::load(root, "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
     let channel = ws.config.channels.get(CHANNEL).unwrap();
     let timeouts = postcal::adapters::http::Timeouts {
         connect: Duration::from_secs(5),

@@ -51,7 +51,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let rendered: Vec<String> = posts.iter().enumerate().map(|(i, p)| render(i, p)).collect();
         write(dir.path(), &[rendered]);
-        let ws = calendar::load(dir.path()).unwrap();
+        let ws = calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
         prop_assert!(postcal::diff::compare(&ws, &ws, &PublishedSet::new()).is_empty());
     }
 
@@ -60,10 +60,10 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let rendered: Vec<String> = posts.iter().enumerate().map(|(i, p)| render(i, p)).collect();
         write(dir.path(), std::slice::from_ref(&rendered));
-        let before = calendar::load(dir.path()).unwrap();
+        let before = calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
         let split = split.min(rendered.len());
         write(dir.path(), &[rendered[split..].to_vec(), rendered[..split].to_vec()]);
-        let after = calendar::load(dir.path()).unwrap();
+        let after = calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
         let changes = postcal::diff::compare(&before, &after, &PublishedSet::new());
         prop_assert!(changes.is_empty(), "{changes:?}");
     }

@@ -24,7 +24,8 @@ fn now() -> DateTime<Utc> {
 fn findings_with(extra_config: &str, calendar: &str) -> Vec<(String, u32, Severity)> {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), extra_config, calendar);
-    let ws = calendar::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let ws = calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap())
+        .unwrap_or_else(|e| panic!("{e}"));
     validate::validate(&ws, now(), &PublishedSet::new())
         .into_iter()
         .map(|f| (f.rule.as_str().to_owned(), f.loc.line, f.severity))
@@ -171,7 +172,7 @@ fn media_on_slack_and_too_many_items() {
     for i in 0..5 {
         std::fs::write(dir.path().join(format!("media/p{i}.png")), png).unwrap();
     }
-    let ws = calendar::load(dir.path()).unwrap();
+    let ws = calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
     let f = validate::validate(&ws, now(), &PublishedSet::new());
     let media: Vec<&str> = f
         .iter()
@@ -293,7 +294,7 @@ fn past_posts_unless_published() {
     );
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "", &cal);
-    let ws = calendar::load(dir.path()).unwrap();
+    let ws = calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
     let published: PublishedSet = [("old".to_owned(), "m".to_owned())].into_iter().collect();
     assert!(validate::validate(&ws, now(), &published).is_empty());
 }
@@ -304,7 +305,7 @@ fn unusable_configuration_is_an_error_not_findings() {
     std::fs::write(dir.path().join("postcal.yaml"), "timezone: Mars/Olympus\n").unwrap();
     std::fs::create_dir(dir.path().join("calendars")).unwrap();
     assert!(matches!(
-        calendar::load(dir.path()),
+        calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()),
         Err(LoadError::Unusable { .. })
     ));
     std::fs::write(
@@ -313,7 +314,7 @@ fn unusable_configuration_is_an_error_not_findings() {
     )
     .unwrap();
     assert!(matches!(
-        calendar::load(dir.path()),
+        calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()),
         Err(LoadError::Unusable { .. })
     ));
 }
@@ -327,7 +328,7 @@ fn channel_fields_follow_the_platform() {
     )
     .unwrap();
     std::fs::create_dir(dir.path().join("calendars")).unwrap();
-    let ws = calendar::load(dir.path()).unwrap();
+    let ws = calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
     let f: Vec<(u32, String)> = validate::validate(&ws, now(), &PublishedSet::new())
         .into_iter()
         .map(|f| (f.loc.line, f.message))

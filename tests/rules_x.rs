@@ -29,7 +29,8 @@ fn findings(
     files: &[(&str, Vec<u8>)],
 ) -> Vec<(String, Severity, String)> {
     let dir = workspace(config, calendar, files);
-    let ws = postcal::calendar::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let ws = postcal::calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap())
+        .unwrap_or_else(|e| panic!("{e}"));
     validate::validate(
         &ws,
         "2026-11-22T12:00:00Z".parse().unwrap(),

@@ -221,7 +221,7 @@ proptest! {
         }
         let env: std::collections::HashMap<String, String> =
             fakes.iter().flat_map(|f| f.env.clone()).collect();
-        let workspace = postcal::calendar::load(ws.path()).unwrap();
+        let workspace = postcal::calendar::load(ws.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
         let mut options = publish::Options::new(Wait::from_secs(5));
         options.timeouts = Timeouts { connect: TIMEOUT, total: TIMEOUT };
         options.backoff = Backoff {

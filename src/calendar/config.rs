@@ -104,6 +104,8 @@ pub fn resolve(
         utm,
         rules,
         unusable_channels,
+        // Set by the loader from the run's clock.
+        horizon: chrono::NaiveDate::MIN,
     })
 }
 

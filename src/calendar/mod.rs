@@ -8,6 +8,7 @@ mod load;
 mod model;
 pub mod raw;
 mod resolve;
+pub mod series;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ pub use model::{
     RuleOptions, Status, Variant, Workspace,
 };
 
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rayon::prelude::*;
 
 use crate::diagnostic::{FileId, Finding, Loc, RuleId, Sources, Subject, TextError};
@@ -50,19 +52,40 @@ impl LoadError {
 
 /// Load the workspace at `root`: postcal.yaml and every calendar file.
 /// Problems in calendars become findings; an unusable postcal.yaml is an error.
-pub fn load(root: &Path) -> Result<Workspace, LoadError> {
+/// `now` is the run's clock: series without an end are expanded to
+/// [`horizon`]`(now)`.
+pub fn load(root: &Path, now: DateTime<Utc>) -> Result<Workspace, LoadError> {
     load_from(
         root,
         &files::Disk {
             root: root.to_path_buf(),
         },
+        now,
     )
+}
+
+/// How far a series without an end is expanded at `now`: through the last
+/// day of the month a year after `now`'s (whole months, so the index
+/// changes once a month, not every run). Far enough for every window a
+/// command looks at (a publish tick, a year of preview), and never
+/// unbounded.
+pub fn horizon(now: DateTime<Utc>) -> NaiveDate {
+    let month = now.date_naive().with_day(1).unwrap_or(NaiveDate::MIN);
+    month
+        .checked_add_months(chrono::Months::new(13))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// Load a workspace whose files come from `files` (the disk, or a git
 /// revision); `root` is where it lives on disk.
-pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, LoadError> {
-    let (mut sources, config, mut findings) = load_config(root, files, files.text(CONFIG_FILE))?;
+pub fn load_from(
+    root: &Path,
+    files: &dyn files::Files,
+    now: DateTime<Utc>,
+) -> Result<Workspace, LoadError> {
+    let (mut sources, config, mut findings) =
+        load_config(root, files, files.text(CONFIG_FILE), now)?;
     let calendar_files = calendar_list(files, &config, config.file, &sources)?;
     // File ids in path order first; then the files are read and parsed in
     // parallel, and their posts and findings kept in path order.
@@ -93,11 +116,13 @@ pub fn load_from(root: &Path, files: &dyn files::Files) -> Result<Workspace, Loa
 }
 
 /// Read postcal.yaml (its text given): the sources so far, the
-/// configuration, and its findings; an error when it cannot be used.
+/// configuration (its horizon set from `now`), and its findings; an error
+/// when it cannot be used.
 pub fn load_config(
     root: &Path,
     files: &dyn files::Files,
     config_text: Result<Option<String>, TextError>,
+    now: DateTime<Utc>,
 ) -> Result<(Sources, Config, Vec<Finding>), LoadError> {
     let mut sources = if files.keep_texts() {
         Sources::default()
@@ -133,7 +158,10 @@ pub fn load_config(
         sources.redact(config_file, range);
     }
     match resolved {
-        Ok(config) => Ok((sources, config, findings)),
+        Ok(mut config) => {
+            config.horizon = horizon(now);
+            Ok((sources, config, findings))
+        }
         Err(finding) => {
             findings.insert(0, *finding);
             Err(LoadError::Unusable { sources, findings })

@@ -119,6 +119,8 @@ pub struct Config {
     /// Channels declared but unusable (a finding says why): posts may name
     /// them without an `unknown-channel` error, but nothing goes to them.
     pub unusable_channels: Vec<String>,
+    /// How far a series without an end is expanded (inclusive).
+    pub horizon: chrono::NaiveDate,
 }
 
 /// One entry of `rules:`: a rule's name, its level and its options.
@@ -211,6 +213,9 @@ pub struct Post {
     pub campaign: Option<std::sync::Arc<str>>,
     pub extra: Option<Box<PostExtra>>,
     pub inherited: Inherited,
+    /// For an occurrence of a recurring post (`id` is `SERIES#YYYY-MM-DD`):
+    /// the series' id.
+    pub series: Option<std::sync::Arc<str>>,
 }
 
 /// The fields most posts leave out.

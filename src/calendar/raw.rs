@@ -447,6 +447,35 @@ pub struct RawPost {
     /// Internal notes, never published.
     #[serde(default)]
     pub notes: Option<String>,
+    /// Make it a series: occurrences `ID#YYYY-MM-DD` from `at` on, at its wall time.
+    #[serde(default)]
+    pub repeat: Option<Located<RawRepeat>>,
+    /// Occurrence dates (`YYYY-MM-DD`) a series leaves out.
+    #[serde(default)]
+    pub skip: Option<Vec<Located<String>>>,
+}
+
+/// How a series comes back, and until when.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRepeat {
+    /// `1d`, `1w`, `2w`, `1mo` (any whole number of days, weeks or
+    /// months), or weekdays: `[mon, thu]`.
+    pub every: Located<RawEvery>,
+    /// The last date it may fall on, `YYYY-MM-DD` (inclusive).
+    #[serde(default)]
+    pub until: Option<Located<String>>,
+    /// How many occurrences, skipped ones included.
+    #[serde(default)]
+    pub count: Option<Located<u32>>,
+}
+
+/// An interval, or a list of weekdays.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawEvery {
+    Interval(String),
+    Weekdays(Vec<String>),
 }
 
 /// Per-channel or per-platform overrides of a post.

@@ -32,11 +32,16 @@ pub fn posts_of(
         cal.campaign.as_ref().map(|c| c.value.as_str().into());
     let defaults = cal.defaults.unwrap_or_default();
     for raw in cal.posts {
-        if let Some(post) =
-            resolve_post(raw, file, Some(zone), campaign.clone(), &defaults, findings)
-        {
-            posts.push(post);
-        }
+        resolve_post(
+            raw,
+            file,
+            Some(zone),
+            campaign.clone(),
+            &defaults,
+            config.horizon,
+            posts,
+            findings,
+        );
     }
 }
 
@@ -51,15 +56,78 @@ fn skip_times(
         cal.campaign.as_ref().map(|c| c.value.as_str().into());
     let defaults = cal.defaults.unwrap_or_default();
     for raw in cal.posts {
-        if let Some(mut post) = resolve_post(raw, file, None, campaign.clone(), &defaults, findings)
-        {
+        let from = posts.len();
+        resolve_post(
+            raw,
+            file,
+            None,
+            campaign.clone(),
+            &defaults,
+            config.horizon,
+            posts,
+            findings,
+        );
+        for post in &mut posts[from..] {
             post.zone = config.timezone;
+        }
+    }
+}
+
+/// Resolve one post and append it to `posts`: itself, or its occurrences
+/// up to `horizon` when it repeats.
+#[allow(clippy::too_many_arguments)]
+fn resolve_post(
+    raw: Located<RawPost>,
+    file: FileId,
+    zone: Option<Tz>,
+    campaign: Option<std::sync::Arc<str>>,
+    defaults: &RawDefaults,
+    horizon: chrono::NaiveDate,
+    posts: &mut Vec<Post>,
+    findings: &mut Vec<Finding>,
+) {
+    let mut p = raw.value;
+    let repeat = p.repeat.take();
+    let skip = p.skip.take();
+    let Some(post) = resolve_one(
+        Located::new(p, raw.loc),
+        file,
+        zone,
+        campaign,
+        defaults,
+        findings,
+    ) else {
+        return;
+    };
+    match repeat {
+        Some(repeat) => posts.extend(super::series::expand(
+            post,
+            repeat,
+            skip.unwrap_or_default(),
+            horizon,
+            findings,
+        )),
+        None => {
+            if let Some(first) = skip.as_ref().and_then(|s| s.first()) {
+                findings.push(
+                    Finding::error(
+                        RuleId::REPEAT,
+                        Subject::Post(post.id.value.clone()),
+                        file,
+                        first.loc,
+                        format!("`{}` has `skip:` but no `repeat:`", post.id.value),
+                    )
+                    .with_help(
+                        "add `repeat: { every: 1w }` (or another rhythm), or remove `skip:`",
+                    ),
+                );
+            }
             posts.push(post);
         }
     }
 }
 
-fn resolve_post(
+fn resolve_one(
     raw: Located<RawPost>,
     file: FileId,
     zone: Option<Tz>,
@@ -218,6 +286,7 @@ fn resolve_post(
         }
         .boxed(),
         inherited,
+        series: None,
     })
 }
 

@@ -46,8 +46,9 @@ fn load(
     files: &dyn Files,
     rev: &str,
     current: Option<&Workspace>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<Workspace>, CliError> {
-    match calendar::load_from(root, files) {
+    match calendar::load_from(root, files, now) {
         Ok(ws) => Ok(Some(ws)),
         Err(LoadError::NotFound { .. }) => Ok(None),
         Err(LoadError::Unusable { findings, .. }) => Err(CliError::Usage {
@@ -93,8 +94,8 @@ pub fn run(args: DiffArgs, env: &Env) -> Result<Outcome, CliError> {
     };
     let head_name = args.head.as_deref().unwrap_or("the working tree");
     let after = match &args.head {
-        Some(_) => load(&root, &only(head_files), head_name, None)?,
-        None => Some(calendar::load_from(&root, &only(head_files))?),
+        Some(_) => load(&root, &only(head_files), head_name, None, env.now)?,
+        None => Some(calendar::load_from(&root, &only(head_files), env.now)?),
     };
     let Some(after) = after else {
         return Err(CliError::Usage {
@@ -106,7 +107,7 @@ pub fn run(args: DiffArgs, env: &Env) -> Result<Outcome, CliError> {
         Some(keep) => format!("diff: {} changed files read on each side", keep.len()),
         None => "diff: every calendar file read (postcal.yaml changed)".to_owned(),
     });
-    let before = load(&root, &only(&at_base), base_rev, Some(&after))?;
+    let before = load(&root, &only(&at_base), base_rev, Some(&after), env.now)?;
     let published = crate::publish::ledger::published(&root);
     let changes = match &before {
         Some(before) => crate::diff::compare(before, &after, &published),

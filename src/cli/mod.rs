@@ -159,7 +159,7 @@ impl Env {
 
     /// Find and load the whole workspace.
     pub fn load(&self) -> Result<Workspace, CliError> {
-        Ok(calendar::load(&self.root()?)?)
+        Ok(calendar::load(&self.root()?, self.now)?)
     }
 
     /// Find the workspace and read it through its index (without it when
@@ -171,7 +171,7 @@ impl Env {
         } else {
             mode
         };
-        let catalog = crate::index::Catalog::open(&self.root()?, mode)?;
+        let catalog = crate::index::Catalog::open(&self.root()?, mode, self.now)?;
         let s = catalog.stats;
         self.printer.debug(&format!(
             "read {} calendar files: {} from the index, {} parsed{}",

@@ -45,7 +45,7 @@ pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
     env.save(&mut catalog);
     if let Some(rev) = &args.changed_since {
         let ws = env.load()?;
-        findings = changed_since(&ws, rev, findings)?;
+        findings = changed_since(&ws, rev, findings, env.now)?;
     }
     env.printer.debug(&format!(
         "{} files and {} posts from {} read in {read:.1?}; checked in {:.1?}",
@@ -87,7 +87,13 @@ fn emit(
     counts: Option<(usize, usize)>,
 ) -> Result<(), CliError> {
     let p = &env.printer;
-    let tally = Tally::of(findings);
+    // People read a problem of a series once (JSON keeps each occurrence).
+    let tally = match args.format {
+        ValidateFormat::Json => Tally::of(findings),
+        ValidateFormat::Human | ValidateFormat::Github => {
+            Tally::of(&crate::output::occurrences::merge(findings))
+        }
+    };
     match args.format {
         ValidateFormat::Json => p.out(&diagnostics::json(findings, sources))?,
         ValidateFormat::Github => {
@@ -130,6 +136,7 @@ fn changed_since(
     ws: &crate::calendar::Workspace,
     rev: &str,
     findings: Vec<Finding>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Finding>, CliError> {
     use crate::diff::git::{AtCommit, GitCli, Repo};
     let usage = |e: crate::diff::git::GitError| CliError::Usage {
@@ -141,7 +148,7 @@ fn changed_since(
         repo: &repo,
         commit: repo.resolve(rev).map_err(usage)?,
     };
-    let before = match crate::calendar::load_from(&ws.root, &files) {
+    let before = match crate::calendar::load_from(&ws.root, &files, now) {
         Ok(before) => Some(before),
         Err(LoadError::NotFound { .. }) => None,
         Err(LoadError::Unusable { .. }) => {

@@ -61,6 +61,7 @@ impl RuleId {
     pub const CONFIG: RuleId = RuleId("config");
     pub const UNKNOWN_TIMEZONE: RuleId = RuleId("unknown-timezone");
     pub const INVALID_TIME: RuleId = RuleId("invalid-time");
+    pub const REPEAT: RuleId = RuleId("repeat");
     pub const MISSING_FIELD: RuleId = RuleId("missing-field");
     pub const BLACKOUT: RuleId = RuleId("blackout");
     pub const LITERAL_SECRET: RuleId = RuleId("literal-secret");
@@ -105,7 +106,8 @@ impl Subject {
             Subject::Channel(c) => c == channel,
             Subject::File(f) => *f == file,
             Subject::Entry(_) => false,
-            Subject::Post(p) => p == post,
+            // A finding about a series holds each of its occurrences.
+            Subject::Post(p) => p == post || super::series_of(post) == p,
             Subject::Delivery {
                 post: p,
                 channel: c,
@@ -217,6 +219,9 @@ mod tests {
         assert!(!Subject::Entry(a).holds(a, "p", "c"));
         assert!(Subject::Post("p".into()).holds(b, "p", "c"));
         assert!(!Subject::Post("p".into()).holds(a, "q", "c"));
+        assert!(Subject::Post("p".into()).holds(a, "p#2026-12-07", "c"));
+        assert!(!Subject::Post("p#2026-12-07".into()).holds(a, "p#2026-12-14", "c"));
+        assert!(!Subject::Post("p".into()).holds(a, "pq#2026-12-07", "c"));
         assert!(Subject::Channel("c".into()).holds(a, "q", "c"));
         assert!(!Subject::Channel("c".into()).holds(a, "p", "d"));
         let d = Subject::Delivery {

@@ -12,6 +12,12 @@ pub use source::{
     FileId, MAX_FILE_BYTES, SourceFile, Sources, TextError, decode, read_bytes, read_text,
 };
 
+/// The id of the series a post id belongs to: `brew-tip` for the
+/// occurrence `brew-tip#2026-12-07`, the id itself for any other post.
+pub fn series_of(id: &str) -> &str {
+    id.split_once('#').map_or(id, |(series, _)| series)
+}
+
 /// The closest candidate to `word`, when one is close enough to be a typo.
 pub fn did_you_mean<'a, S: AsRef<str>>(word: &str, candidates: &'a [S]) -> Option<&'a str> {
     candidates

@@ -104,17 +104,25 @@ enum Read {
 
 impl Catalog {
     /// Read the workspace at `root`, through the index unless `mode` is `Off`.
-    pub fn open(root: &Path, mode: Mode) -> Result<Catalog, LoadError> {
+    /// `now` is the run's clock (series are expanded to its horizon).
+    pub fn open(root: &Path, mode: Mode, now: DateTime<Utc>) -> Result<Catalog, LoadError> {
         let files = Disk {
             root: root.to_path_buf(),
         };
         let config_text = files.text(calendar::CONFIG_FILE);
+        // What a file gives depends on postcal.yaml and on how far series
+        // are expanded (which changes once a month).
         let config_hash = match &config_text {
-            Ok(Some(text)) => xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+            Ok(Some(text)) => {
+                let mut h = xxhash_rust::xxh3::Xxh3::new();
+                h.update(text.as_bytes());
+                h.update(calendar::horizon(now).to_string().as_bytes());
+                h.digest()
+            }
             _ => 0,
         };
         let (mut sources, config, mut config_findings) =
-            calendar::load_config(root, &files, config_text)?;
+            calendar::load_config(root, &files, config_text, now)?;
         let (settings, rule_findings) = validate::settings(&config);
         config_findings.extend(rule_findings);
         let paths = calendar::calendar_list(&files, &config, config.file, &sources)?;

@@ -17,7 +17,7 @@ pub fn human(findings: &[Finding], sources: &Sources, color: bool) -> String {
     }
     .decor_style(DecorStyle::Ascii);
     let mut out = String::new();
-    for f in findings {
+    for f in &super::occurrences::merge(findings) {
         out.push_str(&render_one(f, sources, &renderer));
         out.push_str("\n\n");
     }
@@ -165,7 +165,7 @@ pub const GITHUB_ANNOTATION_LIMIT: usize = 10;
 pub fn github(findings: &[Finding], sources: &Sources, prefix: &str) -> String {
     let mut out = String::new();
     let (mut errors, mut warnings, mut overflow) = (0, 0, 0);
-    for f in findings {
+    for f in &super::occurrences::merge(findings) {
         let (command, count) = match f.severity {
             Severity::Error => ("error", &mut errors),
             Severity::Warning => ("warning", &mut warnings),

@@ -3,4 +3,5 @@
 
 pub mod diagnostics;
 pub mod diff;
+pub mod occurrences;
 pub mod preview;

@@ -189,8 +189,10 @@ pub fn publishable(status: Status, require_approval: bool) -> bool {
 }
 
 impl Selection {
-    fn wants_post(&self, post: &str) -> bool {
-        self.posts.is_empty() || self.posts.iter().any(|p| p == post)
+    /// `--post ID`: that post, or every occurrence of the series `ID`.
+    pub fn wants_post(&self, post: &str) -> bool {
+        let series = crate::diagnostic::series_of(post);
+        self.posts.is_empty() || self.posts.iter().any(|p| p == post || p == series)
     }
 
     fn wants_channel(&self, channel: &str) -> bool {
@@ -430,7 +432,8 @@ mod tests {
         .unwrap();
         std::fs::create_dir(dir.path().join("calendars")).unwrap();
         std::fs::write(dir.path().join("calendars/c.yaml"), posts).unwrap();
-        let ws = crate::calendar::load(dir.path()).unwrap();
+        let ws =
+            crate::calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
         (dir, ws)
     }
 

@@ -54,7 +54,7 @@ pub fn wanted_files(
     };
     let mut files: Vec<FileId> = summaries
         .iter()
-        .filter(|s| selection.posts.is_empty() || selection.posts.contains(&s.id))
+        .filter(|s| selection.wants_post(&s.id))
         .filter(|s| {
             let approved = publishable(s.status, config.publish.require_approval);
             let channels = s

@@ -1,5 +1,6 @@
-//! Time: timezones, wall times, durations.
+//! Time: timezones, wall times, durations, recurring dates.
 
+pub mod repeat;
 pub mod time;
 
 pub use time::{

@@ -240,8 +240,19 @@ fn merge_repeats(findings: Vec<Finding>) -> Vec<Finding> {
 /// post; anything else in one file is that file.
 fn join(a: &Subject, b: &Subject, file: Option<crate::diagnostic::FileId>) -> Subject {
     use Subject::{Delivery, Post};
+    let series = |s: &Subject| match s {
+        Post(p) | Delivery { post: p, .. } => Some(crate::diagnostic::series_of(p).to_owned()),
+        _ => None,
+    };
     match (a, b) {
         _ if a == b => a.clone(),
+        // Occurrences of one series: the series (which holds each of them).
+        _ if series(a).is_some()
+            && series(a) == series(b)
+            && subject_post(a) != subject_post(b) =>
+        {
+            Post(series(a).unwrap_or_default())
+        }
         (Delivery { post: p, .. }, Delivery { post: q, .. }) if p == q => Post(p.clone()),
         (Post(p), Delivery { post: q, .. }) | (Delivery { post: q, .. }, Post(p)) if p == q => {
             Post(p.clone())
@@ -249,6 +260,13 @@ fn join(a: &Subject, b: &Subject, file: Option<crate::diagnostic::FileId>) -> Su
         // Both in one calendar file: that file.
         _ if in_a_file(a) && in_a_file(b) => file.map_or(Subject::Workspace, Subject::File),
         _ => Subject::Workspace,
+    }
+}
+
+fn subject_post(s: &Subject) -> Option<&str> {
+    match s {
+        Subject::Post(p) | Subject::Delivery { post: p, .. } => Some(p),
+        _ => None,
     }
 }
 

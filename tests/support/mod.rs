@@ -446,7 +446,7 @@ pub fn adapter(
     channel: &str,
     env: &HashMap<String, String>,
 ) -> Box<dyn postcal::adapters::Adapter> {
-    let ws = postcal::calendar::load(root).unwrap();
+    let ws = postcal::calendar::load(root, "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
     let channel = ws.config.channels.get(channel).unwrap();
     let timeouts = postcal::adapters::http::Timeouts {
         connect: Duration::from_secs(2),

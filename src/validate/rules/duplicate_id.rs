@@ -21,25 +21,33 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &CrossContext<'_>, cfg: &RuleConfig, posts: &[PostSummary], out: &mut Vec<Finding>) {
+    // By the id as written: the occurrences of a series (`ID#DATE`) share
+    // their series' id and its place, and are one post here.
     let mut first = HashMap::new();
     for post in posts {
-        if let Some(prev) = first.get(post.id.as_str()) {
-            let (file, line): &(crate::diagnostic::FileId, u32) = prev;
-            out.push(
-                cfg.finding(
-                    RULE.meta.id,
-                    Subject::Post(post.id.clone()),
-                    post.file,
-                    post.id_loc,
-                    format!("post id `{}` is already used", post.id),
-                )
-                .with_help(format!(
-                    "first used at {}:{line}; give this post another id",
-                    cx.sources.path(*file)
-                )),
-            );
-        } else {
-            first.insert(post.id.as_str(), (post.file, post.id_loc.line));
+        let written = crate::diagnostic::series_of(&post.id);
+        let here = (post.file, post.id_loc);
+        match first.get(written) {
+            Some(prev) if *prev == here => {}
+            Some((file, loc)) => {
+                let (file, line): (crate::diagnostic::FileId, u32) = (*file, loc.line);
+                out.push(
+                    cfg.finding(
+                        RULE.meta.id,
+                        Subject::Post(post.id.clone()),
+                        post.file,
+                        post.id_loc,
+                        format!("post id `{written}` is already used"),
+                    )
+                    .with_help(format!(
+                        "first used at {}:{line}; give this post another id",
+                        cx.sources.path(file)
+                    )),
+                );
+            }
+            None => {
+                first.insert(written, here);
+            }
         }
     }
 }

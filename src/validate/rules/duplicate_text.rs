@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::Duration;
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
-use crate::diagnostic::RuleId;
+use crate::diagnostic::{RuleId, series_of};
 use crate::validate::{CrossContext, Finding, delivery};
 
 pub const RULE: Rule = Rule {
@@ -31,25 +31,50 @@ fn check(
     let window = Duration::days(i64::from(cfg.days.unwrap_or(30)));
     let posts = cx.summaries;
     let mut last_seen: HashMap<std::num::NonZeroU64, &Slot> = HashMap::new();
+    // Series already reported on this channel: a series repeating itself is
+    // said once, not at every occurrence.
+    let mut reported: Vec<&str> = Vec::new();
     for slot in slots {
         let Some(hash) = slot.text_hash else { continue };
         if let Some(prev) = last_seen.get(&hash)
             && slot.at - prev.at <= window
         {
             let (earlier, later) = (&posts[prev.post as usize], &posts[slot.post as usize]);
-            let loc = later.text_loc;
+            let series = series_of(&later.id);
+            let same_series = later.id.contains('#') && series == series_of(&earlier.id);
+            if same_series && reported.contains(&series) {
+                last_seen.insert(hash, slot);
+                continue;
+            }
+            let (message, help) = if same_series {
+                reported.push(series);
+                (
+                    format!(
+                        "`{series}` posts the same text at every occurrence on {channel} \
+                         (`{}`, then `{}`)",
+                        earlier.id, later.id
+                    ),
+                    "vary it (a link tagged with `{post}` in `links.utm` differs per occurrence), \
+                     or space the series out more than `days`",
+                )
+            } else {
+                (
+                    format!(
+                        "`{}` repeats the text of `{}` on {channel}",
+                        later.id, earlier.id
+                    ),
+                    "reword it; platforms and followers treat repeats as spam",
+                )
+            };
             out.push(
                 cfg.finding(
                     RULE.meta.id,
                     delivery(&later.id, channel),
                     later.file,
-                    loc,
-                    format!(
-                        "`{}` repeats the text of `{}` on {channel}",
-                        later.id, earlier.id
-                    ),
+                    later.text_loc,
+                    message,
                 )
-                .with_help("reword it; platforms and followers treat repeats as spam"),
+                .with_help(help),
             );
         }
         last_seen.insert(hash, slot);

@@ -20,10 +20,11 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
     for post in cx.posts {
-        if !is_valid_name(&post.id.value) {
-            let suggestion: String = post
-                .id
-                .value
+        // An occurrence's id (`SERIES#DATE`) is made, not written: the
+        // series' id is what to check.
+        let written = post.series.as_deref().unwrap_or(&post.id.value);
+        if !is_valid_name(written) {
+            let suggestion: String = written
                 .to_lowercase()
                 .chars()
                 .map(|c| {
@@ -42,7 +43,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                     post.subject(),
                     post.file,
                     post.id.loc,
-                    format!("post id `{}` is not allowed", post.id.value),
+                    format!("post id `{written}` is not allowed"),
                 )
                 .with_help(format!(
                     "use lowercase letters, digits, `.`, `_` and `-`, e.g. `{suggestion}`"

@@ -146,7 +146,7 @@ impl Fixture {
             "posts:\n  - id: launch\n    at: 2026-12-01T09:50:00Z\n    status: approved\n    channels: [m, r]\n    text: Hello\n  - id: thread\n    at: 2026-12-01T09:55:00Z\n    status: approved\n    channels: [m]\n    text: One\n    thread: [Two, Three]\n",
         )
         .unwrap();
-        let ws = crate::calendar::load(dir.path()).unwrap();
+        let ws = crate::calendar::load(dir.path(), now()).unwrap();
         Fixture {
             dir,
             ws,

@@ -1,0 +1,316 @@
+//! Recurring posts (SPEC §6) end to end: occurrences are posts of their own
+//! for validate and publish, anchored on `at`, keeping the wall time across
+//! DST, and a simulated two months of cron ticks publishes each exactly
+//! once, on time.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use chrono::{DateTime, Utc};
+use support::{Behaviour, Fake, mastodon};
+
+fn run(root: &Path, fake: Option<&Fake>, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::cargo_bin("postcal").unwrap();
+    cmd.env_remove("POSTCAL_FREEZE")
+        .env_remove("POSTCAL_WORKSPACE");
+    if let Some(fake) = fake {
+        cmd.envs(&fake.env);
+    }
+    let out = cmd
+        .args(["--color", "never", "--workspace"])
+        .arg(root)
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn workspace(fake: &Fake, catch_up: &str, posts: &str) -> tempfile::TempDir {
+    let ws = support::workspace(&[("m", "mastodon", fake)]);
+    let config = std::fs::read_to_string(ws.path().join("postcal.yaml")).unwrap();
+    std::fs::write(
+        ws.path().join("postcal.yaml"),
+        config.replace("catch_up: 2h", &format!("catch_up: {catch_up}")),
+    )
+    .unwrap();
+    std::fs::write(ws.path().join("calendars/c.yaml"), posts).unwrap();
+    ws
+}
+
+/// `post` of every `published` ledger record, in order.
+fn published(root: &Path) -> Vec<String> {
+    std::fs::read_to_string(root.join(".postcal/ledger.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["event"] == "published")
+        .map(|r| r["post"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_occurrence_in_a_spring_forward_gap_is_named_and_the_others_keep_their_wall_time() {
+    let fake = mastodon::start(Behaviour::Ok);
+    // Sundays at 02:30 in Madrid: 2027-03-28 02:30 does not exist.
+    let ws = workspace(
+        &fake,
+        "2h",
+        "posts:\n  - id: night\n    at: 2027-03-14 02:30\n    repeat: { every: 1w, count: 4 }\n    status: approved\n    channels: [m]\n    text: Night owls\n",
+    );
+    let (code, out, _) = run(
+        ws.path(),
+        None,
+        &["validate", "--now", "2027-03-01T00:00:00Z"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "occurrence 2027-03-28 of `night`: 2027-03-28 02:30 does not exist in Europe/Madrid"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("add 2027-03-28 to `skip:`"), "{out}");
+    // The others are at 02:30 wall time, before and after the change.
+    let (_, json, _) = run(
+        ws.path(),
+        None,
+        &[
+            "preview",
+            "--now",
+            "2027-03-01T00:00:00Z",
+            "--days",
+            "60",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let times: Vec<(&str, &str)> = v["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["post"].as_str().unwrap(), d["at"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        times,
+        [
+            ("night#2027-03-14", "2027-03-14T02:30:00+01:00"),
+            ("night#2027-03-21", "2027-03-21T02:30:00+01:00"),
+            ("night#2027-04-04", "2027-04-04T02:30:00+02:00"),
+        ]
+    );
+    // Skipping it makes the calendar valid.
+    std::fs::write(
+        ws.path().join("calendars/c.yaml"),
+        "posts:\n  - id: night\n    at: 2027-03-14 02:30\n    repeat: { every: 1w, count: 4 }\n    skip: [2027-03-28]\n    status: approved\n    channels: [m]\n    text: Night owls\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        ws.path(),
+        None,
+        &["validate", "--now", "2027-03-01T00:00:00Z"],
+    );
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_broken_series_says_where_and_how_to_fix_it() {
+    let fake = mastodon::start(Behaviour::Ok);
+    let ws = workspace(
+        &fake,
+        "2h",
+        "\
+defaults:
+  channels: [m]
+  status: approved
+posts:
+  - id: both
+    at: 2026-12-07 09:00
+    repeat: { every: 1w, until: 2027-01-01, count: 3 }
+    text: a
+  - id: backwards
+    at: 2026-12-07 09:00
+    repeat: { every: 1w, until: 2026-11-01 }
+    text: b
+  - id: rhythm
+    at: 2026-12-07 09:00
+    repeat: { every: 1y }
+    text: c
+  - id: offbeat
+    at: 2026-12-07 09:00
+    repeat: { every: 2w }
+    skip: [2026-12-14]
+    text: d
+  - id: lonely
+    at: 2026-12-07 09:00
+    skip: [2026-12-14]
+    text: e
+",
+    );
+    let (code, out, _) = run(
+        ws.path(),
+        None,
+        &["validate", "--now", "2026-12-01T00:00:00Z"],
+    );
+    assert_eq!(code, 1, "{out}");
+    for expected in [
+        "error[repeat]: `both` has both `until` and `count`\n --> calendars/c.yaml:7:52",
+        "error[repeat]: `backwards` ends on 2026-11-01, before it starts (2026-12-07)",
+        "error[repeat]: `1y` is not an interval",
+        "error[repeat]: `offbeat` does not fall on 2026-12-14: nothing to skip",
+        "= help: skip a date the series falls on (every 2 weeks from 2026-12-07)",
+        "error[repeat]: `lonely` has `skip:` but no `repeat:`",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    // A broken series is held whole: nothing of it is published.
+    let (_, plan, _) = run(
+        ws.path(),
+        Some(&fake),
+        &["publish", "--dry-run", "--now", "2026-12-07T09:05:00+01:00"],
+    );
+    for held in ["both", "backwards", "rhythm"] {
+        assert!(
+            !plan.contains(&format!("would-publish 2026-12-07 09:00  {held}")),
+            "{plan}"
+        );
+    }
+}
+
+#[test]
+fn a_problem_met_in_every_occurrence_is_said_once_and_a_series_is_not_its_own_duplicate() {
+    let fake = mastodon::start(Behaviour::Ok);
+    let long = "x".repeat(520);
+    let ws = workspace(
+        &fake,
+        "2h",
+        &format!(
+            "posts:\n  - id: long\n    at: 2026-12-07 09:00\n    repeat: {{ every: 1w, count: 5 }}\n    status: approved\n    channels: [m]\n    text: {long}\n  - id: long\n    at: 2026-12-08 09:00\n    channels: [m]\n    text: other\n"
+        ),
+    );
+    let config = ws.path().join("postcal.yaml");
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str("blackouts:\n  - from: 2026-12-14\n    to: 2026-12-28\n    reason: holidays\n");
+    std::fs::write(&config, yaml).unwrap();
+    let (code, out, _) = run(
+        ws.path(),
+        None,
+        &["validate", "--now", "2026-12-01T00:00:00Z"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.matches("error[too-long]").count(), 1, "{out}");
+    assert_eq!(out.matches("warning[in-blackout]").count(), 1, "{out}");
+    assert!(
+        out.contains("`long` on m falls in a blackout (holidays) (in 3 occurrences: 2026-12-14, 2026-12-21, 2026-12-28)"),
+        "{out}"
+    );
+    // The one-off post reuses the series' id: that is a duplicate id, once.
+    assert_eq!(
+        out.matches("error[duplicate-id]: post id `long` is already used")
+            .count(),
+        1,
+        "{out}"
+    );
+    // The series posts the same text each week: said once per channel.
+    assert_eq!(out.matches("warning[duplicate-text]").count(), 1, "{out}");
+    assert!(
+        out.contains("`long` posts the same text at every occurrence on m"),
+        "{out}"
+    );
+}
+
+#[test]
+fn two_months_of_cron_ticks_publish_each_occurrence_once_on_time() {
+    let fake = mastodon::start(Behaviour::Ok);
+    // Mondays and Thursdays at 09:00 from 2027-03-01: the ticks cross
+    // 2027-03-28, when Madrid goes from +01:00 to +02:00.
+    let ws = workspace(
+        &fake,
+        "3h",
+        "\
+posts:
+  - id: tip
+    at: 2027-03-01 09:00
+    repeat: { every: [mon, thu], until: 2027-04-29 }
+    skip: [2027-04-01]
+    status: approved
+    channels: [m]
+    text: Brew tip of the week
+  - id: monthly
+    at: 2027-03-31 18:00
+    repeat: { every: 1mo }
+    status: approved
+    channels: [m]
+    text: Month's end roundup
+",
+    );
+    // A tick every 2 hours, 2027-03-01 00:00Z to 2027-05-01 00:00Z.
+    let start: DateTime<Utc> = "2027-03-01T00:00:00Z".parse().unwrap();
+    let mut now = start;
+    let end: DateTime<Utc> = "2027-05-01T00:00:00Z".parse().unwrap();
+    let mut ticks = 0;
+    while now < end {
+        let at = now.to_rfc3339();
+        let (code, out, err) = run(ws.path(), Some(&fake), &["publish", "--now", &at]);
+        assert_eq!(code, 0, "tick {at}\n{out}{err}");
+        now += chrono::Duration::hours(2);
+        ticks += 1;
+    }
+    assert_eq!(ticks, 732);
+    let mut expected: Vec<String> = Vec::new();
+    let mut day: chrono::NaiveDate = "2027-03-01".parse().unwrap();
+    while day <= "2027-04-29".parse().unwrap() {
+        use chrono::Datelike;
+        if matches!(day.weekday(), chrono::Weekday::Mon | chrono::Weekday::Thu)
+            && day != "2027-04-01".parse().unwrap()
+        {
+            expected.push(format!("tip#{day}"));
+        }
+        day = day.succ_opt().unwrap();
+    }
+    assert_eq!(expected.len(), 17);
+    let got = published(ws.path());
+    let tips: Vec<String> = got
+        .iter()
+        .filter(|p| p.starts_with("tip#"))
+        .cloned()
+        .collect();
+    assert_eq!(tips, expected, "each occurrence once, in order");
+    assert_eq!(
+        got.iter()
+            .filter(|p| p.starts_with("monthly#"))
+            .collect::<Vec<_>>(),
+        ["monthly#2027-03-31", "monthly#2027-04-30"],
+        "a series on the 31st falls on April's last day"
+    );
+    assert_eq!(
+        (fake.posts)().len(),
+        19,
+        "the platform got each occurrence once"
+    );
+    // On time: published at the first tick at or after 09:00 local,
+    // which the ledger's times show (within the 2-hour tick).
+    let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
+    for line in ledger.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        if r["event"] != "published" || !r["post"].as_str().unwrap().starts_with("tip#") {
+            continue;
+        }
+        let date = &r["post"].as_str().unwrap()[4..];
+        let due = chrono::NaiveDateTime::parse_from_str(&format!("{date} 09:00"), "%Y-%m-%d %H:%M")
+            .unwrap()
+            .and_local_timezone(chrono_tz::Europe::Madrid)
+            .unwrap()
+            .with_timezone(&Utc);
+        let at: DateTime<Utc> = r["ts"].as_str().unwrap().parse().unwrap();
+        assert!(at >= due && at - due < chrono::Duration::hours(2), "{line}");
+    }
+}
