@@ -1,5 +1,6 @@
 //! Properties of the semantic diff: a calendar compared with itself has no
-//! changes, and moving posts to another file is no change either.
+//! changes, moving posts to another file is no change either, and an edit
+//! of a recurring post is one change naming every occurrence it affects.
 
 use postcal::calendar;
 use postcal::validate::PublishedSet;
@@ -66,5 +67,40 @@ proptest! {
         let after = calendar::load(dir.path(), "2026-12-01T00:00:00Z".parse().unwrap()).unwrap();
         let changes = postcal::diff::compare(&before, &after, &PublishedSet::new());
         prop_assert!(changes.is_empty(), "{changes:?}");
+    }
+
+    #[test]
+    fn an_edit_of_a_series_is_one_change(
+        every in prop::sample::select(&["1d", "1w", "2w", "1mo", "[mon, thu]"][..]),
+        count in 2u32..30,
+        edit in 0usize..4,
+    ) {
+        let series = |text: &str, hour: u8, status: &str, channels: &str| {
+            format!(
+                "  - id: tip\n    at: 2026-12-07 {hour:02}:00\n    repeat: {{ every: {every}, count: {count} }}\n    status: {status}\n    channels: {channels}\n    text: \"{text}\"\n"
+            )
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let now = "2026-12-01T00:00:00Z".parse().unwrap();
+        write(dir.path(), &[vec![series("Grind fresh", 9, "draft", "[m]")]]);
+        let before = calendar::load(dir.path(), now).unwrap();
+        let edited = match edit {
+            0 => series("Grind it fresh", 9, "draft", "[m]"),
+            1 => series("Grind fresh", 10, "draft", "[m]"),
+            2 => series("Grind fresh", 9, "approved", "[m]"),
+            _ => series("Grind fresh", 9, "draft", "[m, b]"),
+        };
+        write(dir.path(), &[vec![edited]]);
+        let after = calendar::load(dir.path(), now).unwrap();
+        let changes = postcal::diff::compare(&before, &after, &PublishedSet::new());
+        let dates: Vec<String> = before
+            .posts
+            .iter()
+            .map(|p| p.id.value.trim_start_matches("tip#").to_owned())
+            .collect();
+        prop_assert_eq!(dates.len(), count as usize);
+        prop_assert_eq!(changes.len(), 1, "{:?}", changes);
+        prop_assert_eq!(&changes[0].post, "tip");
+        prop_assert_eq!(&changes[0].occurrences, &dates);
     }
 }

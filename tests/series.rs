@@ -314,3 +314,53 @@ posts:
         assert!(at >= due && at - due < chrono::Duration::hours(2), "{line}");
     }
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_edit_of_a_series_reads_as_one_change_with_its_occurrences() {
+    let fake = mastodon::start(Behaviour::Ok);
+    let series = |text: &str, count: u32| {
+        format!(
+            "posts:\n  - id: tip\n    at: 2026-12-07 09:00\n    repeat: {{ every: 1w, count: {count} }}\n    skip: [2026-12-28]\n    status: approved\n    channels: [m]\n    text: {text}\n  - id: launch\n    at: 2026-12-09 10:00\n    status: approved\n    channels: [m]\n    text: Winter Blend is here\n"
+        )
+    };
+    let ws = workspace(&fake, "2h", &series("Grind fresh", 8));
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "base"]);
+    std::fs::write(
+        ws.path().join("calendars/c.yaml"),
+        series("Grind it fresh, every time", 10),
+    )
+    .unwrap();
+    let (code, human, err) = run(ws.path(), None, &["diff", "--now", "2026-12-01T00:00:00Z"]);
+    assert_eq!(code, 0, "{human}{err}");
+    insta::assert_snapshot!("series_diff_human", human);
+    let (_, json, _) = run(
+        ws.path(),
+        None,
+        &["diff", "--now", "2026-12-01T00:00:00Z", "--format", "json"],
+    );
+    insta::assert_snapshot!("series_diff_json", json);
+}

@@ -5,6 +5,7 @@
 
 pub mod changed;
 pub mod git;
+mod series;
 
 use std::collections::HashMap;
 
@@ -71,6 +72,9 @@ pub struct Change {
     pub at: Option<DateTime<Utc>>,
     /// For `reworded`: per channel.
     pub rewordings: Vec<Rewording>,
+    /// For a change of a recurring post's occurrences: their dates (`post`
+    /// is then the series' id); empty otherwise.
+    pub occurrences: Vec<String>,
 }
 
 impl Rewording {
@@ -204,6 +208,7 @@ pub fn compare(before: &Workspace, after: &Workspace, published: &PublishedSet) 
         published: went_out(&p.id.value),
         at: p.at,
         rewordings: Vec::new(),
+        occurrences: Vec::new(),
     };
     for p in added {
         let summary = format!(
@@ -253,7 +258,7 @@ pub fn compare(before: &Workspace, after: &Workspace, published: &PublishedSet) 
         }
     }
     changes.sort_by(|x, y| (x.at, &x.post, x.kind).cmp(&(y.at, &y.post, y.kind)));
-    changes
+    series::group(changes)
 }
 
 fn compare_post(

@@ -88,6 +88,15 @@ pub fn human(changes: &[Change], color: bool) -> String {
             }
             last_post = &c.post;
         }
+        if !c.occurrences.is_empty() {
+            let _ = writeln!(
+                out,
+                "    {} in {} occurrences: {}",
+                c.kind.name(),
+                c.occurrences.len(),
+                dates(&c.occurrences)
+            );
+        }
         match c.kind {
             Kind::Added => {
                 let _ = writeln!(out, "    added: {}", c.after.as_deref().unwrap_or(""));
@@ -135,16 +144,41 @@ pub fn human(changes: &[Change], color: bool) -> String {
     out
 }
 
-/// `3 posts changed: 1 added, 1 rescheduled, 1 reworded`.
+/// "2027-03-01, 2027-03-08, … 2027-04-05": the first two and the last.
+fn dates(list: &[String]) -> String {
+    match list {
+        [a, b, c] => format!("{a}, {b}, {c}"),
+        [a, b, .., z] if list.len() > 3 => format!("{a}, {b}, … {z}"),
+        _ => list.join(", "),
+    }
+}
+
+/// `3 posts changed: 1 added, 1 rescheduled, 1 reworded`; a series counts
+/// once among the posts and once per occurrence among the kinds
+/// (`1 post and 1 series changed: 2 added, 6 reworded`).
 pub fn summary(changes: &[Change]) -> String {
-    let mut posts: Vec<&str> = changes.iter().map(|c| c.post.as_str()).collect();
+    let mut posts: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.occurrences.is_empty())
+        .map(|c| c.post.as_str())
+        .collect();
     posts.sort_unstable();
     posts.dedup();
+    let mut series: Vec<&str> = changes
+        .iter()
+        .filter(|c| !c.occurrences.is_empty())
+        .map(|c| c.post.as_str())
+        .collect();
+    series.sort_unstable();
+    series.dedup();
+    // An occurrence changed alone is counted with its series.
+    posts.retain(|p| !series.contains(&crate::diagnostic::series_of(p)));
     let mut kinds: Vec<(Kind, usize)> = Vec::new();
     for c in changes {
+        let n = c.occurrences.len().max(1);
         match kinds.iter_mut().find(|(k, _)| *k == c.kind) {
-            Some((_, n)) => *n += 1,
-            None => kinds.push((c.kind, 1)),
+            Some((_, count)) => *count += n,
+            None => kinds.push((c.kind, n)),
         }
     }
     kinds.sort();
@@ -154,7 +188,12 @@ pub fn summary(changes: &[Change]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let noun = if posts.len() == 1 { "post" } else { "posts" };
-    format!("{} {noun} changed: {list}", posts.len())
+    let what = match (posts.len(), series.len()) {
+        (_, 0) => format!("{} {noun}", posts.len()),
+        (0, s) => format!("{s} series"),
+        (p, s) => format!("{p} {noun} and {s} series"),
+    };
+    format!("{what} changed: {list}")
 }
 
 fn md_escape(s: &str) -> String {
@@ -187,9 +226,13 @@ pub fn markdown(changes: &[Change]) -> String {
                 c.after.clone().unwrap_or_default(),
             ),
         };
+        let occurrences = match c.occurrences.len() {
+            0 => String::new(),
+            n => format!(" ({n} occurrences: {})", dates(&c.occurrences)),
+        };
         let _ = writeln!(
             out,
-            "| {flag} | `{}` | {} | {} | {} |",
+            "| {flag} | `{}`{occurrences} | {} | {} | {} |",
             c.post,
             c.kind.name(),
             md_escape(&before),
@@ -266,9 +309,13 @@ struct JsonChange<'a> {
     before: Option<&'a str>,
     after: Option<&'a str>,
     published: bool,
+    /// A series' change: the dates of the occurrences it affects.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    occurrences: &'a [String],
 }
 
-/// `{"changes": [{"post", "kind", "file", "before", "after", "published"}]}`.
+/// `{"changes": [{"post", "kind", "file", "before", "after", "published"}]}`,
+/// and `occurrences` (dates) on a change of a series.
 pub fn json(changes: &[Change]) -> String {
     #[derive(Serialize)]
     struct Doc<'a> {
@@ -284,6 +331,7 @@ pub fn json(changes: &[Change]) -> String {
                 before: c.before.as_deref(),
                 after: c.after.as_deref(),
                 published: c.published,
+                occurrences: &c.occurrences,
             })
             .collect(),
     };
