@@ -273,6 +273,73 @@ fn preview_filters() {
 }
 
 #[test]
+fn preview_narrows_by_owner_and_tag() {
+    let json = |args: &[&str]| {
+        let mut all = vec![
+            "preview",
+            "--from",
+            "2026-12-01",
+            "--days",
+            "31",
+            "--format",
+            "json",
+        ];
+        all.extend_from_slice(args);
+        let out = run(&repo(), &all);
+        let body = out
+            .split("--- stdout\n")
+            .nth(1)
+            .unwrap()
+            .split("--- stderr")
+            .next()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        let mut posts: Vec<(String, String, Vec<String>)> = v["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let tags = d["tags"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_owned())
+                    .collect();
+                (
+                    d["post"].as_str().unwrap().to_owned(),
+                    d["owner"].as_str().unwrap_or("").to_owned(),
+                    tags,
+                )
+            })
+            .collect();
+        posts.dedup();
+        posts
+    };
+    let all = json(&[]);
+    let sofia = json(&["--owner", "sofia"]);
+    assert!(!sofia.is_empty() && sofia.len() < all.len());
+    assert!(
+        sofia.iter().all(|(_, owner, _)| owner == "sofia"),
+        "{sofia:?}"
+    );
+    let launch = json(&["--tag", "launch", "--tag", "popup"]);
+    assert!(!launch.is_empty());
+    assert!(
+        launch
+            .iter()
+            .all(|(_, _, tags)| tags.iter().any(|t| t == "launch" || t == "popup")),
+        "{launch:?}"
+    );
+    let both = json(&["--owner", "sofia", "--tag", "launch"]);
+    assert!(
+        both.iter()
+            .all(|(_, owner, tags)| owner == "sofia" && tags.iter().any(|t| t == "launch")),
+        "{both:?}"
+    );
+    assert!(both.len() < sofia.len());
+}
+
+#[test]
 fn preview_shows_cancelled_only_when_asked() {
     let all = run(
         &repo(),

@@ -306,3 +306,13 @@ pub fn warn_broken_channels(env: &Env, broken: &[(String, String)]) {
         ));
     }
 }
+
+/// `--owner` and `--tag`: whether `post` is owned by one of `owners` and
+/// carries one of `tags` (an empty list lets every post through).
+pub fn people_match(post: &crate::calendar::Post, owners: &[String], tags: &[String]) -> bool {
+    let extra = post.extra.as_deref();
+    let owner = extra.and_then(|e| e.owner.as_deref());
+    let own_tags = extra.map_or(&[][..], |e| e.tags.as_slice());
+    (owners.is_empty() || owner.is_some_and(|o| owners.iter().any(|w| w == o)))
+        && (tags.is_empty() || own_tags.iter().any(|t| tags.contains(t)))
+}

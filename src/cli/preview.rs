@@ -28,6 +28,12 @@ pub struct PreviewArgs {
     /// Only posts of this campaign.
     #[arg(long, value_name = "NAME")]
     pub campaign: Option<String>,
+    /// Only posts owned by this person (`owner:`; repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Vec<String>,
+    /// Only posts with this tag (`tags:`; repeatable: any of them).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
     /// Only these statuses (repeatable); default: all but cancelled.
     #[arg(long, value_name = "STATUS", value_parser = status_parser())]
     pub status: Vec<Status>,
@@ -144,6 +150,7 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         .filter(|d| {
             args.campaign.is_none() || d.post.campaign.as_deref() == args.campaign.as_deref()
         })
+        .filter(|d| super::people_match(d.post, &args.owner, &args.tag))
         .collect();
     let text = match args.format {
         PreviewFormat::Table => preview::table(&deliveries, zone),

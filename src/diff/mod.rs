@@ -28,6 +28,12 @@ pub enum Kind {
     Reworded,
     Retargeted,
     Status,
+    /// `approved_by` set, changed or removed.
+    Approved,
+    /// `owner` set, changed or removed.
+    Assigned,
+    /// `tags` changed.
+    Tagged,
     Other,
 }
 
@@ -41,6 +47,9 @@ impl Kind {
             Kind::Reworded => "reworded",
             Kind::Retargeted => "retargeted",
             Kind::Status => "status",
+            Kind::Approved => "approved",
+            Kind::Assigned => "assigned",
+            Kind::Tagged => "tagged",
             Kind::Other => "other",
         }
     }
@@ -302,13 +311,32 @@ fn compare_post(
     if !same_words {
         out.extend(rewording(before, b, after, a, &pair));
     }
-    // One change per field, each `field: value` before and after.
+    // Who owns it, who approved it, its tags: said as a reviewer says it
+    // ("approved by luis"), the old value in `before`.
     for (field, old, new) in other_fields(b, a) {
-        out.push(pair(
-            Kind::Other,
-            format!("{field}: {old}"),
-            format!("{field}: {new}"),
-        ));
+        let kind = match field {
+            "approved_by" => Kind::Approved,
+            "owner" => Kind::Assigned,
+            "tags" => Kind::Tagged,
+            _ => {
+                // Any other field: `field: value` before and after.
+                out.push(pair(
+                    Kind::Other,
+                    format!("{field}: {old}"),
+                    format!("{field}: {new}"),
+                ));
+                continue;
+            }
+        };
+        let said = match (kind, new == NONE) {
+            (Kind::Approved, false) => format!("approved by {new}"),
+            (Kind::Approved, true) => format!("approval by {old} withdrawn"),
+            (Kind::Assigned, false) => format!("owner {new}"),
+            (Kind::Assigned, true) => format!("owner {old} removed"),
+            (_, false) => format!("tags {new}"),
+            (_, true) => "tags removed".to_owned(),
+        };
+        out.push(pair(kind, old, said));
     }
     out
 }

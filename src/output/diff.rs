@@ -68,6 +68,7 @@ pub fn human(changes: &[Change], color: bool) -> String {
     }
     let mut out = String::new();
     let mut last_post = "";
+    let mut last_dates: &[String] = &[];
     for c in changes {
         if c.post != last_post {
             let _ = writeln!(
@@ -87,16 +88,18 @@ pub fn human(changes: &[Change], color: bool) -> String {
                 let _ = writeln!(out, "    {warn}");
             }
             last_post = &c.post;
+            last_dates = &[];
         }
-        if !c.occurrences.is_empty() {
+        // Which occurrences, when it is not the same as the line before.
+        if !c.occurrences.is_empty() && c.occurrences != last_dates {
             let _ = writeln!(
                 out,
-                "    {} in {} occurrences: {}",
-                c.kind.name(),
+                "    in {} occurrences: {}",
                 c.occurrences.len(),
                 dates(&c.occurrences)
             );
         }
+        last_dates = &c.occurrences;
         match c.kind {
             Kind::Added => {
                 let _ = writeln!(out, "    added: {}", c.after.as_deref().unwrap_or(""));
@@ -115,6 +118,17 @@ pub fn human(changes: &[Change], color: bool) -> String {
                     );
                     for line in word_diff(&r.before, &r.after, color).lines() {
                         let _ = writeln!(out, "      {line}");
+                    }
+                }
+            }
+            Kind::Approved | Kind::Assigned | Kind::Tagged => {
+                let after = c.after.as_deref().unwrap_or("");
+                match c.before.as_deref() {
+                    Some(was) if was != "(none)" && !after.contains(was) => {
+                        let _ = writeln!(out, "    {after} (was {was})");
+                    }
+                    _ => {
+                        let _ = writeln!(out, "    {after}");
                     }
                 }
             }

@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
+use crate::calendar::Post;
 use crate::delivery::Delivery;
 use crate::platform::{Length, Link, Platform, links_in};
 
@@ -51,14 +52,50 @@ fn first_line(text: &str, max: usize) -> String {
     out
 }
 
+/// Who a post belongs to, who approved it, and its tags (each `None` or
+/// empty when not written).
+fn people(post: &Post) -> (Option<&str>, Option<&str>, &[String]) {
+    match post.extra.as_deref() {
+        Some(e) => (e.owner.as_deref(), e.approved_by.as_deref(), &e.tags),
+        None => (None, None, &[]),
+    }
+}
+
+/// `owner ana · approved by luis · tags launch, winter`; `None` when the
+/// post names nobody and has no tags.
+fn people_line(post: &Post) -> Option<String> {
+    let (owner, approved_by, tags) = people(post);
+    let mut parts = Vec::new();
+    if let Some(o) = owner {
+        parts.push(format!("owner {o}"));
+    }
+    if let Some(a) = approved_by {
+        parts.push(format!("approved by {a}"));
+    }
+    if !tags.is_empty() {
+        parts.push(format!("tags {}", tags.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 pub fn table(deliveries: &[Delivery<'_>], zone: Tz) -> String {
     if deliveries.is_empty() {
         return "no deliveries in this window\n".to_owned();
     }
+    // The people columns only when some post in the window fills them.
+    let any = |f: fn(&Post) -> bool| deliveries.iter().any(|d| f(d.post));
+    let show_owner = any(|p| people(p).0.is_some());
+    let show_approver = any(|p| people(p).1.is_some());
+    let show_tags = any(|p| !people(p).2.is_empty());
+    let mut header = vec!["when", "channel", "post", "status"];
+    header.extend(show_owner.then_some("owner"));
+    header.extend(show_approver.then_some("approved by"));
+    header.extend(show_tags.then_some("tags"));
+    header.extend(["length", "text"]);
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["when", "channel", "post", "status", "length", "text"]);
+        .set_header(header);
     for d in deliveries {
         let mut text = first_line(d.text(), 48);
         if d.parts.len() > 1 {
@@ -68,14 +105,24 @@ pub fn table(deliveries: &[Delivery<'_>], zone: Tz) -> String {
             let _ = write!(text, " [{} media]", d.media.len());
         }
         let worst = d.worst_length();
-        t.add_row([
+        let (owner, approved_by, tags) = people(d.post);
+        let mut row = vec![
             fmt_time(d, zone, "%a %d %b %H:%M"),
             d.channel.name.clone(),
             d.post.id.value.clone(),
             d.post.status.name().to_owned(),
-            fmt_length(&worst),
-            text,
-        ]);
+        ];
+        if show_owner {
+            row.push(owner.unwrap_or("").to_owned());
+        }
+        if show_approver {
+            row.push(approved_by.unwrap_or("").to_owned());
+        }
+        if show_tags {
+            row.push(tags.join(", "));
+        }
+        row.extend([fmt_length(&worst), text]);
+        t.add_row(row);
     }
     format!("{t}\n")
 }
@@ -104,6 +151,9 @@ pub fn agenda(deliveries: &[Delivery<'_>], zone: Tz) -> String {
             d.post.status.name(),
             fmt_length(&d.parts[0].length)
         );
+        if let Some(line) = people_line(d.post) {
+            let _ = writeln!(out, "         {line}");
+        }
         if let Some(cw) = d.cw {
             let _ = writeln!(out, "         CW: {cw}");
         }
@@ -211,6 +261,10 @@ fn day_cell(date: NaiveDate, deliveries: &[Delivery<'_>], zone: Tz) -> String {
         seen.push(&d.post.id.value);
         let id: String = d.post.id.value.chars().take(14).collect();
         let _ = write!(cell, "\n{} {id}", d.at.with_timezone(&zone).format("%H:%M"));
+        if let Some(owner) = people(d.post).0 {
+            let owner: String = owner.chars().take(14).collect();
+            let _ = write!(cell, "\n  ({owner})");
+        }
     }
     cell
 }
@@ -257,6 +311,9 @@ struct JsonDelivery<'a> {
     platform: &'a str,
     at: String,
     status: &'a str,
+    owner: Option<&'a str>,
+    approved_by: Option<&'a str>,
+    tags: &'a [String],
     text: &'a str,
     length: usize,
     limit: Option<usize>,
@@ -281,6 +338,9 @@ pub fn json(deliveries: &[Delivery<'_>], zone: Tz) -> String {
                 platform: d.channel.platform().name(),
                 at: d.at.with_timezone(&zone).to_rfc3339(),
                 status: d.post.status.name(),
+                owner: people(d.post).0,
+                approved_by: people(d.post).1,
+                tags: people(d.post).2,
                 text: d.text(),
                 length: d.parts[0].length.count,
                 limit: d.parts[0].length.limit,
@@ -331,9 +391,10 @@ pub fn markdown(deliveries: &[Delivery<'_>], zone: Tz) -> String {
             d.channel.name,
             d.channel.platform()
         );
+        let people = people_line(d.post).map_or(String::new(), |l| format!(" · {l}"));
         let _ = writeln!(
             out,
-            "*{}* · {}\n",
+            "*{}* · {}{people}\n",
             d.post.status.name(),
             fmt_length(&d.parts[0].length)
         );
