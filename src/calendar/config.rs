@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use indexmap::IndexMap;
 
 use super::channel::{Builder, Channel};
-use super::model::{Blackout, Config, PublishSettings, RuleEntry, RuleOptions};
+use super::model::{Approval, Blackout, Config, PublishSettings, RuleEntry, RuleOptions};
 use super::raw::{RawBlackout, RawConfig, RawLevel, RawPublish, RawRuleSetting};
 use crate::diagnostic::{FileId, Finding, Level, Located, RuleId, Subject, did_you_mean};
 use crate::schedule::{WrittenTime, parse_duration, parse_written, parse_zone, resolve_wall};
@@ -68,6 +68,7 @@ pub fn resolve(
         }
     }
     let publish = resolve_publish(raw.publish.as_ref(), file, findings);
+    let approval = resolve_approval(raw.approval.as_ref(), &raw.channels, file, findings);
     let blackouts = raw
         .blackouts
         .iter()
@@ -106,7 +107,50 @@ pub fn resolve(
         unusable_channels,
         // Set by the loader from the run's clock.
         horizon: chrono::NaiveDate::MIN,
+        approval,
     })
+}
+
+/// `approval:`, with a channel it names checked against `channels:`.
+fn resolve_approval(
+    raw: Option<&super::raw::RawApproval>,
+    channels: &IndexMap<Located<String>, Located<super::raw::RawChannel>>,
+    file: FileId,
+    findings: &mut Vec<Finding>,
+) -> Approval {
+    let Some(raw) = raw else {
+        return Approval::default();
+    };
+    let names = |list: &[Located<String>]| list.iter().map(|n| n.value.clone()).collect();
+    let mut per_channel = Vec::new();
+    for (channel, list) in &raw.channels {
+        if !channels.keys().any(|c| c.value == channel.value) {
+            let known: Vec<&str> = channels.keys().map(|c| c.value.as_str()).collect();
+            let help = match crate::diagnostic::did_you_mean(&channel.value, &known) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("channels are: {}", known.join(", ")),
+            };
+            findings.push(
+                Finding::error(
+                    RuleId::CONFIG,
+                    Subject::Workspace,
+                    file,
+                    channel.loc,
+                    format!(
+                        "`approval.channels` names `{}`, which is not a channel",
+                        channel.value
+                    ),
+                )
+                .with_help(help),
+            );
+            continue;
+        }
+        per_channel.push((channel.value.clone(), names(list)));
+    }
+    Approval {
+        approvers: names(&raw.approvers),
+        channels: per_channel,
+    }
 }
 
 fn rule_entry(name: &Located<String>, setting: &Located<RawRuleSetting>) -> RuleEntry {

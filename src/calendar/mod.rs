@@ -18,8 +18,8 @@ pub use channel::{
 pub use config::PLACEHOLDERS;
 pub use load::{CONFIG_FILE, find_root};
 pub use model::{
-    Blackout, Config, Field, Inherited, Media, Post, PostExtra, PublishSettings, RuleEntry,
-    RuleOptions, Status, Variant, Workspace,
+    Approval, Blackout, Config, Field, Inherited, Media, Post, PostExtra, PublishSettings,
+    RuleEntry, RuleOptions, Status, Variant, Workspace,
 };
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};

@@ -121,6 +121,26 @@ pub struct Config {
     pub unusable_channels: Vec<String>,
     /// How far a series without an end is expanded (inclusive).
     pub horizon: chrono::NaiveDate,
+    /// Who may approve posts (`approval:`).
+    pub approval: Approval,
+}
+
+/// `approval:` — who may approve posts, for all channels and per channel.
+#[derive(Debug, Clone, Default)]
+pub struct Approval {
+    pub approvers: Vec<String>,
+    pub channels: Vec<(String, Vec<String>)>,
+}
+
+impl Approval {
+    /// Who may approve a post for `channel`; `None` when nobody is named
+    /// (any `approved_by`, or none, will do).
+    pub fn for_channel(&self, channel: &str) -> Option<&[String]> {
+        match self.channels.iter().find(|(c, _)| c == channel) {
+            Some((_, list)) => Some(list),
+            None => (!self.approvers.is_empty()).then_some(self.approvers.as_slice()),
+        }
+    }
 }
 
 /// One entry of `rules:`: a rule's name, its level and its options.

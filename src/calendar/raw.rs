@@ -37,6 +37,22 @@ pub struct RawConfig {
     /// Lint rules: `off | warn | error`, or a map with `level` and the rule's options.
     #[serde(default)]
     pub rules: IndexMap<Located<String>, Located<RawRuleSetting>>,
+    /// Who may approve posts (rule `approver`).
+    #[serde(default)]
+    pub approval: Option<RawApproval>,
+}
+
+/// Who may approve: `status: approved` then needs `approved_by` naming one
+/// of them (for each of the post's channels).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawApproval {
+    /// The people who may approve any post.
+    #[serde(default)]
+    pub approvers: Vec<Located<String>>,
+    /// Narrower lists for some channels: channel name → who may approve its posts.
+    #[serde(default)]
+    pub channels: IndexMap<Located<String>, Vec<Located<String>>>,
 }
 
 /// One channel. Which fields apply depends on `platform`; credential fields

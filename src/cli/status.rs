@@ -12,6 +12,12 @@ pub struct StatusArgs {
     /// How far ahead to list upcoming deliveries, in days.
     #[arg(long, value_name = "N", default_value_t = 7)]
     pub days: u32,
+    /// Only posts owned by this person (`owner:`; repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Vec<String>,
+    /// Only posts with this tag (`tags:`; repeatable: any of them).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
     #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
     pub format: StatusFormat,
 }
@@ -28,6 +34,9 @@ struct JsonLine<'a> {
     channel: &'a str,
     state: &'a str,
     at: String,
+    owner: Option<&'a str>,
+    approved_by: Option<&'a str>,
+    tags: &'a [String],
     url: Option<&'a str>,
     error: Option<&'a str>,
 }
@@ -53,6 +62,22 @@ pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
         env.now,
         chrono::Duration::days(i64::from(args.days)),
     );
+    // Who each post belongs to (a post no longer in the calendar has nobody).
+    let posts: std::collections::HashMap<&str, &crate::calendar::Post> =
+        ws.posts.iter().map(|p| (p.id.value.as_str(), p)).collect();
+    let extra = |post: &str| posts.get(post).and_then(|p| p.extra.as_deref());
+    let filtering = !args.owner.is_empty() || !args.tag.is_empty();
+    let lines: Vec<_> = lines
+        .into_iter()
+        .filter(|l| {
+            !filtering
+                || posts
+                    .get(l.post.as_str())
+                    .is_some_and(|p| super::people_match(p, &args.owner, &args.tag))
+        })
+        .collect();
+    let owner = |post: &str| extra(post).and_then(|e| e.owner.as_deref());
+    let approved_by = |post: &str| extra(post).and_then(|e| e.approved_by.as_deref());
     let zone = ws.config.timezone;
     match args.format {
         StatusFormat::Json => {
@@ -64,6 +89,9 @@ pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
                         channel: &l.channel,
                         state: l.state.name(),
                         at: l.at.with_timezone(&zone).to_rfc3339(),
+                        owner: owner(&l.post),
+                        approved_by: approved_by(&l.post),
+                        tags: extra(&l.post).map_or(&[], |e| e.tags.as_slice()),
                         url: l.url.as_deref(),
                         error: l.error.as_deref(),
                     })
@@ -78,22 +106,33 @@ pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
                 env.printer
                     .out("nothing published, failed, missed or upcoming\n")?;
             } else {
+                // Who owns each, when any post listed names someone.
+                let people = lines.iter().any(|l| owner(&l.post).is_some());
+                let mut header = vec!["state", "when", "delivery"];
+                header.extend(people.then_some("owner"));
+                header.push("url or error");
                 let mut t = Table::new();
                 t.load_style(presets::UTF8_FULL_CONDENSED)
                     .set_content_arrangement(ContentArrangement::Disabled)
-                    .set_header(["state", "when", "delivery", "url or error"]);
+                    .set_header(header);
                 for l in &lines {
-                    t.add_row([
+                    let mut row = vec![
                         l.state.name().to_owned(),
                         l.at.with_timezone(&zone)
                             .format("%a %d %b %H:%M")
                             .to_string(),
                         format!("{}@{}", l.post, l.channel),
+                    ];
+                    if people {
+                        row.push(owner(&l.post).unwrap_or("").to_owned());
+                    }
+                    row.push(
                         l.url
                             .clone()
                             .or_else(|| l.error.clone())
                             .unwrap_or_default(),
-                    ]);
+                    );
+                    t.add_row(row);
                 }
                 env.printer.out(&format!("{t}\n"))?;
             }

@@ -2,6 +2,7 @@
 //! One rule per file; `postcal rules` and the README table come from here.
 
 mod alt_text;
+mod approver;
 mod banned_phrases;
 mod cw_unsupported;
 mod duplicate_id;
@@ -97,6 +98,7 @@ pub fn all() -> &'static [Rule] {
             empty_post::RULE,
             media::RULE,
             alt_text::RULE,
+            approver::RULE,
             cw_unsupported::RULE,
             in_blackout::RULE,
             past_post::RULE,
