@@ -131,7 +131,11 @@ fn an_approval_needs_an_approver_of_each_channel_or_the_delivery_is_held() {
                 "{}@{} {}",
                 d["post"].as_str().unwrap(),
                 d["channel"].as_str().unwrap(),
-                if held { "held" } else { d["outcome"].as_str().unwrap() }
+                if held {
+                    "held"
+                } else {
+                    d["outcome"].as_str().unwrap()
+                }
             )
         })
         .collect();

@@ -176,3 +176,70 @@ fn a_thread_part_that_did_not_land_in_time_leaves_the_thread_as_it_is() {
     assert_eq!(platform.count("post"), 0);
     assert!(fx.events().is_empty(), "nothing recorded as missed");
 }
+
+#[test]
+fn a_pending_attempt_found_past_its_window_is_published_and_nothing_else() {
+    // The request landed; the run that settles it comes after the window.
+    let fx = Fixture::new();
+    let mut platform = Scripted::new();
+    platform.lookups = [Ok(Some(remote("5")))].into();
+    let pending = attempt("m", chrono::Duration::minutes(5));
+    let outcome = publish(&fx, &mut platform, "m", Some(pending), true);
+    assert_eq!(outcome.kind, OutcomeKind::Published, "{outcome:?}");
+    assert_eq!(platform.count("post"), 0);
+    assert_eq!(
+        fx.events(),
+        [Event::Published],
+        "no part after the only one"
+    );
+}
+
+#[test]
+fn a_thread_whose_first_part_is_found_past_its_window_records_the_rest_missed() {
+    let fx = Fixture::new();
+    let mut platform = Scripted::new();
+    platform.lookups = [Ok(Some(remote("5")))].into();
+    let mut pending = Record::new(
+        now() - chrono::Duration::minutes(5),
+        "thread",
+        "m",
+        0,
+        Event::Attempt,
+    );
+    pending.key = Some("k0".to_owned());
+    let send = Send {
+        delivery: fx.delivery_of("thread", "m"),
+        from: 0,
+        pending: Some(pending),
+        late: true,
+        root: None,
+        parent: None,
+        keys: vec!["k0".into(), "k1".into(), "k2".into()],
+        opened: None,
+    };
+    let outcome = ended(fx.engine().publish(&mut platform, &send));
+    assert_eq!(outcome.kind, OutcomeKind::Missed, "{outcome:?}");
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some(
+            "the thread stopped after part 0 of 3: its time passed beyond catch-up, so parts 1–2 were not posted"
+        )
+    );
+    assert_eq!(platform.count("post"), 0, "nothing more goes out");
+    let parts: Vec<(u32, Event)> = fx.records().iter().map(|r| (r.part, r.event)).collect();
+    assert_eq!(parts, [(0, Event::Published), (1, Event::Missed)]);
+}
+
+#[test]
+fn a_request_is_over_once_its_whole_lifetime_has_passed() {
+    // IN_FLIGHT is how long a request may still run on the server; once
+    // that much time has passed since the attempt, "not found" is final.
+    let fx = Fixture::new();
+    let mut platform = Scripted::new();
+    platform.lookups = [Ok(None)].into();
+    platform.posts = [Ok(remote("6"))].into();
+    let pending = attempt("m", super::super::IN_FLIGHT);
+    let outcome = publish(&fx, &mut platform, "m", Some(pending), false);
+    assert_eq!(outcome.kind, OutcomeKind::Published, "{outcome:?}");
+    assert_eq!(platform.count("post"), 1);
+}
