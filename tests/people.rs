@@ -230,3 +230,130 @@ fn status_shows_and_narrows_by_owner_and_tag() {
     assert_eq!(status(&["--owner", "nobody-at-all"]), Vec::<String>::new());
     assert_eq!(status(&[]).len(), 6);
 }
+
+#[test]
+fn todo_lists_what_needs_someone_soonest_first() {
+    use support::slack;
+    let ok = mastodon::start(Behaviour::Ok);
+    let refusing = mastodon::start(Behaviour::Invalid);
+    let unclear = slack::start(Behaviour::CommitThenFail(502));
+    let ws = support::workspace(&[
+        ("m", "mastodon", &ok),
+        ("bad", "mastodon", &refusing),
+        ("s", "slack", &unclear),
+    ]);
+    let config = ws.path().join("postcal.yaml");
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str("  li:\n    platform: linkedin\n    token: env:LI_TOKEN\n    author: urn:li:person:abc123\n    expires_at: 2026-12-06\napproval:\n  approvers: [ana, luis]\n");
+    std::fs::write(&config, yaml).unwrap();
+    std::fs::write(
+        ws.path().join("calendars/c.yaml"),
+        "\
+posts:
+  - id: refused
+    at: 2026-12-01 09:00
+    status: approved
+    approved_by: ana
+    owner: luis
+    channels: [bad]
+    text: The platform refuses this
+  - id: unclear
+    at: 2026-12-01 09:10
+    status: approved
+    approved_by: ana
+    owner: ana
+    channels: [s]
+    text: Nobody knows
+  - id: forgotten
+    at: 2026-12-01 09:20
+    status: review
+    owner: ana
+    channels: [m]
+    text: Reached its time in review
+  - id: draft-soon
+    at: 2026-12-03 09:00
+    owner: ana
+    channels: [m]
+    text: Still a draft
+  - id: review-soon
+    at: 2026-12-02 12:00
+    status: review
+    owner: luis
+    channels: [m]
+    text: Waiting for review
+  - id: held-soon
+    at: 2026-12-02 09:00
+    status: approved
+    owner: ana
+    channels: [m]
+    text: Approved by nobody
+  - id: later
+    at: 2026-12-30 09:00
+    owner: ana
+    channels: [m]
+    text: A draft, but not due soon
+",
+    )
+    .unwrap();
+    let mut env = ok.env.clone();
+    env.extend(refusing.env.clone());
+    env.extend(unclear.env.clone());
+    let run_with = |args: &[&str]| {
+        let out = Command::cargo_bin("postcal")
+            .unwrap()
+            .envs(&env)
+            .env_remove("POSTCAL_FREEZE")
+            .args(["--color", "never", "--workspace"])
+            .arg(ws.path())
+            .args(args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run_with(&["publish", "--now", "2026-12-01T09:30:00+01:00"]);
+    let table = run_with(&["todo", "--now", "2026-12-01T10:00:00+01:00"]);
+    insta::assert_snapshot!("todo_table", table);
+    let digest = run_with(&[
+        "todo",
+        "--now",
+        "2026-12-01T10:00:00+01:00",
+        "--owner",
+        "ana",
+        "--format",
+        "markdown",
+    ]);
+    insta::assert_snapshot!("todo_markdown_for_ana", digest);
+    let json: serde_json::Value = serde_json::from_str(&run_with(&[
+        "todo",
+        "--now",
+        "2026-12-01T10:00:00+01:00",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let kinds: Vec<String> = json["todo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i["kind"].as_str().unwrap(),
+                i["post"].as_str().or(i["channel"].as_str()).unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "failed refused",
+            "unknown unclear",
+            "unapproved forgotten",
+            "invalid held-soon",
+            "review review-soon",
+            "draft draft-soon",
+            "credentials li",
+        ]
+    );
+}

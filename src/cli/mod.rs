@@ -12,6 +12,7 @@ mod publish;
 mod rules;
 mod schema;
 mod status;
+mod todo;
 mod validate;
 
 use std::path::PathBuf;
@@ -81,6 +82,8 @@ pub enum Command {
     Publish(publish::PublishArgs),
     /// What the ledger knows: published, failed, missed, unknown, upcoming.
     Status(status::StatusArgs),
+    /// What needs a person soonest: drafts and reviews due, failures, unknown outcomes, expiring credentials.
+    Todo(todo::TodoArgs),
     /// Check every channel's credentials (and, unless --offline, that the platform accepts them).
     Doctor(doctor::DoctorArgs),
     /// Print the JSON Schema for postcal.yaml or calendar files.
@@ -236,6 +239,7 @@ pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
         Command::Diff(args) => diff::run(args, env),
         Command::Publish(args) => publish::run(args, env),
         Command::Status(args) => status::run(args, env),
+        Command::Todo(args) => todo::run(args, env),
         Command::Doctor(args) => doctor::run(args, env),
         Command::Schema(args) => schema::run(args, env),
         Command::Rules(args) => rules::run(args, env),

@@ -1,0 +1,3 @@
+//! Planning as a team plans: what needs a person next (`todo`).
+
+pub mod todo;
