@@ -83,6 +83,20 @@ pub fn of_post<'a>(post: &'a Post, config: &'a Config) -> Vec<Delivery<'a>> {
         .collect()
 }
 
+/// A queued post's deliveries before the queue gives it a time, for the
+/// checks that do not depend on time (length, text, approval): rendered as
+/// if at the Unix epoch, which nothing else sees.
+pub fn unplaced<'a>(post: &'a Post, config: &'a Config) -> Vec<Delivery<'a>> {
+    if post.queue.is_none() || post.at.is_some() {
+        return Vec::new();
+    }
+    post.channels
+        .iter()
+        .filter_map(|name| config.channels.get(&name.value))
+        .map(|channel| render(post, channel, DateTime::<Utc>::UNIX_EPOCH, config))
+        .collect()
+}
+
 /// The delivery of `post` on `channel`, if the post has a time.
 pub fn on_channel<'a>(
     post: &'a Post,

@@ -16,6 +16,7 @@ pub mod output;
 pub mod planning;
 pub mod platform;
 pub mod publish;
+pub mod queue;
 pub mod scaffold;
 pub mod schedule;
 pub mod schema;

@@ -273,6 +273,41 @@ fn preview_filters() {
 }
 
 #[test]
+fn queue_demo() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &["queue", "--now", "2026-12-01T08:00:00+01:00"]
+    ));
+}
+
+#[test]
+fn queue_says_when_it_runs_dry() {
+    // Two weeks on, the five approved items have gone (as far as the
+    // calendar knows: no ledger here, so they are placed from then on).
+    let out = run(
+        &repo(),
+        &["queue", "evergreen", "--now", "2026-12-15T08:00:00+01:00"],
+    );
+    assert!(
+        out.contains("warning: queue `evergreen` runs dry within 14 days"),
+        "{out}"
+    );
+    let out = run(&repo(), &["queue", "nosuch"]);
+    assert!(
+        out.contains("unknown queue `nosuch`") && out.contains("queues are: evergreen"),
+        "{out}"
+    );
+}
+
+#[test]
+fn todo_demo() {
+    insta::assert_snapshot!(run(
+        &repo(),
+        &["todo", "--now", "2026-12-01T08:00:00+01:00", "--days", "10"]
+    ));
+}
+
+#[test]
 fn preview_narrows_by_owner_and_tag() {
     let json = |args: &[&str]| {
         let mut all = vec![

@@ -228,10 +228,12 @@ fn a_problem_met_in_every_occurrence_is_said_once_and_a_series_is_not_its_own_du
 }
 
 #[test]
-fn two_months_of_cron_ticks_publish_each_occurrence_once_on_time() {
+fn two_months_of_cron_ticks_publish_each_occurrence_and_queue_item_once_on_time() {
     let fake = mastodon::start(Behaviour::Ok);
     // Mondays and Thursdays at 09:00 from 2027-03-01: the ticks cross
-    // 2027-03-28, when Madrid goes from +01:00 to +02:00.
+    // 2027-03-28, when Madrid goes from +01:00 to +02:00. A queue with
+    // Tuesday 10:00 and Friday 15:00 slots and three items that come back
+    // 21 days after they went out; a dated post takes Tue 9 March 10:00.
     let ws = workspace(
         &fake,
         "3h",
@@ -250,8 +252,29 @@ posts:
     status: approved
     channels: [m]
     text: Month's end roundup
+  - id: dated
+    at: 2027-03-09 10:00
+    status: approved
+    channels: [m]
+    text: A dated post in a queue slot
+  - id: qa
+    queue: q
+    status: approved
+    text: Evergreen A
+  - id: qb
+    queue: q
+    status: approved
+    text: Evergreen B
+  - id: qc
+    queue: q
+    status: approved
+    text: Evergreen C
 ",
     );
+    let config = ws.path().join("postcal.yaml");
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str("queues:\n  q:\n    channels: [m]\n    slots: [\"Tue 10:00\", \"Fri 15:00\"]\n    start: 2027-03-01\n    recycle: 21d\n");
+    std::fs::write(&config, yaml).unwrap();
     // A tick every 2 hours, 2027-03-01 00:00Z to 2027-05-01 00:00Z.
     let start: DateTime<Utc> = "2027-03-01T00:00:00Z".parse().unwrap();
     let mut now = start;
@@ -291,17 +314,60 @@ posts:
         ["monthly#2027-03-31", "monthly#2027-04-30"],
         "a series on the 31st falls on April's last day"
     );
+    let queued: Vec<&String> = got.iter().filter(|p| p.starts_with('q')).collect();
+    assert_eq!(
+        queued,
+        [
+            "qa#2027-03-02",
+            "qb#2027-03-05",
+            // Tue 9 March 10:00 is the dated post's.
+            "qc#2027-03-12",
+            "qa#2027-03-23",
+            "qb#2027-03-26",
+            "qc#2027-04-02",
+            "qa#2027-04-13",
+            "qb#2027-04-16",
+            "qc#2027-04-23",
+        ],
+        "each item in its slot, and again 21 days after"
+    );
     assert_eq!(
         (fake.posts)().len(),
-        19,
-        "the platform got each occurrence once"
+        19 + 1 + 9,
+        "the platform got each occurrence and placement once"
     );
     // On time: published at the first tick at or after 09:00 local,
     // which the ledger's times show (within the 2-hour tick).
     let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
     for line in ledger.lines() {
         let r: serde_json::Value = serde_json::from_str(line).unwrap();
-        if r["event"] != "published" || !r["post"].as_str().unwrap().starts_with("tip#") {
+        if r["event"] != "published" {
+            continue;
+        }
+        let post = r["post"].as_str().unwrap();
+        let at: DateTime<Utc> = r["ts"].as_str().unwrap().parse().unwrap();
+        if let Some(date) = post
+            .strip_prefix('q')
+            .and_then(|p| p.split_once('#'))
+            .map(|(_, d)| d)
+        {
+            // A queue slot: Tuesday 10:00 or Friday 15:00, Madrid time.
+            let local = at.with_timezone(&chrono_tz::Europe::Madrid);
+            let slot = if local.format("%a").to_string() == "Tue" {
+                "10:00"
+            } else {
+                "15:00"
+            };
+            let due =
+                chrono::NaiveDateTime::parse_from_str(&format!("{date} {slot}"), "%Y-%m-%d %H:%M")
+                    .unwrap()
+                    .and_local_timezone(chrono_tz::Europe::Madrid)
+                    .unwrap()
+                    .with_timezone(&Utc);
+            assert!(at >= due && at - due < chrono::Duration::hours(2), "{line}");
+            continue;
+        }
+        if !post.starts_with("tip#") {
             continue;
         }
         let date = &r["post"].as_str().unwrap()[4..];

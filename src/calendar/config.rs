@@ -69,6 +69,7 @@ pub fn resolve(
     }
     let publish = resolve_publish(raw.publish.as_ref(), file, findings);
     let approval = resolve_approval(raw.approval.as_ref(), &raw.channels, file, findings);
+    let queues = super::queues::resolve(&raw.queues, &raw.channels, file, findings);
     let blackouts = raw
         .blackouts
         .iter()
@@ -108,6 +109,7 @@ pub fn resolve(
         // Set by the loader from the run's clock.
         horizon: chrono::NaiveDate::MIN,
         approval,
+        queues,
     })
 }
 

@@ -6,6 +6,7 @@ mod config;
 pub mod files;
 mod load;
 mod model;
+mod queues;
 pub mod raw;
 mod resolve;
 pub mod series;
@@ -18,7 +19,7 @@ pub use channel::{
 pub use config::PLACEHOLDERS;
 pub use load::{CONFIG_FILE, find_root};
 pub use model::{
-    Approval, Blackout, Config, Field, Inherited, Media, Post, PostExtra, PublishSettings,
+    Approval, Blackout, Config, Field, Inherited, Media, Post, PostExtra, PublishSettings, Queue,
     RuleEntry, RuleOptions, Status, Variant, Workspace,
 };
 

@@ -35,6 +35,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Whether a post with this status is published when its time comes:
+    /// approved, or in review where approval is not required.
+    pub fn goes_out(self, require_approval: bool) -> bool {
+        match self {
+            Status::Approved => true,
+            Status::Review => !require_approval,
+            Status::Draft | Status::Cancelled | Status::Retracted => false,
+        }
+    }
+
     pub const ALL: [Status; 5] = [
         Status::Draft,
         Status::Review,
@@ -123,6 +133,19 @@ pub struct Config {
     pub horizon: chrono::NaiveDate,
     /// Who may approve posts (`approval:`).
     pub approval: Approval,
+    /// `queues:`, in the order written.
+    pub queues: Vec<Queue>,
+}
+
+/// A queue: its posts go out in file order, one per free weekly slot.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub name: String,
+    pub channels: Vec<String>,
+    /// Weekly slots (weekday, wall time in the workspace zone), sorted.
+    pub slots: Vec<(chrono::Weekday, chrono::NaiveTime)>,
+    pub start: chrono::NaiveDate,
+    pub recycle: Option<Duration>,
 }
 
 /// `approval:` — who may approve posts, for all channels and per channel.
@@ -236,6 +259,8 @@ pub struct Post {
     /// For an occurrence of a recurring post (`id` is `SERIES#YYYY-MM-DD`):
     /// the series' id.
     pub series: Option<std::sync::Arc<str>>,
+    /// The queue it waits in (it has no `at` of its own until placed).
+    pub queue: Option<std::sync::Arc<str>>,
 }
 
 /// The fields most posts leave out.
@@ -309,7 +334,7 @@ impl Post {
 }
 
 /// Everything loaded from a workspace, with the findings met on the way.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Workspace {
     pub root: std::path::PathBuf,
     pub sources: Sources,

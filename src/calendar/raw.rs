@@ -40,6 +40,25 @@ pub struct RawConfig {
     /// Who may approve posts (rule `approver`).
     #[serde(default)]
     pub approval: Option<RawApproval>,
+    /// Queues of posts without `at`, placed into free weekly slots.
+    #[serde(default)]
+    pub queues: IndexMap<Located<String>, Located<RawQueue>>,
+}
+
+/// A queue: posts with `queue: NAME` (and no `at`) go out in file order,
+/// one per free slot.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueue {
+    /// The channels its posts go to (a post may name its own).
+    pub channels: Vec<Located<String>>,
+    /// Weekly slots in the workspace timezone: `Tue 10:00`, `Thu 16:00`.
+    pub slots: Vec<Located<String>>,
+    /// The first date a slot may be used, `YYYY-MM-DD`.
+    pub start: Located<String>,
+    /// Re-post an item this long after its last publication, e.g. `60d`.
+    #[serde(default)]
+    pub recycle: Option<Located<String>>,
 }
 
 /// Who may approve: `status: approved` then needs `approved_by` naming one
@@ -469,6 +488,9 @@ pub struct RawPost {
     /// Occurrence dates (`YYYY-MM-DD`) a series leaves out.
     #[serde(default)]
     pub skip: Option<Vec<Located<String>>>,
+    /// Put it in a queue from postcal.yaml instead of giving it an `at`.
+    #[serde(default)]
+    pub queue: Option<Located<String>>,
 }
 
 /// How a series comes back, and until when.

@@ -38,7 +38,7 @@ pub fn posts_of(
             Some(zone),
             campaign.clone(),
             &defaults,
-            config.horizon,
+            config,
             posts,
             findings,
         );
@@ -63,7 +63,7 @@ fn skip_times(
             None,
             campaign.clone(),
             &defaults,
-            config.horizon,
+            config,
             posts,
             findings,
         );
@@ -74,7 +74,7 @@ fn skip_times(
 }
 
 /// Resolve one post and append it to `posts`: itself, or its occurrences
-/// up to `horizon` when it repeats.
+/// up to the horizon when it repeats.
 #[allow(clippy::too_many_arguments)]
 fn resolve_post(
     raw: Located<RawPost>,
@@ -82,29 +82,32 @@ fn resolve_post(
     zone: Option<Tz>,
     campaign: Option<std::sync::Arc<str>>,
     defaults: &RawDefaults,
-    horizon: chrono::NaiveDate,
+    config: &Config,
     posts: &mut Vec<Post>,
     findings: &mut Vec<Finding>,
 ) {
     let mut p = raw.value;
     let repeat = p.repeat.take();
     let skip = p.skip.take();
-    let Some(post) = resolve_one(
+    let queue = queued(&mut p, repeat.is_some(), defaults, file, config, findings);
+    let Some(mut post) = resolve_one(
         Located::new(p, raw.loc),
         file,
         zone,
         campaign,
         defaults,
+        queue.is_some(),
         findings,
     ) else {
         return;
     };
+    post.queue = queue.map(|q| q.value.as_str().into());
     match repeat {
         Some(repeat) => posts.extend(super::series::expand(
             post,
             repeat,
             skip.unwrap_or_default(),
-            horizon,
+            config.horizon,
             findings,
         )),
         None => {
@@ -127,12 +130,72 @@ fn resolve_post(
     }
 }
 
+/// A post's `queue:`, checked (no `at`, no `repeat`, a known queue), its
+/// channels defaulting to the queue's.
+fn queued(
+    p: &mut RawPost,
+    repeats: bool,
+    defaults: &RawDefaults,
+    file: FileId,
+    config: &Config,
+    findings: &mut Vec<Finding>,
+) -> Option<Located<String>> {
+    let q = p.queue.take()?;
+    let subject =
+        p.id.as_ref()
+            .map_or(Subject::Entry(file), |id| Subject::Post(id.value.clone()));
+    let problem = |rule, message: String, help: String| {
+        Finding::error(rule, subject.clone(), file, q.loc, message).with_help(help)
+    };
+    if let Some(at) = &p.at {
+        findings.push(problem(
+            RuleId::UNKNOWN_QUEUE,
+            format!("a queued post has no `at` (this one has `{}`)", at.value),
+            "remove `at` to let the queue place it, or remove `queue` to post it at that time"
+                .to_owned(),
+        ));
+    } else if repeats {
+        findings.push(problem(
+            RuleId::UNKNOWN_QUEUE,
+            "a queued post cannot repeat".to_owned(),
+            "remove `repeat:` (with `recycle:`, a queue posts an item again)".to_owned(),
+        ));
+    }
+    match config.queues.iter().find(|k| k.name == q.value) {
+        None => {
+            let names: Vec<&str> = config.queues.iter().map(|k| k.name.as_str()).collect();
+            let help = match crate::diagnostic::did_you_mean(&q.value, &names) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if names.is_empty() => "declare it under `queues:` in postcal.yaml".to_owned(),
+                None => format!("queues are: {}", names.join(", ")),
+            };
+            findings.push(problem(
+                RuleId::UNKNOWN_QUEUE,
+                format!("unknown queue `{}`", q.value),
+                help,
+            ));
+        }
+        // A queued post goes to its queue's channels unless it names its own.
+        Some(known) if p.channels.is_none() && defaults.channels.is_none() => {
+            let list = known
+                .channels
+                .iter()
+                .map(|c| Located::new(c.clone(), q.loc))
+                .collect();
+            p.channels = Some(Located::new(list, q.loc));
+        }
+        Some(_) => {}
+    }
+    Some(q)
+}
+
 fn resolve_one(
     raw: Located<RawPost>,
     file: FileId,
     zone: Option<Tz>,
     campaign: Option<std::sync::Arc<str>>,
     defaults: &RawDefaults,
+    queued: bool,
     findings: &mut Vec<Finding>,
 ) -> Option<Post> {
     let loc = raw.loc;
@@ -167,6 +230,8 @@ fn resolve_one(
         }
     };
     let (at, at_loc) = match (&p.at, zone) {
+        // The queue gives it its time.
+        (None, _) if queued => (None, loc),
         (None, _) => {
             findings.push(
                 Finding::error(
@@ -287,6 +352,7 @@ fn resolve_one(
         .boxed(),
         inherited,
         series: None,
+        queue: None,
     })
 }
 

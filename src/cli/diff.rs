@@ -76,8 +76,9 @@ pub fn run(args: DiffArgs, env: &Env) -> Result<Outcome, CliError> {
         Some(rev) => Some(repo.resolve(rev).map_err(git_error)?),
         None => None,
     };
-    // Only the files that differ (all of them when postcal.yaml does).
-    let keep = changed::to_read(&repo, &base, head.as_deref());
+    // Only the files that differ (all of them when postcal.yaml does, or
+    // when a queue places posts: a slot depends on every file).
+    let mut keep = changed::to_read(&repo, &base, head.as_deref());
     let disk = Disk { root: root.clone() };
     let at_head = head.as_ref().map(|commit| AtCommit {
         repo: &repo,
@@ -97,17 +98,45 @@ pub fn run(args: DiffArgs, env: &Env) -> Result<Outcome, CliError> {
         Some(_) => load(&root, &only(head_files), head_name, None, env.now)?,
         None => Some(calendar::load_from(&root, &only(head_files), env.now)?),
     };
-    let Some(after) = after else {
+    let Some(mut after) = after else {
         return Err(CliError::Usage {
             message: "the HEAD revision has no postcal.yaml".to_owned(),
             help: None,
         });
     };
+    if !after.config.queues.is_empty() && keep.is_some() {
+        keep = None;
+        let all = Only {
+            files: head_files,
+            keep: None,
+        };
+        after = match &args.head {
+            Some(_) => load(&root, &all, head_name, None, env.now)?,
+            None => Some(calendar::load_from(&root, &all, env.now)?),
+        }
+        .ok_or_else(|| CliError::Usage {
+            message: "the HEAD revision has no postcal.yaml".to_owned(),
+            help: None,
+        })?;
+    }
+    super::place_queues(&mut after, None, env.now)?;
     env.printer.debug(&match &keep {
         Some(keep) => format!("diff: {} changed files read on each side", keep.len()),
         None => "diff: every calendar file read (postcal.yaml changed)".to_owned(),
     });
-    let before = load(&root, &only(&at_base), base_rev, Some(&after), env.now)?;
+    let mut before = load(
+        &root,
+        &Only {
+            files: &at_base,
+            keep: keep.as_ref(),
+        },
+        base_rev,
+        Some(&after),
+        env.now,
+    )?;
+    if let Some(before) = &mut before {
+        super::place_queues(before, None, env.now)?;
+    }
     let published = crate::publish::ledger::published(&root);
     let changes = match &before {
         Some(before) => crate::diff::compare(before, &after, &published),

@@ -9,6 +9,7 @@ mod preview;
 mod printer;
 mod progress;
 mod publish;
+mod queue;
 mod rules;
 mod schema;
 mod status;
@@ -82,6 +83,8 @@ pub enum Command {
     Publish(publish::PublishArgs),
     /// What the ledger knows: published, failed, missed, unknown, upcoming.
     Status(status::StatusArgs),
+    /// What each queue holds, when each item goes out next, and when it runs dry.
+    Queue(queue::QueueArgs),
     /// What needs a person soonest: drafts and reviews due, failures, unknown outcomes, expiring credentials.
     Todo(todo::TodoArgs),
     /// Check every channel's credentials (and, unless --offline, that the platform accepts them).
@@ -240,6 +243,7 @@ pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
         Command::Publish(args) => publish::run(args, env),
         Command::Status(args) => status::run(args, env),
         Command::Todo(args) => todo::run(args, env),
+        Command::Queue(args) => queue::run(args, env),
         Command::Doctor(args) => doctor::run(args, env),
         Command::Schema(args) => schema::run(args, env),
         Command::Rules(args) => rules::run(args, env),
@@ -319,4 +323,21 @@ pub fn people_match(post: &crate::calendar::Post, owners: &[String], tags: &[Str
     let own_tags = extra.map_or(&[][..], |e| e.tags.as_slice());
     (owners.is_empty() || owner.is_some_and(|o| owners.iter().any(|w| w == o)))
         && (tags.is_empty() || own_tags.iter().any(|t| tags.contains(t)))
+}
+
+/// Give the queued posts of `ws` their slots, from the ledger at `root`
+/// (`taken`: the dated deliveries, when `ws` holds only some files).
+pub fn place_queues(
+    ws: &mut Workspace,
+    taken: Option<&[(String, DateTime<Utc>)]>,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::queue::Report>, CliError> {
+    if ws.config.queues.is_empty() {
+        return Ok(Vec::new());
+    }
+    let state = crate::publish::ledger::read(&ws.root).map_err(|e| CliError::Usage {
+        message: e.to_string(),
+        help: None,
+    })?;
+    Ok(crate::queue::place(ws, taken, &state.known(), now))
 }

@@ -104,13 +104,19 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
     let (start, end) = (from.timestamp_micros(), to.timestamp_micros());
     let wanted: Vec<_> = catalog
         .summaries_where(|t| {
-            t.earliest.is_some_and(|e| e < end) && t.latest.is_some_and(|l| l >= start)
+            t.timeless
+                || (t.earliest.is_some_and(|e| e < end) && t.latest.is_some_and(|l| l >= start))
         })
         .iter()
-        .filter(|p| p.at.is_some_and(|at| at >= from && at < to))
+        // A post without a time may be queued: the queue places it.
+        .filter(|p| p.at.is_none_or(|at| at >= from && at < to))
         .map(|p| p.file)
         .collect();
-    let ws = catalog.workspace(&wanted);
+    let mut ws = catalog.workspace(&wanted);
+    if !ws.config.queues.is_empty() {
+        let taken = crate::publish::dated_deliveries(&catalog, env.now);
+        super::place_queues(&mut ws, Some(&taken), env.now)?;
+    }
     let broken =
         super::broken_channels(&catalog.config, &catalog.config_findings, &catalog.sources);
     for name in &args.channel {

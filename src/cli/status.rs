@@ -47,7 +47,7 @@ struct JsonStatus<'a> {
 }
 
 pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
-    let ws = env.load()?;
+    let mut ws = env.load()?;
     super::warn_broken_channels(
         env,
         &super::broken_channels(&ws.config, &ws.findings, &ws.sources),
@@ -56,6 +56,7 @@ pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
         message: e.to_string(),
         help: None,
     })?;
+    crate::queue::place(&mut ws, None, &state.known(), env.now);
     let lines = status::status(
         &ws,
         &state,

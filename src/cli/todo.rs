@@ -30,11 +30,12 @@ pub enum TodoFormat {
 }
 
 pub fn run(args: TodoArgs, env: &Env) -> Result<Outcome, CliError> {
-    let ws = env.load()?;
+    let mut ws = env.load()?;
     let state = ledger::read(&ws.root).map_err(|e| CliError::Usage {
         message: e.to_string(),
         help: None,
     })?;
+    crate::queue::place(&mut ws, None, &state.known(), env.now);
     let published = ledger::published(&ws.root);
     let findings = crate::validate::validate(&ws, env.now, &published);
     let items: Vec<Item> = todo::todo(

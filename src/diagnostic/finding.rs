@@ -62,6 +62,7 @@ impl RuleId {
     pub const UNKNOWN_TIMEZONE: RuleId = RuleId("unknown-timezone");
     pub const INVALID_TIME: RuleId = RuleId("invalid-time");
     pub const REPEAT: RuleId = RuleId("repeat");
+    pub const UNKNOWN_QUEUE: RuleId = RuleId("unknown-queue");
     pub const MISSING_FIELD: RuleId = RuleId("missing-field");
     pub const BLACKOUT: RuleId = RuleId("blackout");
     pub const LITERAL_SECRET: RuleId = RuleId("literal-secret");

@@ -1,3 +1,4 @@
-//! Planning as a team plans: what needs a person next (`todo`).
+//! Planning as a team plans: what needs a person next (`todo`). (Queues,
+//! which publishing itself places, are `crate::queue`.)
 
 pub mod todo;

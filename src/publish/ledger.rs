@@ -138,6 +138,20 @@ pub struct LedgerState {
 }
 
 impl LedgerState {
+    /// What it knows of each post id, for placing queued posts.
+    pub fn known(&self) -> crate::queue::Recorded {
+        let mut out = crate::queue::Recorded::new();
+        for ((post, _, _), s) in &self.parts {
+            let k = out.entry(post.clone()).or_default();
+            k.went_out |= s.published.is_some();
+            k.pending |= s.published.is_none() && s.last.is_some();
+        }
+        for (post, _) in self.missed.keys().chain(self.unapproved.iter()) {
+            out.entry(post.clone()).or_default().passed = true;
+        }
+        out
+    }
+
     pub fn from_records(records: impl IntoIterator<Item = Record>) -> LedgerState {
         let mut state = LedgerState::default();
         for r in records {

@@ -182,6 +182,16 @@ pub fn publish(
         });
     };
     let files_with_posts = ws.posts.iter().map(|p| p.file).collect();
+    // Queued posts take their slots (those the ledger fixes first).
+    let placed;
+    let ws = if ws.config.queues.is_empty() {
+        ws
+    } else {
+        let mut copy = ws.clone();
+        crate::queue::place(&mut copy, None, &state.known(), now);
+        placed = copy;
+        &placed
+    };
     let run = Run {
         ws,
         errors: &errors,
@@ -237,7 +247,11 @@ pub fn publish_catalog(
             &options.selection,
         )
     };
-    let ws = catalog.workspace(&wanted);
+    let mut ws = catalog.workspace(&wanted);
+    if !ws.config.queues.is_empty() {
+        let taken = dated_deliveries(catalog, now);
+        crate::queue::place(&mut ws, Some(&taken), &state.known(), now);
+    }
     let files_with_posts = catalog.files_with_posts();
     let run = Run {
         ws: &ws,
@@ -300,4 +314,22 @@ impl Run<'_> {
             .sort_by(|a, b| (a.at, &a.post, &a.channel).cmp(&(b.at, &b.post, &b.channel)));
         Ok(report)
     }
+}
+
+/// The dated deliveries from a day before `now` to the horizon, as
+/// (channel, time), from the summaries: the slots a queue must leave alone.
+pub fn dated_deliveries(catalog: &Catalog, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>)> {
+    let from = (now - chrono::Duration::days(1)).timestamp_micros();
+    let config = &catalog.config;
+    catalog
+        .summaries_where(|t| t.latest.is_some_and(|l| l >= from))
+        .iter()
+        .filter_map(|s| Some((s, s.at?)))
+        .flat_map(|(s, at)| {
+            s.deliveries.iter().filter_map(move |d| {
+                let (name, _) = config.channels.get_index(usize::from(d.channel))?;
+                Some((name.clone(), at))
+            })
+        })
+        .collect()
 }

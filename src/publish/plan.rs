@@ -181,11 +181,7 @@ pub const NOT_APPROVED: &str = "not approved: it reached its time with a status 
 
 /// Whether a post's status lets it go out.
 pub fn publishable(status: Status, require_approval: bool) -> bool {
-    match status {
-        Status::Approved => true,
-        Status::Review => !require_approval,
-        Status::Draft | Status::Cancelled | Status::Retracted => false,
-    }
+    status.goes_out(require_approval)
 }
 
 impl Selection {

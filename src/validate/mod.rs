@@ -100,7 +100,8 @@ pub fn file_pass(
     let index = |name: &str| config.channels.get_index_of(name);
     for post in posts {
         let deliveries = delivery::of_post(post, config);
-        for d in &deliveries {
+        // A queued post is checked as it will read wherever it is placed.
+        for d in deliveries.iter().chain(&delivery::unplaced(post, config)) {
             for (f, cfg) in &delivery_rules {
                 f(&cx, cfg, d, &mut out.findings);
             }

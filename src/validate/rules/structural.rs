@@ -58,6 +58,12 @@ pub fn rules() -> Vec<Rule> {
             "repeat: { every: 1w, until: 2027-03-01 }\nskip: [2026-12-28]",
         ),
         fixed(
+            RuleId::UNKNOWN_QUEUE,
+            "`queue:` names a queue from postcal.yaml, on a post without `at` or `repeat`.",
+            "queue: evergren",
+            "queue: evergreen",
+        ),
+        fixed(
             RuleId::MISSING_FIELD,
             "Every post needs an `id`, an `at` and at least one channel.",
             "- text: Hello",
