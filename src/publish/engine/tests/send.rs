@@ -34,6 +34,38 @@ fn a_platform_that_stays_rate_limited_gets_four_requests_then_the_next_run() {
 }
 
 #[test]
+fn a_wait_of_exactly_max_wait_is_waited_and_not_called_too_long() {
+    let fx = Fixture::new();
+    let mut platform = Scripted::new();
+    let asked = Duration::from_millis(5);
+    platform.posts = (0..4)
+        .map(|_| {
+            Err(AdapterError::new(
+                ErrorKind::Transient {
+                    retry_after: Some(asked),
+                },
+                "HTTP 429",
+            ))
+        })
+        .collect();
+    let mut engine = fx.engine();
+    engine.backoff.max_wait = asked;
+    let send = Send {
+        delivery: fx.delivery("m"),
+        from: 0,
+        pending: None,
+        late: false,
+        root: None,
+        parent: None,
+        keys: vec!["postcal-k".into()],
+        opened: None,
+    };
+    let outcome = ended(engine.publish(&mut platform, &send));
+    assert_eq!(platform.count("post"), 4, "each wait was honoured");
+    assert_eq!(outcome.error.as_deref(), Some("HTTP 429"), "{outcome:?}");
+}
+
+#[test]
 fn a_wait_longer_than_max_wait_is_left_to_the_next_run() {
     let fx = Fixture::new();
     let mut platform = Scripted::new();
@@ -137,6 +169,9 @@ fn an_ambiguous_answer_where_nobody_can_tell_is_unknown() {
     assert_eq!(outcome.kind, OutcomeKind::Unknown, "{outcome:?}");
     assert_eq!(platform.count("post"), 1);
     assert_eq!(fx.events(), [Event::Attempt, Event::Unknown]);
+    // What to do about it, in the report and the ledger alike.
+    let what = "HTTP 502; part 0 may or may not have been posted on m: look at the channel, then run `postcal publish --retry-unknown launch@m` if it is not there, or `--mark-published launch@m --url URL` if it is";
+    assert_eq!(outcome.error.as_deref(), Some(what));
 }
 
 #[test]
