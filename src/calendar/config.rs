@@ -69,7 +69,14 @@ pub fn resolve(
     }
     let publish = resolve_publish(raw.publish.as_ref(), file, findings);
     let approval = resolve_approval(raw.approval.as_ref(), &raw.channels, file, findings);
-    let queues = super::queues::resolve(&raw.queues, &raw.channels, file, findings);
+    let mut unusable_queues = Vec::new();
+    let queues = super::queues::resolve(
+        &raw.queues,
+        &raw.channels,
+        file,
+        findings,
+        &mut unusable_queues,
+    );
     let blackouts = raw
         .blackouts
         .iter()
@@ -110,6 +117,7 @@ pub fn resolve(
         horizon: chrono::NaiveDate::MIN,
         approval,
         queues,
+        unusable_queues,
     })
 }
 

@@ -133,8 +133,10 @@ pub struct Config {
     pub horizon: chrono::NaiveDate,
     /// Who may approve posts (`approval:`).
     pub approval: Approval,
-    /// `queues:`, in the order written.
+    /// `queues:`, in the order written (those that can be used).
     pub queues: Vec<Queue>,
+    /// Queues declared but unusable (a finding in postcal.yaml says why).
+    pub unusable_queues: Vec<String>,
 }
 
 /// A queue: its posts go out in file order, one per free weekly slot.

@@ -9,13 +9,14 @@ use super::raw::{RawChannel, RawQueue};
 use crate::diagnostic::{FileId, Finding, Located, RuleId, Subject, did_you_mean};
 
 /// The queues written, each usable one resolved; a finding for each mistake
-/// (about the workspace: a queue that cannot be read holds nothing back by
-/// itself, but its posts are held, having no time).
+/// (about the workspace), and the names of the queues that cannot be used
+/// in `broken` (their posts are held, having no time).
 pub fn resolve(
     raw: &IndexMap<Located<String>, Located<RawQueue>>,
     channels: &IndexMap<Located<String>, Located<RawChannel>>,
     file: FileId,
     findings: &mut Vec<Finding>,
+    broken: &mut Vec<String>,
 ) -> Vec<Queue> {
     let mut out = Vec::new();
     for (name, q) in raw {
@@ -91,6 +92,7 @@ pub fn resolve(
                 }
             });
         if findings.len() > before {
+            broken.push(name.value.clone());
             continue;
         }
         out.push(Queue {
@@ -107,7 +109,11 @@ pub fn resolve(
 /// `Tue 10:00` (any case, three letters or the whole name).
 fn slot(input: &str) -> Option<(Weekday, NaiveTime)> {
     let (day, time) = input.trim().split_once(char::is_whitespace)?;
-    let day: Weekday = day.parse().ok()?;
+    // `Tue`, `tuesday`, and the habits `Tues`, `Thurs`.
+    let day: Weekday = day
+        .parse()
+        .ok()
+        .or_else(|| day.get(..3).and_then(|d| d.parse().ok()))?;
     let time = NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
     Some((day, time))
 }
@@ -126,7 +132,12 @@ mod tests {
             slot("thursday  16:30"),
             Some((Weekday::Thu, NaiveTime::from_hms_opt(16, 30, 0).unwrap()))
         );
+        assert_eq!(
+            slot("Tues 10:00"),
+            Some((Weekday::Tue, NaiveTime::from_hms_opt(10, 0, 0).unwrap()))
+        );
         assert_eq!(slot("Tue"), None);
+        assert_eq!(slot("Tux 10:00"), None);
         assert_eq!(slot("10:00 Tue"), None);
         assert_eq!(slot("Tue 25:00"), None);
     }

@@ -162,6 +162,17 @@ fn queued(
         ));
     }
     match config.queues.iter().find(|k| k.name == q.value) {
+        None if config.unusable_queues.contains(&q.value) => findings.push(problem(
+            RuleId::UNKNOWN_QUEUE,
+            format!(
+                "queue `{}` cannot be used: postcal.yaml has errors in it",
+                q.value
+            ),
+            format!(
+                "fix `queues.{}` in postcal.yaml (`postcal validate` lists what is wrong)",
+                q.value
+            ),
+        )),
         None => {
             let names: Vec<&str> = config.queues.iter().map(|k| k.name.as_str()).collect();
             let help = match crate::diagnostic::did_you_mean(&q.value, &names) {
