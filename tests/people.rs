@@ -357,3 +357,47 @@ posts:
         ]
     );
 }
+
+#[test]
+fn a_dry_run_says_when_a_real_run_could_not_start_the_channel() {
+    let (m, n) = (
+        mastodon::start(Behaviour::Ok),
+        mastodon::start(Behaviour::Ok),
+    );
+    let ws = workspace(&m, &n, "");
+    // `m`'s token is set, `n`'s names a variable that is not.
+    let config = ws.path().join("postcal.yaml");
+    let yaml = std::fs::read_to_string(&config).unwrap();
+    let at = yaml.find("  n:").unwrap();
+    let (head, tail) = yaml.split_at(at);
+    let tail = tail.replacen("env:FAKE_MASTODON_TOKEN", "env:N_TOKEN_NOT_SET", 1);
+    std::fs::write(&config, format!("{head}{tail}")).unwrap();
+    let out = Command::cargo_bin("postcal")
+        .unwrap()
+        .envs(&m.env)
+        .env_remove("POSTCAL_FREEZE")
+        .args(["--color", "never", "--workspace"])
+        .arg(ws.path())
+        .args(["publish", "--dry-run", "--now", "2026-12-01T10:20:00+01:00"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fine_n = text
+        .lines()
+        .find(|l| l.contains("fine@n"))
+        .unwrap_or_default();
+    assert!(fine_n.starts_with("would-publish"), "{text}");
+    assert!(fine_n.contains("but a real run cannot start n:"), "{text}");
+    assert!(fine_n.contains("is not set"), "{text}");
+    let fine_m = text
+        .lines()
+        .find(|l| l.contains("fine@m"))
+        .unwrap_or_default();
+    assert!(!fine_m.contains("cannot start"), "{text}");
+    assert_eq!(
+        (m.posts)().len() + (n.posts)().len(),
+        0,
+        "a dry run sends nothing"
+    );
+}

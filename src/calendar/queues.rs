@@ -55,7 +55,11 @@ pub fn resolve(
                 Some(_) => {}
                 None => findings.push(error(
                     s.loc,
-                    format!("`{}` is not a weekly slot", s.value),
+                    format!(
+                        "`{}` is not a weekly slot: {}",
+                        s.value,
+                        slot_problem(&s.value)
+                    ),
                     "write a weekday and a time in the workspace timezone, e.g. `Tue 10:00`"
                         .to_owned(),
                 )),
@@ -104,6 +108,20 @@ pub fn resolve(
         });
     }
     out
+}
+
+/// What is wrong with a slot that does not read.
+fn slot_problem(input: &str) -> String {
+    let mut words = input.split_whitespace();
+    let (day, time) = (words.next().unwrap_or(""), words.next());
+    let day_ok = slot(&format!("{day} 00:00")).is_some();
+    let time_ok = time.is_some_and(|t| NaiveTime::parse_from_str(t, "%H:%M").is_ok());
+    match (day_ok, time) {
+        (false, _) if time_ok => format!("`{day}` is not a weekday"),
+        (false, _) => format!("`{day}` is not a weekday, and it needs a time `HH:MM`"),
+        (true, None) => "it has no time".to_owned(),
+        (true, Some(t)) => format!("`{t}` is not a time `HH:MM` (00:00 to 23:59)"),
+    }
 }
 
 /// `Tue 10:00` (any case, three letters or the whole name).

@@ -167,6 +167,38 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
     };
     env.printer.out(&text)?;
     super::warn_broken_channels(env, &broken);
+    // What publish would hold back of what is shown: said, with why.
+    let published = crate::publish::ledger::published(&catalog.root);
+    let findings = catalog.findings(env.now, &published);
+    let errors: Vec<_> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    let held: Vec<String> = deliveries
+        .iter()
+        .filter(|d| {
+            d.post
+                .status
+                .goes_out(catalog.config.publish.require_approval)
+        })
+        .filter_map(|d| {
+            let f = errors.iter().find(|f| {
+                f.subject
+                    .holds(d.post.file, &d.post.id.value, &d.channel.name)
+            })?;
+            Some(format!(
+                "{}@{} ({})",
+                d.post.id.value, d.channel.name, f.message
+            ))
+        })
+        .collect();
+    if !held.is_empty() {
+        env.printer.note(&format!(
+            "warning: {} of these deliveries will be held back, not published, until fixed: {}; run `postcal validate`",
+            held.len(),
+            held.join("; ")
+        ));
+    }
     for line in x_costs(&catalog, from, to, &args.channel) {
         env.printer.note(&line);
     }

@@ -34,6 +34,18 @@ pub fn run(args: QueueArgs, env: &Env) -> Result<Outcome, CliError> {
         .map(|p| (p.id.value.clone(), p.status.name()))
         .collect();
     let names: Vec<String> = ws.config.queues.iter().map(|q| q.name.clone()).collect();
+    // A queue postcal.yaml gets wrong is an error here, not an empty list.
+    let broken = &ws.config.unusable_queues;
+    let wrong = match &args.name {
+        Some(name) => broken.iter().find(|b| *b == name),
+        None => broken.first(),
+    };
+    if let Some(name) = wrong {
+        return Err(CliError::Usage {
+            message: format!("queue `{name}` cannot be used: postcal.yaml has errors in it"),
+            help: Some("`postcal validate` says what is wrong and how to fix it".to_owned()),
+        });
+    }
     if let Some(name) = &args.name
         && !names.contains(name)
     {

@@ -56,8 +56,10 @@ fn as_series(f: &Finding) -> Option<(Finding, String)> {
     };
     let (series, date) = post.split_once('#')?;
     let mut g = f.clone();
-    g.message = f.message.replace(post.as_str(), series);
-    g.help = f.help.as_ref().map(|h| h.replace(post.as_str(), series));
+    // Every occurrence named (its own, another series' on the same day) reads
+    // as its series: the dates are listed once at the end.
+    g.message = without_dates(&f.message);
+    g.help = f.help.as_deref().map(without_dates);
     g.subject = match &f.subject {
         Subject::Delivery { channel, .. } => Subject::Delivery {
             post: series_of(post).to_owned(),
@@ -66,6 +68,27 @@ fn as_series(f: &Finding) -> Option<(Finding, String)> {
         _ => Subject::Post(series.to_owned()),
     };
     Some((g, date.to_owned()))
+}
+
+/// `a#2026-12-07 is after b#2026-12-07` → `a is after b`.
+fn without_dates(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('#') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let is_date = after.len() >= 10
+            && after.is_char_boundary(10)
+            && chrono::NaiveDate::parse_from_str(&after[..10], "%Y-%m-%d").is_ok();
+        if is_date {
+            rest = &after[10..];
+        } else {
+            out.push('#');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn same(a: &Finding, b: &Finding) -> bool {
@@ -125,6 +148,29 @@ mod tests {
             ]
         );
         assert_eq!(shown[0].subject, Subject::Post("tip".into()));
+    }
+
+    #[test]
+    fn two_series_meeting_every_week_read_once() {
+        let findings: Vec<Finding> = ["2026-12-07", "2026-12-14", "2026-12-21"]
+            .iter()
+            .map(|d| {
+                about(
+                    &format!("a#{d}"),
+                    &format!("`a#{d}` is 0 min after `b#{d}` on m"),
+                )
+            })
+            .collect();
+        let shown = merge(&findings);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(
+            shown[0].message,
+            "`a` is 0 min after `b` on m (in 3 occurrences: 2026-12-07, 2026-12-14, 2026-12-21)"
+        );
+        assert_eq!(
+            without_dates("#show-your-brew #2026 a#2026-12-07"),
+            "#show-your-brew #2026 a"
+        );
     }
 
     #[test]

@@ -114,8 +114,16 @@ pub fn todo(
         });
     }
     let soon = |at: DateTime<Utc>| at > now && at <= now + days;
-    for post in ws.posts.iter().filter(|p| p.at.is_some_and(soon)) {
-        items.extend(waiting(ws, post, findings));
+    for post in &ws.posts {
+        // An occurrence whose wall time does not exist that day has no
+        // time: it is due from the start of its day.
+        let due = post.at.or_else(|| {
+            let day = crate::publish::plan::occurrence_day(post)?;
+            crate::schedule::resolve_wall(day.and_hms_opt(0, 0, 0)?, post.zone).ok()
+        });
+        if let Some(due) = due.filter(|d| soon(*d)) {
+            items.extend(waiting(ws, post, due, findings));
+        }
     }
     for channel in ws.config.channels.values() {
         if let Some(Expiry::At { at, renew, .. }) = recorded_expiry(channel)
@@ -143,8 +151,7 @@ pub fn todo(
 
 /// A post due soon that needs a person: still a draft or in review, or
 /// approved but held back by a validation error.
-fn waiting(ws: &Workspace, post: &Post, findings: &[Finding]) -> Option<Item> {
-    let at = post.at?;
+fn waiting(ws: &Workspace, post: &Post, at: DateTime<Utc>, findings: &[Finding]) -> Option<Item> {
     let id = &post.id.value;
     let owner = post.extra.as_deref().and_then(|e| e.owner.clone());
     let approvers = |channel: &str| {
@@ -163,6 +170,9 @@ fn waiting(ws: &Workspace, post: &Post, findings: &[Finding]) -> Option<Item> {
             Kind::Draft,
             format!("{id} is still a draft"),
             match approvers(first_channel) {
+                Some(who) if !who.contains(',') => format!(
+                    "finish it and have {who} approve it (`status: approved`, `approved_by: {who}`)"
+                ),
                 Some(who) => format!(
                     "finish it and have one of {who} approve it (`status: approved`, `approved_by: NAME`)"
                 ),
@@ -175,6 +185,9 @@ fn waiting(ws: &Workspace, post: &Post, findings: &[Finding]) -> Option<Item> {
             Kind::Review,
             format!("{id} waits for review"),
             match approvers(first_channel) {
+                Some(who) if !who.contains(',') => format!(
+                    "review it; {who} approves it with `status: approved`, `approved_by: {who}`"
+                ),
                 Some(who) => format!(
                     "review it; one of {who} approves it with `status: approved`, `approved_by: NAME`"
                 ),
@@ -191,7 +204,7 @@ fn waiting(ws: &Workspace, post: &Post, findings: &[Finding]) -> Option<Item> {
             })?;
             (
                 Kind::Invalid,
-                format!("{id} will be held back: {}", error.message),
+                format!("held back unless fixed: {}", error.message),
                 "fix it (`postcal validate` says where and how)".to_owned(),
             )
         }

@@ -11,7 +11,7 @@ pub mod plan;
 pub mod status;
 mod wanted;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -292,6 +292,27 @@ impl Run<'_> {
             .filter(|d| options.dry_run || !d.is_executed())
             .filter_map(|d| d.unexecuted(now))
             .collect();
+        if options.dry_run {
+            // What a real run could not even start: its channel's
+            // credentials are missing or wrong (nothing is sent to check).
+            let mut cannot: HashMap<&str, Option<String>> = HashMap::new();
+            for o in report.outcomes.iter_mut().filter(|o| {
+                matches!(
+                    o.kind,
+                    OutcomeKind::WouldPublish | OutcomeKind::WouldRetract
+                )
+            }) {
+                let why = cannot.entry(o.channel.as_str()).or_insert_with(|| {
+                    let channel = ws.config.channels.get(o.channel.as_str())?;
+                    crate::adapters::for_channel(&ws.root, channel, env, options.timeouts, now)
+                        .err()
+                        .map(|e| e.message)
+                });
+                if let Some(why) = why {
+                    o.error = Some(format!("but a real run cannot start {}: {why}", o.channel));
+                }
+            }
+        }
         if !options.dry_run {
             progress.start(decisions.iter().filter(|d| d.is_executed()).count());
             let engine = Engine {

@@ -184,6 +184,12 @@ pub fn publishable(status: Status, require_approval: bool) -> bool {
     status.goes_out(require_approval)
 }
 
+/// The date of an occurrence of a series (`ID#YYYY-MM-DD`), from its id.
+pub fn occurrence_day(post: &Post) -> Option<chrono::NaiveDate> {
+    post.series.as_ref()?;
+    post.id.value.rsplit_once('#')?.1.parse().ok()
+}
+
 impl Selection {
     /// `--post ID`: that post, or every occurrence of the series `ID`.
     pub fn wants_post(&self, post: &str) -> bool {
@@ -250,13 +256,24 @@ fn decide<'a>(
     let publishable = publishable(post.status, ws.config.publish.require_approval);
     let Some(at) = post.at else {
         // An approved post whose time cannot be read is never due: say so
-        // every run rather than drop it silently.
-        return publishable.then(|| Action::Hold {
-            reason: format!(
-                "not published: its `at` ({}:{}) is not a valid time; run `postcal validate`",
-                ws.sources.path(post.file),
-                post.at_loc.line
-            ),
+        // every run rather than drop it silently — from its day on, for an
+        // occurrence of a series whose wall time does not exist that day.
+        let day = occurrence_day(post);
+        let today = now.with_timezone(&post.zone).date_naive();
+        return (publishable && day.is_none_or(|d| d <= today)).then(|| Action::Hold {
+            reason: match day {
+                Some(d) => format!(
+                    "not published: its time does not exist on {d} in {} ({}:{}); run `postcal validate`",
+                    post.zone,
+                    ws.sources.path(post.file),
+                    post.at_loc.line
+                ),
+                None => format!(
+                    "not published: its `at` ({}:{}) is not a valid time; run `postcal validate`",
+                    ws.sources.path(post.file),
+                    post.at_loc.line
+                ),
+            },
         });
     };
     let retracting = post.status == Status::Retracted;

@@ -36,6 +36,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fin
         .and_then(|e| e.approved_by.as_deref());
     let who = allowed.join(", ");
     let finding = match named {
+        // Said once for the post: who may approve for each of its channels.
         None => cfg
             .finding(
                 RULE.meta.id,
@@ -44,7 +45,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fin
                 d.post.id.loc,
                 format!("`{id}` is approved but does not say who approved it"),
             )
-            .with_help(format!("add `approved_by: NAME` (approvers: {who})")),
+            .with_help(format!("add `approved_by: NAME` ({})", approvers_of(cx, d))),
         Some(name) if !allowed.iter().any(|a| a == name) => cfg
             .finding(
                 RULE.meta.id,
@@ -67,4 +68,28 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fin
         Some(_) => return,
     };
     out.push(finding);
+}
+
+/// "approvers: ana, luis", or per channel when the post's channels differ:
+/// "approvers: ana, luis for m; ana for n".
+fn approvers_of(cx: &Context<'_>, d: &Delivery<'_>) -> String {
+    let lists: Vec<(&str, String)> = d
+        .post
+        .channels
+        .iter()
+        .filter_map(|c| {
+            let list = cx.config.approval.for_channel(&c.value)?;
+            Some((c.value.as_str(), list.join(", ")))
+        })
+        .collect();
+    match lists.as_slice() {
+        [] => "approvers: none named".to_owned(),
+        [(_, only), rest @ ..] if rest.iter().all(|(_, l)| l == only) => {
+            format!("approvers: {only}")
+        }
+        _ => {
+            let each: Vec<String> = lists.iter().map(|(c, l)| format!("{l} for {c}")).collect();
+            format!("approvers: {}", each.join("; "))
+        }
+    }
 }

@@ -55,7 +55,8 @@ fn check(
                         earlier.id, later.id
                     ),
                     "vary it (a link tagged with `{post}` in `links.utm` differs per occurrence), \
-                     or space the series out more than `days`",
+                     space the series out more than the rule's `days`, or set `duplicate-text` \
+                     to `off` in postcal.yaml if repeating is intended",
                 )
             } else {
                 (

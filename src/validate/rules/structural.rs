@@ -53,7 +53,7 @@ pub fn rules() -> Vec<Rule> {
         ),
         fixed(
             RuleId::REPEAT,
-            "`repeat:` must say how often (`every`), end by `until` or `count` (not both), and `skip` only dates the series falls on.",
+            "`repeat:` must say how often (`every`), may end by `until` or `count` (not both), and `skip` only dates the series falls on.",
             "repeat: { every: 1w, until: 2026-11-01 }   # at: 2026-12-07 09:00",
             "repeat: { every: 1w, until: 2027-03-01 }\nskip: [2026-12-28]",
         ),
