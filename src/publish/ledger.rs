@@ -343,6 +343,50 @@ mod tests {
     }
 
     #[test]
+    fn what_it_knows_of_each_post_for_the_queues() {
+        use crate::queue::Known;
+        let at = |post: &str, part, event| Record::new(ts(), post, "m", part, event);
+        let state = LedgerState::from_records([
+            at("out#2026-12-01", 0, Event::Attempt),
+            at("out#2026-12-01", 0, Event::Published),
+            at("open#2026-12-03", 0, Event::Attempt),
+            at("thread#2026-12-04", 0, Event::Published),
+            at("thread#2026-12-04", 1, Event::Attempt),
+            at("gone#2026-12-08", 0, Event::Missed),
+            at("late#2026-12-10", 0, Event::Unapproved),
+        ]);
+        let known = state.known();
+        let k = |id: &str| known.get(id).copied();
+        let (went_out, pending, passed) = (
+            Known {
+                went_out: true,
+                ..Known::default()
+            },
+            Known {
+                pending: true,
+                ..Known::default()
+            },
+            Known {
+                passed: true,
+                ..Known::default()
+            },
+        );
+        assert_eq!(k("out#2026-12-01"), Some(went_out));
+        assert_eq!(k("open#2026-12-03"), Some(pending));
+        assert_eq!(
+            k("thread#2026-12-04"),
+            Some(Known {
+                went_out: true,
+                pending: true,
+                passed: false
+            })
+        );
+        assert_eq!(k("gone#2026-12-08"), Some(passed));
+        assert_eq!(k("late#2026-12-10"), Some(passed));
+        assert_eq!(known.len(), 5);
+    }
+
+    #[test]
     fn records_serialize_without_absent_fields() {
         let mut r = Record::new(ts(), "launch", "m", 0, Event::Published);
         r.url = Some("https://m.example/@a/1".into());
