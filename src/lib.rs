@@ -11,6 +11,7 @@ pub mod cli;
 pub mod delivery;
 pub mod diagnostic;
 pub mod diff;
+pub mod export;
 pub mod index;
 pub mod output;
 pub mod planning;

@@ -4,6 +4,7 @@
 mod completions;
 mod diff;
 mod doctor;
+mod export;
 mod init;
 mod preview;
 mod printer;
@@ -83,6 +84,8 @@ pub enum Command {
     Publish(publish::PublishArgs),
     /// What the ledger knows: published, failed, missed, unknown, upcoming.
     Status(status::StatusArgs),
+    /// Write the calendar for other tools: `ics` for calendar apps.
+    Export(export::ExportArgs),
     /// What each queue holds, when each item goes out next, and when it runs dry.
     Queue(queue::QueueArgs),
     /// What needs a person soonest: drafts and reviews due, failures, unknown outcomes, expiring credentials.
@@ -244,6 +247,7 @@ pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
         Command::Status(args) => status::run(args, env),
         Command::Todo(args) => todo::run(args, env),
         Command::Queue(args) => queue::run(args, env),
+        Command::Export(args) => export::run(args, env),
         Command::Doctor(args) => doctor::run(args, env),
         Command::Schema(args) => schema::run(args, env),
         Command::Rules(args) => rules::run(args, env),
