@@ -143,12 +143,12 @@ fn every_delivery_is_an_event_a_real_parser_reads_and_a_change_bumps_its_sequenc
     assert_eq!(
         summary,
         [
-            row("launch@b", "2026-12-03T08:00:00+00:00", "CONFIRMED"),
-            row("launch@m", "2026-12-03T08:00:00+00:00", "CONFIRMED"),
-            row("faq#2026-12-04@m", "2026-12-04T11:00:00+00:00", "CONFIRMED"),
-            row("gone@m", "2026-12-04T17:00:00+00:00", "CANCELLED"),
-            row("tip#2026-12-07@b", "2026-12-07T09:00:00+00:00", "TENTATIVE"),
-            row("tip#2026-12-14@b", "2026-12-14T09:00:00+00:00", "TENTATIVE"),
+            row("launch@b@postcal", "2026-12-03T08:00:00+00:00", "CONFIRMED"),
+            row("launch@m@postcal", "2026-12-03T08:00:00+00:00", "CONFIRMED"),
+            row("faq#2026-12-04@m@postcal", "2026-12-04T11:00:00+00:00", "CONFIRMED"),
+            row("gone@m@postcal", "2026-12-04T17:00:00+00:00", "CANCELLED"),
+            row("tip#2026-12-07@b@postcal", "2026-12-07T09:00:00+00:00", "TENTATIVE"),
+            row("tip#2026-12-14@b@postcal", "2026-12-14T09:00:00+00:00", "TENTATIVE"),
         ]
     );
     let launch = &first[1];
@@ -187,12 +187,12 @@ fn every_delivery_is_an_event_a_real_parser_reads_and_a_change_bumps_its_sequenc
     assert_eq!(
         sequences,
         [
-            ("launch@b".to_owned(), 1),
-            ("launch@m".to_owned(), 1),
-            ("faq#2026-12-04@m".to_owned(), 0),
-            ("gone@m".to_owned(), 0),
-            ("tip#2026-12-07@b".to_owned(), 0),
-            ("tip#2026-12-14@b".to_owned(), 0),
+            ("launch@b@postcal".to_owned(), 1),
+            ("launch@m@postcal".to_owned(), 1),
+            ("faq#2026-12-04@m@postcal".to_owned(), 0),
+            ("gone@m@postcal".to_owned(), 0),
+            ("tip#2026-12-07@b@postcal".to_owned(), 0),
+            ("tip#2026-12-14@b@postcal".to_owned(), 0),
         ]
     );
     // Exported again unchanged: nothing goes up.

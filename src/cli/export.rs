@@ -19,6 +19,9 @@ pub struct ExportArgs {
     /// Start of the window: RFC 3339 (default: 30 days before now).
     #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
     pub from: Option<DateTime<Utc>>,
+    /// End of the window (excluded): RFC 3339 (default: the horizon, a year ahead).
+    #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
+    pub to: Option<DateTime<Utc>>,
     /// Only these channels (repeatable).
     #[arg(long, value_name = "NAME")]
     pub channel: Vec<String>,
@@ -61,12 +64,13 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
     }
     // From a month back to as far as series and queues are read.
     let from = args.from.unwrap_or(env.now - Duration::days(30));
-    let to = ws
+    let horizon = ws
         .config
         .horizon
         .succ_opt()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map_or(from, |d| d.and_utc());
+    let to = args.to.unwrap_or(horizon);
     let deliveries: Vec<_> = delivery::between(&ws, from, to)
         .into_iter()
         .filter(|d| args.channel.is_empty() || args.channel.contains(&d.channel.name))

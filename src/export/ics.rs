@@ -1,5 +1,6 @@
 //! iCalendar (RFC 5545) for the calendar apps a team already uses: one
-//! event per delivery, its `UID` the delivery's identity (`post@channel`),
+//! event per delivery, its `UID` the delivery's identity
+//! (`POST@CHANNEL@postcal`, SPEC §7),
 //! UTC times, text escaped (§3.3.11) and lines folded at 75 octets (§3.1).
 //! `SEQUENCE` goes up when a delivery's time, text or status changes, told
 //! from the previous export (each event carries the hash of what it showed
@@ -38,7 +39,7 @@ pub fn write(name: &str, events: &[Event<'_>], now: DateTime<Utc>, previous: &Pr
     line(&format!("X-WR-CALNAME:{}", text(name)));
     for e in events {
         let d = e.delivery;
-        let uid = format!("{}@{}", d.post.id.value, d.channel.name);
+        let uid = format!("{}@{}@postcal", d.post.id.value, d.channel.name);
         let status = match d.post.status {
             Status::Approved => "CONFIRMED",
             Status::Draft | Status::Review => "TENTATIVE",
