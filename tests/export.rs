@@ -145,10 +145,22 @@ fn every_delivery_is_an_event_a_real_parser_reads_and_a_change_bumps_its_sequenc
         [
             row("launch@b@postcal", "2026-12-03T08:00:00+00:00", "CONFIRMED"),
             row("launch@m@postcal", "2026-12-03T08:00:00+00:00", "CONFIRMED"),
-            row("faq#2026-12-04@m@postcal", "2026-12-04T11:00:00+00:00", "CONFIRMED"),
+            row(
+                "faq#2026-12-04@m@postcal",
+                "2026-12-04T11:00:00+00:00",
+                "CONFIRMED"
+            ),
             row("gone@m@postcal", "2026-12-04T17:00:00+00:00", "CANCELLED"),
-            row("tip#2026-12-07@b@postcal", "2026-12-07T09:00:00+00:00", "TENTATIVE"),
-            row("tip#2026-12-14@b@postcal", "2026-12-14T09:00:00+00:00", "TENTATIVE"),
+            row(
+                "tip#2026-12-07@b@postcal",
+                "2026-12-07T09:00:00+00:00",
+                "TENTATIVE"
+            ),
+            row(
+                "tip#2026-12-14@b@postcal",
+                "2026-12-14T09:00:00+00:00",
+                "TENTATIVE"
+            ),
         ]
     );
     let launch = &first[1];

@@ -503,17 +503,53 @@ pub struct RawRepeat {
     /// The last date it may fall on, `YYYY-MM-DD` (inclusive).
     #[serde(default)]
     pub until: Option<Located<String>>,
-    /// How many occurrences, skipped ones included.
+    /// How many occurrences, skipped ones included (at least 1).
     #[serde(default)]
-    pub count: Option<Located<u32>>,
+    pub count: Option<Located<i64>>,
 }
 
 /// An interval, or a list of weekdays.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum RawEvery {
     Interval(String),
     Weekdays(Vec<String>),
+}
+
+/// By hand, so a number (`every: 7`) reaches the check that says what to
+/// write instead of failing the whole file with serde's "no variant".
+impl<'de> Deserialize<'de> for RawEvery {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawEvery;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "an interval (`1d`, `1w`, `2w`, `1mo`) or a list of weekdays (`[mon, thu]`)",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawEvery::Interval(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawEvery::Interval(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawEvery::Interval(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut days = Vec::new();
+                while let Some(day) = seq.next_element::<String>()? {
+                    days.push(day);
+                }
+                Ok(RawEvery::Weekdays(days))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// Per-channel or per-platform overrides of a post.

@@ -162,15 +162,18 @@ fn end_of(
                 None
             }
         },
-        (None, Some(count)) if count.value == 0 => {
+        (None, Some(count)) if count.value <= 0 => {
             findings.push(problem(
                 count.loc,
-                format!("`{id}` has `count: 0`: it would never be posted"),
-                "give the number of occurrences, or remove `repeat:`",
+                format!(
+                    "`{id}` has `count: {}`: it would never be posted",
+                    count.value
+                ),
+                "give the number of occurrences (1 or more), or remove `repeat:`",
             ));
             None
         }
-        (None, Some(count)) => Some(End::Count(count.value)),
+        (None, Some(count)) => Some(End::Count(u32::try_from(count.value).unwrap_or(u32::MAX))),
         (None, None) => Some(End::Open),
     }
 }

@@ -180,7 +180,7 @@ impl Env {
         } else {
             mode
         };
-        let catalog = crate::index::Catalog::open(&self.root()?, mode, self.now)?;
+        let catalog = crate::index::Catalog::open(&self.root()?, mode, self.now, build_id())?;
         let s = catalog.stats;
         self.printer.debug(&format!(
             "read {} calendar files: {} from the index, {} parsed{}",
@@ -344,4 +344,21 @@ pub fn place_queues(
         help: None,
     })?;
     Ok(crate::queue::place(ws, taken, &state.known(), now))
+}
+
+/// Which build of postcal this is, for the index: the executable's size and
+/// modification time (a new build, or an upgrade, rebuilds the index once).
+fn build_id() -> u64 {
+    let meta = std::env::current_exe().and_then(std::fs::metadata).ok();
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    if let Some(meta) = meta {
+        h.update(&meta.len().to_le_bytes());
+        if let Ok(modified) = meta.modified()
+            && let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH)
+        {
+            h.update(&since.as_nanos().to_le_bytes());
+        }
+    }
+    h.digest()
 }

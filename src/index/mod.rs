@@ -3,7 +3,8 @@
 //! fresh checkout changes every mtime, so mtimes prove nothing); a file
 //! whose hash the index knows contributes its stored post summaries and
 //! findings, any other is parsed and checked (in parallel). Everything is
-//! rebuilt when postcal.yaml, postcal's version or the index format changes.
+//! rebuilt when postcal.yaml, the build of postcal, the index format or the
+//! month (how far series are read) changes.
 //! Correctness never depends on the index: what it stores is exactly what
 //! parsing the file again would give.
 
@@ -104,8 +105,15 @@ enum Read {
 
 impl Catalog {
     /// Read the workspace at `root`, through the index unless `mode` is `Off`.
-    /// `now` is the run's clock (series are expanded to its horizon).
-    pub fn open(root: &Path, mode: Mode, now: DateTime<Utc>) -> Result<Catalog, LoadError> {
+    /// `now` is the run's clock (series are expanded to its horizon);
+    /// `build` tells one build of postcal from another (two builds of one
+    /// version may read a file differently: the index is rebuilt).
+    pub fn open(
+        root: &Path,
+        mode: Mode,
+        now: DateTime<Utc>,
+        build: u64,
+    ) -> Result<Catalog, LoadError> {
         let files = Disk {
             root: root.to_path_buf(),
         };
@@ -117,6 +125,7 @@ impl Catalog {
                 let mut h = xxhash_rust::xxh3::Xxh3::new();
                 h.update(text.as_bytes());
                 h.update(calendar::horizon(now).to_string().as_bytes());
+                h.update(&build.to_le_bytes());
                 h.digest()
             }
             _ => 0,

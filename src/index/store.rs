@@ -15,7 +15,7 @@ use crate::validate::PostSummary;
 pub const INDEX_PATH: &str = ".postcal/cache/index.bin";
 const MAGIC: &[u8; 14] = b"postcal-index\n";
 /// Bump when what is stored, or what it means, changes.
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 /// What the index knows of one calendar file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
