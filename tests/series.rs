@@ -153,7 +153,15 @@ posts:
     at: 2026-12-07 09:00
     skip: [2026-12-14]
     text: e
-",
+  - id: number
+    at: 2026-12-07 09:00
+    repeat: { every: 7, count: -1 }
+    text: f
+  - id: never
+    at: 2026-12-07 09:00
+    repeat: { every: 1d, count: 0 }
+    text: g
+
     );
     let (code, out, _) = run(
         ws.path(),
@@ -168,6 +176,10 @@ posts:
         "error[repeat]: `offbeat` does not fall on 2026-12-14: nothing to skip",
         "= help: skip a date the series falls on (every 2 weeks from 2026-12-07)",
         "error[repeat]: `lonely` has `skip:` but no `repeat:`",
+        // A number where a rhythm goes reads as the rhythm it is not, and
+        // the rest of the file is still checked.
+        "error[repeat]: `7` is not an interval",
+        "error[repeat]: `never` has `count: 0`: it would never be posted",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
@@ -177,7 +189,7 @@ posts:
         Some(&fake),
         &["publish", "--dry-run", "--now", "2026-12-07T09:05:00+01:00"],
     );
-    for held in ["both", "backwards", "rhythm"] {
+    for held in ["both", "backwards", "rhythm", "number", "never"] {
         assert!(
             !plan.contains(&format!("would-publish 2026-12-07 09:00  {held}")),
             "{plan}"
