@@ -161,7 +161,7 @@ posts:
     at: 2026-12-07 09:00
     repeat: { every: 1d, count: 0 }
     text: g
-
+",
     );
     let (code, out, _) = run(
         ws.path(),
