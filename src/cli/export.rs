@@ -1,4 +1,4 @@
-//! `postcal export ics`
+//! `postcal export ics|csv`
 
 use chrono::{DateTime, Duration, Utc};
 use clap::ValueEnum;
@@ -37,6 +37,8 @@ pub struct ExportArgs {
 pub enum ExportFormat {
     /// iCalendar (RFC 5545): one event per delivery.
     Ics,
+    /// The CSV layout `postcal import csv` reads: one row per post.
+    Csv,
 }
 
 pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
@@ -71,6 +73,20 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map_or(from, |d| d.and_utc());
     let to = args.to.unwrap_or(horizon);
+    if args.format == ExportFormat::Csv {
+        let posts: Vec<&crate::calendar::Post> = ws
+            .posts
+            .iter()
+            .filter(|p| p.at.is_some_and(|at| at >= from && at < to))
+            .filter(|p| {
+                args.channel.is_empty()
+                    || p.channels.iter().any(|c| args.channel.contains(&c.value))
+            })
+            .filter(|p| super::people_match(p, &args.owner, &args.tag))
+            .collect();
+        let text = crate::export::csv::write(&posts, ws.config.timezone);
+        return emit(env, args.out.as_deref(), &text, posts.len(), "posts");
+    }
     let deliveries: Vec<_> = delivery::between(&ws, from, to)
         .into_iter()
         .filter(|d| args.channel.is_empty() || args.channel.contains(&d.channel.name))
@@ -103,16 +119,24 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
         format!("postcal: {}", n.to_string_lossy())
     });
     let text = ics::write(&name, &events, env.now, &previous);
-    match &args.out {
+    emit(env, args.out.as_deref(), &text, events.len(), "events")
+}
+
+/// Write `text` to `out` (whole), or to standard output.
+fn emit(
+    env: &Env,
+    out: Option<&std::path::Path>,
+    text: &str,
+    n: usize,
+    what: &str,
+) -> Result<Outcome, CliError> {
+    match out {
         Some(path) => {
-            write_whole(path, &text)?;
-            env.printer.note(&format!(
-                "wrote {} events to {}",
-                events.len(),
-                path.display()
-            ));
+            write_whole(path, text)?;
+            env.printer
+                .note(&format!("wrote {n} {what} to {}", path.display()));
         }
-        None => env.printer.out(&text)?,
+        None => env.printer.out(text)?,
     }
     Ok(Outcome::Success)
 }
@@ -120,7 +144,7 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
 /// Replace `path` whole (a temporary file renamed over it), so a calendar
 /// app never reads half a file.
 fn write_whole(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    let tmp = path.with_extension("ics.tmp");
+    let tmp = path.with_extension("postcal-tmp");
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)?;
     Ok(())

@@ -5,6 +5,7 @@ mod completions;
 mod diff;
 mod doctor;
 mod export;
+mod import;
 mod init;
 mod preview;
 mod printer;
@@ -84,8 +85,10 @@ pub enum Command {
     Publish(publish::PublishArgs),
     /// What the ledger knows: published, failed, missed, unknown, upcoming.
     Status(status::StatusArgs),
-    /// Write the calendar for other tools: `ics` for calendar apps.
+    /// Write the calendar for other tools: `ics` for calendar apps, `csv` for spreadsheets.
     Export(export::ExportArgs),
+    /// Turn a bulk CSV into a calendar file of drafts, for review.
+    Import(import::ImportArgs),
     /// What each queue holds, when each item goes out next, and when it runs dry.
     Queue(queue::QueueArgs),
     /// What needs a person soonest: drafts and reviews due, failures, unknown outcomes, expiring credentials.
@@ -248,6 +251,7 @@ pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
         Command::Todo(args) => todo::run(args, env),
         Command::Queue(args) => queue::run(args, env),
         Command::Export(args) => export::run(args, env),
+        Command::Import(args) => import::run(args, env),
         Command::Doctor(args) => doctor::run(args, env),
         Command::Schema(args) => schema::run(args, env),
         Command::Rules(args) => rules::run(args, env),

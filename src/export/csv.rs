@@ -1,0 +1,240 @@
+//! The generic CSV layout of SPEC §7, both ways: a header row with `at`,
+//! `text`, `channels` and optionally `media`, `alt`, `id`, `status`,
+//! `campaign`. `channels` lists names apart by spaces (or commas or
+//! semicolons); several media and their alt texts are apart by `|`.
+//! Export writes what import reads, so export then import gives the same
+//! posts.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::calendar::Post;
+
+/// The columns, in the order export writes them.
+pub const COLUMNS: [&str; 8] = [
+    "id", "at", "status", "channels", "text", "media", "alt", "campaign",
+];
+
+/// One post as a CSV row describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Its line in the file (the header is line 1).
+    pub line: u64,
+    pub id: Option<String>,
+    /// As written: `YYYY-MM-DD HH:MM` in the workspace zone, or RFC 3339.
+    pub at: String,
+    pub status: Option<String>,
+    pub channels: Vec<String>,
+    pub text: String,
+    pub media: Vec<(String, String)>,
+    pub campaign: Option<String>,
+}
+
+/// A row that cannot be read: where, which column, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub why: String,
+}
+
+/// Read `text` (a BOM and CRLF line ends are fine) into the rows that read,
+/// and every problem met; a header without a required column is an error
+/// and no rows.
+pub fn read(text: &str) -> (Vec<Row>, Vec<RowError>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|c| c.trim().to_ascii_lowercase()).collect(),
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![error(1, "", &format!("the header row cannot be read: {e}"))],
+            );
+        }
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let missing: Vec<RowError> = ["at", "text", "channels"]
+        .iter()
+        .filter(|c| col(c).is_none())
+        .map(|c| {
+            error(
+                1,
+                c,
+                &format!(
+                    "the header has no `{c}` column (it has: {})",
+                    header.join(", ")
+                ),
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return (Vec::new(), missing);
+    }
+    let (mut rows, mut errors) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = line_of(text, e.position().map_or(0, |p| p.byte()));
+                errors.push(error(line, "", &format!("the row cannot be read: {e}")));
+                continue;
+            }
+        };
+        // The line from the byte offset: the reader's own line count is
+        // one short after CRLF line ends.
+        let line = line_of(text, record.position().map_or(0, |p| p.byte()));
+        let get = |name: &str| {
+            col(name)
+                .and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let at = get("at");
+        let text = col("text")
+            .and_then(|i| record.get(i))
+            .unwrap_or("")
+            .replace("\r\n", "\n");
+        let channels: Vec<String> = get("channels")
+            .unwrap_or_default()
+            .split([' ', ',', ';'])
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let files: Vec<String> = get("media").map_or(Vec::new(), |m| {
+            m.split('|').map(|f| f.trim().to_owned()).collect()
+        });
+        let alts: Vec<String> = get("alt").map_or(Vec::new(), |a| {
+            a.split('|').map(|t| t.trim().to_owned()).collect()
+        });
+        let mut bad = false;
+        if at.is_none() {
+            errors.push(error(
+                line,
+                "at",
+                "no time: write `YYYY-MM-DD HH:MM` (workspace timezone) or RFC 3339",
+            ));
+            bad = true;
+        }
+        if text.trim().is_empty() && files.is_empty() {
+            errors.push(error(line, "text", "the message is empty"));
+            bad = true;
+        }
+        if alts.len() > files.len() {
+            errors.push(error(
+                line,
+                "alt",
+                "more alt texts than media files (separate several with `|`)",
+            ));
+            bad = true;
+        }
+        if bad {
+            continue;
+        }
+        let media = files
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| (f, alts.get(i).cloned().unwrap_or_default()))
+            .collect();
+        rows.push(Row {
+            line,
+            id: get("id"),
+            at: at.unwrap_or_default(),
+            status: get("status"),
+            channels,
+            text,
+            media,
+            campaign: get("campaign"),
+        });
+    }
+    (rows, errors)
+}
+
+/// The 1-based line of the record at byte `offset` of `text` (the reader
+/// may point at the line end before it, after a CRLF).
+fn line_of(text: &str, offset: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+        end += 1;
+    }
+    1 + bytes[..end].iter().filter(|b| **b == b'\n').count() as u64
+}
+
+fn error(line: u64, column: &str, why: &str) -> RowError {
+    RowError {
+        line,
+        column: column.to_owned(),
+        why: why.to_owned(),
+    }
+}
+
+/// Posts as rows of the layout (occurrences and placements under ids of
+/// their own: `#` becomes `-`), times in `zone`.
+pub fn write(posts: &[&Post], zone: Tz) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(COLUMNS);
+    for p in posts {
+        let at = p.at.map_or(String::new(), |t: DateTime<Utc>| {
+            t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
+        });
+        let channels: Vec<&str> = p.channels.iter().map(|c| c.value.as_str()).collect();
+        let media: Vec<&str> = p.media.iter().map(|m| m.file.value.as_str()).collect();
+        let alts: Vec<&str> = p
+            .media
+            .iter()
+            .map(|m| m.alt.as_ref().map_or("", |a| a.value.as_str()))
+            .collect();
+        let status = p.status.name();
+        let _ = w.write_record([
+            p.id.value.replace('#', "-").as_str(),
+            &at,
+            status,
+            &channels.join(" "),
+            p.text.as_ref().map_or("", |t| t.value.as_str()),
+            &media.join("|"),
+            &alts.join("|"),
+            p.campaign.as_deref().unwrap_or(""),
+        ]);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bom_crlf_quoted_newlines_and_commas_are_read() {
+        let text =
+            "\u{feff}at,text,channels\r\n2026-12-03 09:00,\"Hello, world\r\nsecond line\",m b\r\n";
+        let (rows, errors) = read(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].text, "Hello, world\nsecond line");
+        assert_eq!(rows[0].channels, ["m", "b"]);
+        assert_eq!(rows[0].line, 2);
+    }
+
+    #[test]
+    fn every_row_that_cannot_be_mapped_is_named() {
+        let text = "at,text,channels,alt\n,no time,m,\n2026-12-03 09:00,,m,\n2026-12-03 09:00,ok,m,an alt\n";
+        let (rows, errors) = read(text);
+        assert!(rows.is_empty());
+        let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(got, [(2, "at"), (3, "text"), (4, "alt")]);
+        let (_, missing) = read("when,text\n");
+        assert_eq!(missing.len(), 2);
+        assert!(
+            missing[0]
+                .why
+                .contains("no `at` column (it has: when, text)")
+        );
+    }
+}
