@@ -32,8 +32,15 @@ fn postcal(root: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// (id, at, status, channels, text) of a post.
-type Seen = (String, Option<String>, String, Vec<String>, String);
+/// (id, at, status, channels, text, campaign) of a post.
+type Seen = (
+    String,
+    Option<String>,
+    String,
+    Vec<String>,
+    String,
+    Option<String>,
+);
 
 /// What every post is.
 fn posts(root: &Path) -> Vec<Seen> {
@@ -52,6 +59,7 @@ fn posts(root: &Path) -> Vec<Seen> {
                 p.status.name().to_owned(),
                 p.channels.iter().map(|c| c.value.clone()).collect(),
                 p.text.as_ref().map(|t| t.value.clone()).unwrap_or_default(),
+                p.campaign.as_deref().map(str::to_owned),
             )
         })
         .collect()
@@ -74,7 +82,7 @@ fn every_row_that_cannot_be_mapped_is_named_and_nothing_is_written() {
         "plan.csv:5, column `text`: the message is empty",
         "plan.csv:6, column `channels`: unknown channel `x` (channels are: m, b)",
         "plan.csv:7, column `at`: `soon` is not a date and time",
-        "4 row problem(s); nothing was written",
+        "4 problem(s) in the file; nothing was written",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in\n{err}");
     }
@@ -94,7 +102,8 @@ fn every_row_that_cannot_be_mapped_is_named_and_nothing_is_written() {
             Some("2026-12-03T08:00:00+00:00".to_owned()),
             "draft".to_owned(),
             vec!["m".to_owned(), "b".to_owned()],
-            "Winter Blend, at last!\nDark chocolate".to_owned()
+            "Winter Blend, at last!\nDark chocolate".to_owned(),
+            None
         )]
     );
     // The same file again: the ids are taken now, so they are made unique,
@@ -164,17 +173,24 @@ proptest! {
         posts_in in prop::collection::vec((0u32..60, 0u32..24, 0usize..3, any::<bool>(), text_strategy()), 1..6),
     ) {
         let source = workspace();
-        let mut cal = String::from("posts:\n");
+        // One file with a campaign, one without: each post keeps its own.
+        let mut cal = String::from("campaign: winter-2026\nposts:\n");
+        let mut other = String::from("posts:\n");
         for (i, (day, hour, status, both, text)) in posts_in.iter().enumerate() {
             let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + chrono::Duration::days(i64::from(*day));
             let text = serde_json::to_string(text).unwrap();
-            cal.push_str(&format!(
+            let into = if i % 2 == 0 { &mut cal } else { &mut other };
+            into.push_str(&format!(
                 "  - id: p{i}\n    at: {at} {hour:02}:15\n    status: {}\n    channels: {}\n    text: {text}\n",
                 ["draft", "review", "approved"][*status],
                 if *both { "[m, b]" } else { "[b]" },
             ));
         }
         std::fs::write(source.path().join("calendars/c.yaml"), cal).unwrap();
+        if other == "posts:\n" {
+            other = "posts: []\n".to_owned();
+        }
+        std::fs::write(source.path().join("calendars/d.yaml"), other).unwrap();
         let (code, csv, err) = postcal(source.path(), &["export", "csv", "--now", "2026-12-01T00:00:00Z"]);
         prop_assert_eq!(code, 0, "{}", err);
         let target = workspace();
@@ -188,4 +204,40 @@ proptest! {
         after.sort();
         prop_assert_eq!(before, after);
     }
+}
+
+#[test]
+fn a_misspelt_column_and_a_missing_channels_column_are_told_apart() {
+    let ws = workspace();
+    let csv = ws.path().join("plan.csv");
+    std::fs::write(&csv, "at,text,stauts\n2026-12-03 09:00,Hello,approved\n").unwrap();
+    let (code, _, err) = postcal(
+        ws.path(),
+        &["import", "csv", csv.to_str().unwrap(), "--channel", "m"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "plan.csv:1, column `stauts`: unknown column `stauts`: did you mean `status`?"
+        ),
+        "{err}"
+    );
+    // Without a channels column, --channel gives every row its channel.
+    std::fs::write(&csv, "at,text,status\n2026-12-03 09:00,Hello,Approved\n").unwrap();
+    let (code, yaml, err) = postcal(
+        ws.path(),
+        &[
+            "import",
+            "csv",
+            csv.to_str().unwrap(),
+            "--channel",
+            "m",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        yaml.contains("    status: approved\n    channels: [m]\n"),
+        "{yaml}"
+    );
 }

@@ -254,7 +254,7 @@ pub struct Post {
     pub variants: Box<[(Located<String>, Variant)]>,
     pub media: Box<[Media]>,
     pub thread: Box<[Located<String>]>,
-    /// Shared by the posts of a file.
+    /// The file's, unless the post names its own.
     pub campaign: Option<std::sync::Arc<str>>,
     pub extra: Option<Box<PostExtra>>,
     pub inherited: Inherited,

@@ -491,6 +491,9 @@ pub struct RawPost {
     /// Put it in a queue from postcal.yaml instead of giving it an `at`.
     #[serde(default)]
     pub queue: Option<Located<String>>,
+    /// This post's campaign, when it is not the file's.
+    #[serde(default)]
+    pub campaign: Option<Located<String>>,
 }
 
 /// How a series comes back, and until when.

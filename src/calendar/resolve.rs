@@ -350,7 +350,11 @@ fn resolve_one(
             .collect(),
         media: media(p.media.unwrap_or_default()).into(),
         thread: p.thread.unwrap_or_default().into(),
-        campaign,
+        campaign: p
+            .campaign
+            .as_ref()
+            .map(|c| c.value.as_str().into())
+            .or(campaign),
         extra: PostExtra {
             cw: p.cw.or_else(|| defaults.cw.clone()),
             language: p.language.or_else(|| defaults.language.clone()),

@@ -16,12 +16,14 @@ pub struct ExportArgs {
     /// delivery's SEQUENCE goes up); default: standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
-    /// Start of the window: RFC 3339 (default: 30 days before now).
-    #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
-    pub from: Option<DateTime<Utc>>,
-    /// End of the window (excluded): RFC 3339 (default: the horizon, a year ahead).
-    #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
-    pub to: Option<DateTime<Utc>>,
+    /// Start of the window: a date (workspace zone) or RFC 3339 (default:
+    /// 30 days before now for ics, every post for csv).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// End of the window: a date (included) or RFC 3339 (excluded); default:
+    /// the horizon, a year ahead.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
     /// Only these channels (repeatable).
     #[arg(long, value_name = "NAME")]
     pub channel: Vec<String>,
@@ -64,15 +66,27 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
             });
         }
     }
-    // From a month back to as far as series and queues are read.
-    let from = args.from.unwrap_or(env.now - Duration::days(30));
+    // A spreadsheet gets the whole plan; a calendar a month back to as far
+    // as series and queues are read.
+    let zone = ws.config.timezone;
+    let from = match &args.from {
+        Some(s) => super::preview::bound(s, zone, false)?,
+        None if args.format == ExportFormat::Csv => DateTime::<Utc>::MIN_UTC,
+        None => env.now - Duration::days(30),
+    };
     let horizon = ws
         .config
         .horizon
         .succ_opt()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map_or(from, |d| d.and_utc());
-    let to = args.to.unwrap_or(horizon);
+    let to = match &args.to {
+        Some(s) => super::preview::bound(s, zone, true)?,
+        None => horizon,
+    };
+    if let Some(out) = &args.out {
+        refuse_to_clobber(out, args.format)?;
+    }
     if args.format == ExportFormat::Csv {
         let posts: Vec<&crate::calendar::Post> = ws
             .posts
@@ -84,7 +98,23 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
             })
             .filter(|p| super::people_match(p, &args.owner, &args.tag))
             .collect();
-        let text = crate::export::csv::write(&posts, ws.config.timezone);
+        let keep = |c: &str| args.channel.is_empty() || args.channel.iter().any(|k| k == c);
+        let text = crate::export::csv::write(&posts, zone, keep);
+        // What the layout does not carry is said, not dropped unseen.
+        let dropped = posts
+            .iter()
+            .filter(|p| {
+                !p.thread.is_empty()
+                    || !p.variants.is_empty()
+                    || p.extra.is_some()
+                    || p.series.is_some()
+            })
+            .count();
+        if dropped > 0 {
+            env.printer.note(&format!(
+                "note: {dropped} post(s) have what the CSV layout does not carry (threads, variants, content warnings, language, owner, approver, tags, notes, or a series or queue they came from: each occurrence is a row of its own)"
+            ));
+        }
         return emit(env, args.out.as_deref(), &text, posts.len(), "posts");
     }
     let deliveries: Vec<_> = delivery::between(&ws, from, to)
@@ -141,11 +171,40 @@ fn emit(
     Ok(Outcome::Success)
 }
 
+/// `--out` replaces only an earlier export of the same kind (or nothing).
+fn refuse_to_clobber(path: &std::path::Path, format: ExportFormat) -> Result<(), CliError> {
+    let Ok(old) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let old = old.trim_start_matches('\u{feff}');
+    let ours = match format {
+        ExportFormat::Ics => old.starts_with("BEGIN:VCALENDAR"),
+        ExportFormat::Csv => old.starts_with(&crate::export::csv::COLUMNS.join(",")),
+    };
+    if ours || old.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Usage {
+        message: format!(
+            "{} exists and is not an earlier export of this kind; nothing was written",
+            path.display()
+        ),
+        help: Some("choose another `--out`, or remove the file first".to_owned()),
+    })
+}
+
 /// Replace `path` whole (a temporary file renamed over it), so a calendar
-/// app never reads half a file.
+/// app never reads half a file; its folder is made when missing.
 fn write_whole(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    let failed = |e: std::io::Error| CliError::Usage {
+        message: format!("cannot write {}: {e}", path.display()),
+        help: Some("check the folder exists and can be written".to_owned()),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
     let tmp = path.with_extension("postcal-tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)?;
+    std::fs::write(&tmp, text).map_err(failed)?;
+    std::fs::rename(&tmp, path).map_err(failed)?;
     Ok(())
 }

@@ -37,8 +37,8 @@ pub struct ImportArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Layout {
-    /// SPEC §7: a header with `at`, `text`, `channels` and optionally
-    /// `media`, `alt`, `id`, `status`, `campaign`.
+    /// A header with `at`, `text`, `channels` and optionally `media`,
+    /// `alt`, `id`, `status`, `campaign` (what `export csv` writes).
     Csv,
 }
 
@@ -54,10 +54,10 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
             "check the path; the file must be UTF-8",
         )
     })?;
-    let default_status: Status = args.status.parse().map_err(|_| {
+    let default_status: Status = args.status.to_ascii_lowercase().parse().map_err(|_| {
         usage(
             format!("`{}` is not a status", args.status),
-            "use draft, review or approved",
+            &format!("use one of {}", statuses()),
         )
     })?;
     if let Some(c) = &args.channel
@@ -91,7 +91,7 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
             "choose another `--into`, or remove it first",
         ));
     }
-    let (rows, mut errors) = csv::read(&text);
+    let (rows, mut errors) = csv::read(&text, args.channel.is_some());
     let taken: HashSet<String> = ws
         .posts
         .iter()
@@ -128,7 +128,7 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
             );
         }
         env.printer.note(&format!(
-            "{} row problem(s); nothing was written: fix the file and run again",
+            "{} problem(s) in the file; nothing was written: fix it and run again",
             errors.len()
         ));
         return Ok(Outcome::Failure);
@@ -185,21 +185,6 @@ fn to_yaml(
         "# Imported from {} by `postcal import csv`.\n",
         source.display()
     );
-    let campaigns: HashSet<Option<&str>> = rows.iter().map(|r| r.campaign.as_deref()).collect();
-    if campaigns.len() > 1 {
-        errors.push(RowError {
-            line: rows
-                .iter()
-                .skip(1)
-                .find(|r| r.campaign != rows[0].campaign)
-                .map_or(0, |r| r.line),
-            column: "campaign".to_owned(),
-            why: "a calendar file has one campaign: import the rows of each campaign separately"
-                .to_owned(),
-        });
-    } else if let Some(Some(c)) = campaigns.into_iter().next() {
-        let _ = writeln!(out, "campaign: {}", quoted(c));
-    }
     out.push_str("posts:\n");
     for r in rows {
         let mut bad = |column: &str, why: String| {
@@ -226,20 +211,18 @@ fn to_yaml(
         for c in &channels {
             if !ws.config.channels.contains_key(c) {
                 let known: Vec<&str> = ws.config.channels.keys().map(String::as_str).collect();
-                bad(
-                    "channels",
-                    format!("unknown channel `{c}` (channels are: {})", known.join(", ")),
-                );
+                let hint = match crate::diagnostic::did_you_mean(c, &known) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("channels are: {}", known.join(", ")),
+                };
+                bad("channels", format!("unknown channel `{c}` ({hint})"));
             }
         }
         let status = match &r.status {
-            Some(s) => match s.parse::<Status>() {
+            Some(s) => match s.to_ascii_lowercase().parse::<Status>() {
                 Ok(s) => s,
                 Err(_) => {
-                    bad(
-                        "status",
-                        format!("`{s}` is not a status (draft, review, approved, cancelled)"),
-                    );
+                    bad("status", format!("`{s}` is not a status ({})", statuses()));
                     default_status
                 }
             },
@@ -254,9 +237,16 @@ fn to_yaml(
                 id.clone()
             }
             Some(id) if used.contains(id) => {
+                let whose = match rows
+                    .iter()
+                    .find(|o| o.line < r.line && o.id.as_deref() == Some(id.as_str()))
+                {
+                    Some(o) => format!("by line {} of this file", o.line),
+                    None => "by a post of the workspace".to_owned(),
+                };
                 bad(
                     "id",
-                    format!("`{id}` is already used in the workspace or above"),
+                    format!("`{id}` is already used {whose}; give this row another id"),
                 );
                 id.clone()
             }
@@ -269,6 +259,9 @@ fn to_yaml(
         let _ = writeln!(out, "    status: {}", status.name());
         let _ = writeln!(out, "    channels: [{}]", channels.join(", "));
         let _ = writeln!(out, "    text: {}", quoted(&r.text));
+        if let Some(c) = &r.campaign {
+            let _ = writeln!(out, "    campaign: {}", quoted(c));
+        }
         if !r.media.is_empty() {
             out.push_str("    media:\n");
             for (file, alt) in &r.media {
@@ -284,6 +277,15 @@ fn to_yaml(
     } else {
         Err(errors)
     }
+}
+
+/// `draft, review, approved, cancelled, retracted`.
+fn statuses() -> String {
+    Status::ALL
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A YAML double-quoted scalar.

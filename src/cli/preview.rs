@@ -59,7 +59,7 @@ pub enum PreviewFormat {
 
 /// A window bound: a date means the start of that day (or, for the end, the
 /// start of the next day, so the date is included).
-fn bound(input: &str, zone: Tz, end: bool) -> Result<DateTime<Utc>, CliError> {
+pub(super) fn bound(input: &str, zone: Tz, end: bool) -> Result<DateTime<Utc>, CliError> {
     let usage = |message: String, help: String| CliError::Usage {
         message,
         help: Some(help),

@@ -41,7 +41,7 @@ pub struct RowError {
 /// Read `text` (a BOM and CRLF line ends are fine) into the rows that read,
 /// and every problem met; a header without a required column is an error
 /// and no rows.
-pub fn read(text: &str) -> (Vec<Row>, Vec<RowError>) {
+pub fn read(text: &str, channels_optional: bool) -> (Vec<Row>, Vec<RowError>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -56,7 +56,12 @@ pub fn read(text: &str) -> (Vec<Row>, Vec<RowError>) {
         }
     };
     let col = |name: &str| header.iter().position(|h| h == name);
-    let missing: Vec<RowError> = ["at", "text", "channels"]
+    let required: &[&str] = if channels_optional {
+        &["at", "text"]
+    } else {
+        &["at", "text", "channels"]
+    };
+    let mut missing: Vec<RowError> = required
         .iter()
         .filter(|c| col(c).is_none())
         .map(|c| {
@@ -70,6 +75,14 @@ pub fn read(text: &str) -> (Vec<Row>, Vec<RowError>) {
             )
         })
         .collect();
+    // A misspelt column would drop its values without a word.
+    for h in header.iter().filter(|h| !COLUMNS.contains(&h.as_str())) {
+        let hint = match crate::diagnostic::did_you_mean(h, &COLUMNS) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("the columns are: {}", COLUMNS.join(", ")),
+        };
+        missing.push(error(1, h, &format!("unknown column `{h}`: {hint}")));
+    }
     if !missing.is_empty() {
         return (Vec::new(), missing);
     }
@@ -175,15 +188,23 @@ fn error(line: u64, column: &str, why: &str) -> RowError {
 }
 
 /// Posts as rows of the layout (occurrences and placements under ids of
-/// their own: `#` becomes `-`), times in `zone`.
-pub fn write(posts: &[&Post], zone: Tz) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// their own: `#` becomes `-`), times in `zone`, with only the channels
+/// `keep` accepts; CRLF line ends and a BOM, as spreadsheets expect.
+pub fn write(posts: &[&Post], zone: Tz, keep: impl Fn(&str) -> bool) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     let _ = w.write_record(COLUMNS);
     for p in posts {
         let at = p.at.map_or(String::new(), |t: DateTime<Utc>| {
             t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
         });
-        let channels: Vec<&str> = p.channels.iter().map(|c| c.value.as_str()).collect();
+        let channels: Vec<&str> = p
+            .channels
+            .iter()
+            .map(|c| c.value.as_str())
+            .filter(|c| keep(c))
+            .collect();
         let media: Vec<&str> = p.media.iter().map(|m| m.file.value.as_str()).collect();
         let alts: Vec<&str> = p
             .media
@@ -203,7 +224,7 @@ pub fn write(posts: &[&Post], zone: Tz) -> String {
         ]);
     }
     let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    format!("\u{feff}{}", String::from_utf8(bytes).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -214,7 +235,7 @@ mod tests {
     fn a_bom_crlf_quoted_newlines_and_commas_are_read() {
         let text =
             "\u{feff}at,text,channels\r\n2026-12-03 09:00,\"Hello, world\r\nsecond line\",m b\r\n";
-        let (rows, errors) = read(text);
+        let (rows, errors) = read(text, false);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].text, "Hello, world\nsecond line");
@@ -225,16 +246,24 @@ mod tests {
     #[test]
     fn every_row_that_cannot_be_mapped_is_named() {
         let text = "at,text,channels,alt\n,no time,m,\n2026-12-03 09:00,,m,\n2026-12-03 09:00,ok,m,an alt\n";
-        let (rows, errors) = read(text);
+        let (rows, errors) = read(text, false);
         assert!(rows.is_empty());
         let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();
         assert_eq!(got, [(2, "at"), (3, "text"), (4, "alt")]);
-        let (_, missing) = read("when,text\n");
-        assert_eq!(missing.len(), 2);
-        assert!(
-            missing[0]
-                .why
-                .contains("no `at` column (it has: when, text)")
+        let (_, missing) = read("when,text\n", false);
+        let why: Vec<&str> = missing.iter().map(|e| e.why.as_str()).collect();
+        assert_eq!(
+            why,
+            [
+                "the header has no `at` column (it has: when, text)",
+                "the header has no `channels` column (it has: when, text)",
+                "unknown column `when`: the columns are: id, at, status, channels, text, media, alt, campaign",
+            ]
+        );
+        let (_, misspelt) = read("at,text,stauts\n", true);
+        assert_eq!(
+            misspelt[0].why,
+            "unknown column `stauts`: did you mean `status`?"
         );
     }
 }

@@ -21,8 +21,9 @@ pub struct Event<'a> {
     pub url: Option<&'a str>,
 }
 
-/// What an earlier export said of each event: `UID` → (sequence, hash).
-pub type Previous = HashMap<String, (u32, String)>;
+/// What an earlier export said of each event: `UID` → (sequence, hash,
+/// DTSTAMP).
+pub type Previous = HashMap<String, (u32, String, String)>;
 
 /// The calendar, as a string with CRLF line ends.
 pub fn write(name: &str, events: &[Event<'_>], now: DateTime<Utc>, previous: &Previous) -> String {
@@ -51,10 +52,12 @@ pub fn write(name: &str, events: &[Event<'_>], now: DateTime<Utc>, previous: &Pr
             "{:016x}",
             xxhash_rust::xxh3::xxh3_64(format!("{}|{status}|{body}", d.at.timestamp()).as_bytes())
         );
-        let sequence = match previous.get(&uid) {
-            Some((seq, old)) if *old == hash => *seq,
-            Some((seq, _)) => seq + 1,
-            None => 0,
+        // An unchanged event keeps its sequence and its stamp, so a file kept
+        // in git changes only where the calendar did.
+        let (sequence, stamp) = match previous.get(&uid) {
+            Some((seq, old, stamp)) if *old == hash => (*seq, stamp.clone()),
+            Some((seq, _, _)) => (seq + 1, utc(now)),
+            None => (0, utc(now)),
         };
         let extra = d.post.extra.as_deref();
         let mut about = format!(
@@ -85,7 +88,7 @@ pub fn write(name: &str, events: &[Event<'_>], now: DateTime<Utc>, previous: &Pr
         );
         line("BEGIN:VEVENT");
         line(&format!("UID:{}", text(&uid)));
-        line(&format!("DTSTAMP:{}", utc(now)));
+        line(&format!("DTSTAMP:{stamp}"));
         line(&format!("DTSTART:{}", utc(d.at)));
         line("DURATION:PT15M");
         line(&format!(
@@ -113,10 +116,12 @@ pub fn write(name: &str, events: &[Event<'_>], now: DateTime<Utc>, previous: &Pr
 /// is not one.
 pub fn previous(ics: &str) -> Previous {
     let mut out = Previous::new();
-    let (mut uid, mut seq, mut hash) = (None, 0u32, None);
+    let (mut uid, mut seq, mut hash, mut stamp) = (None, 0u32, None, String::new());
     for l in unfold(ics) {
         if l == "BEGIN:VEVENT" {
-            (uid, seq, hash) = (None, 0, None);
+            (uid, seq, hash, stamp) = (None, 0, None, String::new());
+        } else if let Some(v) = l.strip_prefix("DTSTAMP:") {
+            stamp = v.trim().to_owned();
         } else if let Some(v) = l.strip_prefix("UID:") {
             uid = Some(unescape(v));
         } else if let Some(v) = l.strip_prefix("SEQUENCE:") {
@@ -126,7 +131,7 @@ pub fn previous(ics: &str) -> Previous {
         } else if l == "END:VEVENT"
             && let (Some(u), Some(h)) = (uid.take(), hash.take())
         {
-            out.insert(u, (seq, h));
+            out.insert(u, (seq, h, std::mem::take(&mut stamp)));
         }
     }
     out
