@@ -122,8 +122,11 @@ pub fn place(
                             .iter()
                             .all(|c| !busy.contains(&(c.value.clone(), *at)))
                     })
-                    .or_else(|| day.first().copied());
-                let Some(at) = at else { continue };
+                    .or_else(|| day.first().copied())
+                    // The slots changed since and none falls on that day:
+                    // the placement still stands (it went out, or was
+                    // tried), at the first slot's time that day.
+                    .unwrap_or_else(|| slots.fallback(*date));
                 for c in &item.channels {
                     busy.insert((c.value.clone(), at));
                 }
@@ -297,6 +300,20 @@ impl Slots {
             zone,
             queue: queue.clone(),
         }
+    }
+
+    /// A time on `date` for a placement whose slot no longer exists: the
+    /// first slot's time of day, else the start of the day.
+    fn fallback(&self, date: NaiveDate) -> DateTime<Utc> {
+        let time = self
+            .queue
+            .slots
+            .first()
+            .map_or(chrono::NaiveTime::MIN, |(_, t)| *t);
+        let wall = NaiveDateTime::new(date, time);
+        resolve_wall(wall, self.zone)
+            .or_else(|_| resolve_wall(NaiveDateTime::new(date, chrono::NaiveTime::MIN), self.zone))
+            .unwrap_or_else(|_| wall.and_utc())
     }
 
     /// The slot times on `date` (in the past too).

@@ -140,3 +140,44 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_item_that_went_out_is_not_placed_again_when_the_slots_change() {
+    // i0 went out on Tue 1 Dec; then the queue's slots move to Wednesdays.
+    let mut ledger = Recorded::new();
+    ledger.insert(
+        "i0#2026-12-01".to_owned(),
+        Known {
+            went_out: true,
+            ..Known::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("postcal.yaml"),
+        CONFIG.replace(
+            "[\"Tue 10:00\", \"Thu 16:00\", \"Sat 09:00\"]",
+            "[\"Wed 10:00\"]",
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("calendars")).unwrap();
+    std::fs::write(
+        dir.path().join("calendars/c.yaml"),
+        format!("posts:\n{}{}", item(0, true), item(1, true)),
+    )
+    .unwrap();
+    let mut ws = postcal::calendar::load(dir.path(), now0()).unwrap();
+    let placed = next(&mut ws, &ledger, now0() + Duration::days(2));
+    assert!(!placed.contains_key("i0"), "i0 went out: {placed:?}");
+    let kept = ws.posts.iter().find(|p| p.id.value == "i0#2026-12-01");
+    assert!(
+        kept.is_some_and(|p| p.at.is_some()),
+        "its placement stands: {:?}",
+        ws.posts.iter().map(|p| &p.id.value).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        placed.get("i1").map(|(id, _)| id.as_str()),
+        Some("i1#2026-12-09")
+    );
+}
