@@ -269,20 +269,15 @@ posts:
     status: approved
     channels: [m]
     text: A dated post in a queue slot
-  - id: qa
-    queue: q
-    status: approved
-    text: Evergreen A
-  - id: qb
-    queue: q
-    status: approved
-    text: Evergreen B
-  - id: qc
-    queue: q
-    status: approved
-    text: Evergreen C
 ",
     );
+    // The queue's items in a file of their own, as a team keeps them: a
+    // cron tick must read it although none of its posts has a time.
+    std::fs::write(
+        ws.path().join("calendars/queue.yaml"),
+        "posts:\n  - id: qa\n    queue: q\n    status: approved\n    text: Evergreen A\n  - id: qb\n    queue: q\n    status: approved\n    text: Evergreen B\n  - id: qc\n    queue: q\n    status: approved\n    text: Evergreen C\n",
+    )
+    .unwrap();
     let config = ws.path().join("postcal.yaml");
     let mut yaml = std::fs::read_to_string(&config).unwrap();
     yaml.push_str("queues:\n  q:\n    channels: [m]\n    slots: [\"Tue 10:00\", \"Fri 15:00\"]\n    start: 2027-03-01\n    recycle: 21d\n");
