@@ -437,3 +437,40 @@ fn an_edit_of_a_series_reads_as_one_change_with_its_occurrences() {
     );
     insta::assert_snapshot!("series_diff_json", json);
 }
+
+#[test]
+fn a_queued_post_retracted_after_it_went_out_is_deleted() {
+    let fake = mastodon::start(Behaviour::Ok);
+    let ws = workspace(
+        &fake,
+        "2h",
+        "posts:\n  - id: dated\n    at: 2026-12-20 10:00\n    status: approved\n    channels: [m]\n    text: Later\n",
+    );
+    let config = ws.path().join("postcal.yaml");
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str(
+        "queues:\n  q:\n    channels: [m]\n    slots: [\"Tue 10:00\"]\n    start: 2026-12-01\n",
+    );
+    std::fs::write(&config, yaml).unwrap();
+    let item = |status: &str| {
+        format!("posts:\n  - id: faq\n    queue: q\n    status: {status}\n    text: Evergreen\n")
+    };
+    std::fs::write(ws.path().join("calendars/queue.yaml"), item("approved")).unwrap();
+    let (code, out, err) = run(
+        ws.path(),
+        Some(&fake),
+        &["publish", "--now", "2026-12-01T10:05:00+01:00"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!((fake.posts)().len(), 1, "{out}");
+    // Retracted: the next tick (through the index, as cron runs) deletes it.
+    std::fs::write(ws.path().join("calendars/queue.yaml"), item("retracted")).unwrap();
+    let (code, out, err) = run(
+        ws.path(),
+        Some(&fake),
+        &["publish", "--now", "2026-12-02T10:05:00+01:00"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("faq#2026-12-01@m"), "{out}");
+    assert_eq!((fake.posts)().len(), 0, "deleted: {out}");
+}

@@ -64,8 +64,10 @@ pub fn wanted_files(
                 .filter(|(c, _)| {
                     selection.channels.is_empty() || selection.channels.iter().any(|x| x == c)
                 });
+            // No time of its own: held (and said) when approved; a queued
+            // post retracted after a placement of it went out is deleted.
             let Some(at) = s.at else {
-                return approved && !s.deliveries.is_empty();
+                return (approved || s.status == Status::Retracted) && !s.deliveries.is_empty();
             };
             let mut channels = channels.peekable();
             if channels.peek().is_none() {
