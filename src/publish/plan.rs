@@ -263,7 +263,7 @@ fn decide<'a>(
         return (publishable && day.is_none_or(|d| d <= today)).then(|| Action::Hold {
             reason: match day {
                 Some(d) => format!(
-                    "not published: its time does not exist on {d} in {} ({}:{}); run `postcal validate`",
+                    "not published: its wall time does not exist on {d} in {}, or happens twice (a clock change; {}:{}); run `postcal validate`",
                     post.zone,
                     ws.sources.path(post.file),
                     post.at_loc.line
