@@ -273,6 +273,32 @@ fn preview_filters() {
 }
 
 #[test]
+fn a_month_view_shows_the_whole_month_by_default() {
+    // Mid-month, with neither --from nor --to: the 1st is there too, and
+    // each post by its full id in the legend.
+    let out = run(
+        &repo(),
+        &[
+            "preview",
+            "--format",
+            "month",
+            "--now",
+            "2026-12-15T08:00:00+01:00",
+        ],
+    );
+    assert!(out.contains("December 2026"), "{out}");
+    assert!(
+        out.contains("] Tue 01 09:00 team-december-kickoff → team-slack · approved · luis"),
+        "{out}"
+    );
+    assert!(
+        out.contains("cupping-club#2026-12-10 → lumen-bsky, lumen-mastodon"),
+        "{out}"
+    );
+    assert!(!out.contains("January 2027"), "{out}");
+}
+
+#[test]
 fn queue_demo() {
     insta::assert_snapshot!(run(
         &repo(),

@@ -19,9 +19,10 @@ pub struct PreviewArgs {
     /// End of the window: a date (included) or RFC 3339 (excluded).
     #[arg(long, value_name = "TIME", conflicts_with = "days")]
     pub to: Option<String>,
-    /// Length of the window in days from --from.
-    #[arg(long, value_name = "N", default_value_t = 7)]
-    pub days: u32,
+    /// Length of the window in days from --from (default 7; with `--format
+    /// month`, the whole month of --from).
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
     /// Only these channels (repeatable).
     #[arg(long, value_name = "NAME")]
     pub channel: Vec<String>,
@@ -96,9 +97,19 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         Some(s) => bound(s, zone, false)?,
         None => env.now,
     };
+    // A month view of its own shows the whole month of --from (or now).
+    let from = match (args.format, args.days, &args.to) {
+        (PreviewFormat::Month, None, None) => month_of(from, zone).0,
+        _ => from,
+    };
     let to = match &args.to {
         Some(s) => bound(s, zone, true)?,
-        None => from + Duration::days(i64::from(args.days)),
+        None => match (args.days, args.format) {
+            (Some(days), _) => from + Duration::days(i64::from(days)),
+            // A month view shows the month: from its first day to its last.
+            (None, PreviewFormat::Month) => month_of(from, zone).1,
+            (None, _) => from + Duration::days(7),
+        },
     };
     // Only the files with a post in the window are read.
     let (start, end) = (from.timestamp_micros(), to.timestamp_micros());
@@ -256,4 +267,21 @@ fn x_costs(
         .filter(|c| channels.is_empty() || channels.contains(&c.channel))
         .map(|c| format!("estimated X cost: {}", c.describe()))
         .collect()
+}
+
+/// The first instant of the month `t` falls in (in `zone`), and of the next.
+fn month_of(t: DateTime<Utc>, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    use chrono::Datelike;
+    let day = t.with_timezone(&zone).date_naive();
+    let first = day.with_day(1).unwrap_or(day);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    let at = |d: NaiveDate| {
+        let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        resolve_wall(midnight, zone)
+            .or_else(|_| resolve_wall(midnight + Duration::hours(1), zone))
+            .unwrap_or(t)
+    };
+    (at(first), at(next))
 }

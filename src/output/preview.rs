@@ -198,7 +198,9 @@ fn agenda_links(out: &mut String, platform: Platform, text: &str, indent: &str) 
     }
 }
 
-/// A calendar grid per month in the window, one cell per day listing its posts.
+/// A calendar grid per month in the window: each day lists its posts by
+/// time and number, and a legend under the grid names each number's post in
+/// full, with its channels, status and owner (ids are not cut short).
 pub fn month(
     deliveries: &[Delivery<'_>],
     zone: Tz,
@@ -215,6 +217,20 @@ pub fn month(
     while month_start <= last {
         let next = next_month(month_start);
         let _ = writeln!(out, "{}", month_start.format("%B %Y"));
+        // One number per post and time this month, in time order.
+        let mut legend: Vec<(DateTime<Utc>, &str, Vec<&str>, &Post)> = Vec::new();
+        for d in deliveries.iter().filter(|d| {
+            let day = d.at.with_timezone(&zone).date_naive();
+            day >= month_start && day < next && day >= first && day <= last
+        }) {
+            match legend
+                .iter_mut()
+                .find(|(at, id, _, _)| *at == d.at && *id == d.post.id.value)
+            {
+                Some((_, _, channels, _)) => channels.push(&d.channel.name),
+                None => legend.push((d.at, &d.post.id.value, vec![&d.channel.name], d.post)),
+            }
+        }
         let mut t = Table::new();
         t.load_style(presets::UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Disabled)
@@ -223,7 +239,18 @@ pub fn month(
         let mut row: Vec<String> = vec![String::new(); lead];
         let mut date = month_start;
         while date < next {
-            row.push(day_cell(date, deliveries, zone));
+            let mut cell = date.day().to_string();
+            for (n, (at, ..)) in legend.iter().enumerate() {
+                if at.with_timezone(&zone).date_naive() == date {
+                    let _ = write!(
+                        cell,
+                        "\n{} [{}]",
+                        at.with_timezone(&zone).format("%H:%M"),
+                        n + 1
+                    );
+                }
+            }
+            row.push(cell);
             if row.len() == 7 {
                 t.add_row(std::mem::take(&mut row));
             }
@@ -233,7 +260,19 @@ pub fn month(
             row.resize(7, String::new());
             t.add_row(row);
         }
-        let _ = writeln!(out, "{t}\n");
+        let _ = writeln!(out, "{t}");
+        for (n, (at, id, channels, post)) in legend.iter().enumerate() {
+            let owner = people(post).0.map_or(String::new(), |o| format!(" · {o}"));
+            let _ = writeln!(
+                out,
+                "[{}] {} {id} → {} · {}{owner}",
+                n + 1,
+                at.with_timezone(&zone).format("%a %d %H:%M"),
+                channels.join(", "),
+                post.status.name()
+            );
+        }
+        out.push('\n');
         month_start = next;
     }
     out
@@ -246,27 +285,6 @@ fn next_month(d: NaiveDate) -> NaiveDate {
         (d.year(), d.month() + 1)
     };
     NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(NaiveDate::MAX)
-}
-
-fn day_cell(date: NaiveDate, deliveries: &[Delivery<'_>], zone: Tz) -> String {
-    let mut cell = date.day().to_string();
-    let mut seen: Vec<&str> = Vec::new();
-    for d in deliveries
-        .iter()
-        .filter(|d| d.at.with_timezone(&zone).date_naive() == date)
-    {
-        if seen.contains(&d.post.id.value.as_str()) {
-            continue;
-        }
-        seen.push(&d.post.id.value);
-        let id: String = d.post.id.value.chars().take(14).collect();
-        let _ = write!(cell, "\n{} {id}", d.at.with_timezone(&zone).format("%H:%M"));
-        if let Some(owner) = people(d.post).0 {
-            let owner: String = owner.chars().take(14).collect();
-            let _ = write!(cell, "\n  ({owner})");
-        }
-    }
-    cell
 }
 
 #[derive(Serialize)]
