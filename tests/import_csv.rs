@@ -134,6 +134,19 @@ fn every_row_that_cannot_be_mapped_is_named_and_nothing_is_written() {
         !ws.path().join("calendars/again.yaml").exists(),
         "a dry run writes nothing"
     );
+    // Into a folder that does not exist yet: it is made.
+    let (code, _, err) = postcal(
+        ws.path(),
+        &[
+            "import",
+            "csv",
+            csv.to_str().unwrap(),
+            "--into",
+            "calendars/2027/jan.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(ws.path().join("calendars/2027/jan.yaml").is_file());
 }
 
 fn text_strategy() -> impl Strategy<Value = String> {

@@ -150,7 +150,15 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
     if args.dry_run {
         env.printer.out(&yaml)?;
     } else {
-        std::fs::write(ws.root.join(&into), &yaml)?;
+        let path = ws.root.join(&into);
+        let failed = |e: std::io::Error| CliError::Usage {
+            message: format!("cannot write {into}: {e}"),
+            help: Some("check the folder can be written".to_owned()),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(failed)?;
+        }
+        std::fs::write(&path, &yaml).map_err(failed)?;
         let posts = yaml.matches("\n  - id: ").count();
         env.printer.note(&format!(
             "wrote {posts} post(s) to {into}; review it, then commit it"
