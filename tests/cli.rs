@@ -118,6 +118,8 @@ fn preview_agenda() {
         &repo(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-03",
             "--to",
@@ -134,6 +136,8 @@ fn preview_month() {
         &repo(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-01",
             "--to",
@@ -150,6 +154,8 @@ fn preview_json() {
         &repo(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-14",
             "--days",
@@ -166,6 +172,8 @@ fn preview_markdown() {
         &repo(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-08",
             "--days",
@@ -208,6 +216,8 @@ fn preview_links_markdown() {
         ws.path(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-01",
             "--days",
@@ -225,6 +235,8 @@ fn preview_links_json() {
         ws.path(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-01",
             "--days",
@@ -242,6 +254,8 @@ fn preview_links_agenda() {
         ws.path(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-01",
             "--days",
@@ -258,6 +272,8 @@ fn preview_filters() {
         &repo(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-01",
             "--days",
@@ -338,6 +354,8 @@ fn preview_narrows_by_owner_and_tag() {
     let json = |args: &[&str]| {
         let mut all = vec![
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-01",
             "--days",
@@ -406,6 +424,8 @@ fn preview_shows_cancelled_only_when_asked() {
         &repo(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-18",
             "--days",
@@ -419,6 +439,8 @@ fn preview_shows_cancelled_only_when_asked() {
         &repo(),
         &[
             "preview",
+            "--now",
+            NOW,
             "--from",
             "2026-12-18",
             "--days",
@@ -556,7 +578,7 @@ fn a_channel_with_an_error_is_named_where_it_is_left_out() {
     assert!(doctor.contains("postcal.yaml:10:17"), "{doctor}");
     assert!(!doctor.contains("EAAGpastedTOKEN"), "{doctor}");
     for args in [
-        &["preview", "--from", "2026-12-01"][..],
+        &["preview", "--now", NOW, "--from", "2026-12-01"][..],
         &["status", "--now", "2026-12-01T00:00:00Z"],
     ] {
         let out = run(ws.path(), args);
