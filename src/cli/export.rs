@@ -27,12 +27,8 @@ pub struct ExportArgs {
     /// Only these channels (repeatable).
     #[arg(long, value_name = "NAME")]
     pub channel: Vec<String>,
-    /// Only posts owned by this person (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub owner: Vec<String>,
-    /// Only posts with this tag (repeatable: any of them).
-    #[arg(long, value_name = "TAG")]
-    pub tag: Vec<String>,
+    #[command(flatten)]
+    pub people: super::PeopleFilter,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -45,10 +41,7 @@ pub enum ExportFormat {
 
 pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
     let mut ws = env.load()?;
-    let state = crate::publish::ledger::read(&ws.root).map_err(|e| CliError::Usage {
-        message: e.to_string(),
-        help: None,
-    })?;
+    let state = super::read_ledger(&ws.root)?;
     crate::queue::place(&mut ws, None, &state.known(), env.now);
     for name in &args.channel {
         if !ws.config.channels.contains_key(name) {
@@ -96,7 +89,7 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
                 args.channel.is_empty()
                     || p.channels.iter().any(|c| args.channel.contains(&c.value))
             })
-            .filter(|p| super::people_match(p, &args.owner, &args.tag))
+            .filter(|p| args.people.matches(p))
             .collect();
         let keep = |c: &str| args.channel.is_empty() || args.channel.iter().any(|k| k == c);
         let text = crate::export::csv::write(&posts, zone, keep);
@@ -120,7 +113,7 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
     let deliveries: Vec<_> = delivery::between(&ws, from, to)
         .into_iter()
         .filter(|d| args.channel.is_empty() || args.channel.contains(&d.channel.name))
-        .filter(|d| super::people_match(d.post, &args.owner, &args.tag))
+        .filter(|d| args.people.matches(d.post))
         .collect();
     let urls: std::collections::HashMap<(String, String), String> = state
         .parts

@@ -323,14 +323,43 @@ pub fn warn_broken_channels(env: &Env, broken: &[(String, String)]) {
     }
 }
 
-/// `--owner` and `--tag`: whether `post` is owned by one of `owners` and
-/// carries one of `tags` (an empty list lets every post through).
-pub fn people_match(post: &crate::calendar::Post, owners: &[String], tags: &[String]) -> bool {
-    let extra = post.extra.as_deref();
-    let owner = extra.and_then(|e| e.owner.as_deref());
-    let own_tags = extra.map_or(&[][..], |e| e.tags.as_slice());
-    (owners.is_empty() || owner.is_some_and(|o| owners.iter().any(|w| w == o)))
-        && (tags.is_empty() || own_tags.iter().any(|t| tags.contains(t)))
+/// `--owner` and `--tag`, as preview, status and export take them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PeopleFilter {
+    /// Only posts owned by this person (`owner:`; repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Vec<String>,
+    /// Only posts with this tag (`tags:`; repeatable: any of them).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+}
+
+impl PeopleFilter {
+    /// Whether either flag was given.
+    pub fn is_set(&self) -> bool {
+        !self.owner.is_empty() || !self.tag.is_empty()
+    }
+
+    /// Whether `post` is owned by one of the owners and carries one of the
+    /// tags (an empty list lets every post through).
+    pub fn matches(&self, post: &crate::calendar::Post) -> bool {
+        let extra = post.extra.as_deref();
+        let owner = extra.and_then(|e| e.owner.as_deref());
+        let own_tags = extra.map_or(&[][..], |e| e.tags.as_slice());
+        (self.owner.is_empty() || owner.is_some_and(|o| self.owner.iter().any(|w| w == o)))
+            && (self.tag.is_empty() || own_tags.iter().any(|t| self.tag.contains(t)))
+    }
+}
+
+/// The ledger of the workspace at `root`; a ledger that cannot be read is a
+/// usage error.
+pub fn read_ledger(
+    root: &std::path::Path,
+) -> Result<crate::publish::ledger::LedgerState, CliError> {
+    crate::publish::ledger::read(root).map_err(|e| CliError::Usage {
+        message: e.to_string(),
+        help: None,
+    })
 }
 
 /// Give the queued posts of `ws` their slots, from the ledger at `root`
@@ -343,10 +372,7 @@ pub fn place_queues(
     if ws.config.queues.is_empty() {
         return Ok(Vec::new());
     }
-    let state = crate::publish::ledger::read(&ws.root).map_err(|e| CliError::Usage {
-        message: e.to_string(),
-        help: None,
-    })?;
+    let state = read_ledger(&ws.root)?;
     Ok(crate::queue::place(ws, taken, &state.known(), now))
 }
 

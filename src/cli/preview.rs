@@ -29,12 +29,8 @@ pub struct PreviewArgs {
     /// Only posts of this campaign.
     #[arg(long, value_name = "NAME")]
     pub campaign: Option<String>,
-    /// Only posts owned by this person (`owner:`; repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub owner: Vec<String>,
-    /// Only posts with this tag (`tags:`; repeatable: any of them).
-    #[arg(long, value_name = "TAG")]
-    pub tag: Vec<String>,
+    #[command(flatten)]
+    pub people: super::PeopleFilter,
     /// Only these statuses (repeatable); default: all but cancelled.
     #[arg(long, value_name = "STATUS", value_parser = status_parser())]
     pub status: Vec<Status>,
@@ -124,9 +120,15 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         .map(|p| p.file)
         .collect();
     let mut ws = catalog.workspace(&wanted);
+    // The ledger, read once: where queues placed what, and what went out.
+    let ledger = crate::publish::ledger::read(&catalog.root);
     if !ws.config.queues.is_empty() {
+        let state = ledger.as_ref().map_err(|e| CliError::Usage {
+            message: e.to_string(),
+            help: None,
+        })?;
         let taken = crate::publish::dated_deliveries(&catalog, env.now);
-        super::place_queues(&mut ws, Some(&taken), env.now)?;
+        crate::queue::place(&mut ws, Some(&taken), &state.known(), env.now);
     }
     let broken =
         super::broken_channels(&catalog.config, &catalog.config_findings, &catalog.sources);
@@ -167,7 +169,7 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
         .filter(|d| {
             args.campaign.is_none() || d.post.campaign.as_deref() == args.campaign.as_deref()
         })
-        .filter(|d| super::people_match(d.post, &args.owner, &args.tag))
+        .filter(|d| args.people.matches(d.post))
         .collect();
     let text = match args.format {
         PreviewFormat::Table => preview::table(&deliveries, zone),
@@ -179,7 +181,7 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
     env.printer.out(&text)?;
     super::warn_broken_channels(env, &broken);
     // What publish would hold back of what is shown: said, with why.
-    let published = crate::publish::ledger::published(&catalog.root);
+    let published = ledger.map(|s| s.published_set()).unwrap_or_default();
     let findings = catalog.findings(env.now, &published);
     let errors: Vec<_> = findings
         .iter()

@@ -5,19 +5,15 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use super::{CliError, Env, Outcome};
-use crate::publish::{ledger, status};
+use crate::publish::status;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
     /// How far ahead to list upcoming deliveries, in days.
     #[arg(long, value_name = "N", default_value_t = 7)]
     pub days: u32,
-    /// Only posts owned by this person (`owner:`; repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub owner: Vec<String>,
-    /// Only posts with this tag (`tags:`; repeatable: any of them).
-    #[arg(long, value_name = "TAG")]
-    pub tag: Vec<String>,
+    #[command(flatten)]
+    pub people: super::PeopleFilter,
     #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
     pub format: StatusFormat,
 }
@@ -52,10 +48,7 @@ pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
         env,
         &super::broken_channels(&ws.config, &ws.findings, &ws.sources),
     );
-    let state = ledger::read(&ws.root).map_err(|e| CliError::Usage {
-        message: e.to_string(),
-        help: None,
-    })?;
+    let state = super::read_ledger(&ws.root)?;
     crate::queue::place(&mut ws, None, &state.known(), env.now);
     let lines = status::status(
         &ws,
@@ -67,14 +60,14 @@ pub fn run(args: StatusArgs, env: &Env) -> Result<Outcome, CliError> {
     let posts: std::collections::HashMap<&str, &crate::calendar::Post> =
         ws.posts.iter().map(|p| (p.id.value.as_str(), p)).collect();
     let extra = |post: &str| posts.get(post).and_then(|p| p.extra.as_deref());
-    let filtering = !args.owner.is_empty() || !args.tag.is_empty();
+    let filtering = args.people.is_set();
     let lines: Vec<_> = lines
         .into_iter()
         .filter(|l| {
             !filtering
                 || posts
                     .get(l.post.as_str())
-                    .is_some_and(|p| super::people_match(p, &args.owner, &args.tag))
+                    .is_some_and(|p| args.people.matches(p))
         })
         .collect();
     let owner = |post: &str| extra(post).and_then(|e| e.owner.as_deref());

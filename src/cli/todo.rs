@@ -31,10 +31,7 @@ pub enum TodoFormat {
 
 pub fn run(args: TodoArgs, env: &Env) -> Result<Outcome, CliError> {
     let mut ws = env.load()?;
-    let state = ledger::read(&ws.root).map_err(|e| CliError::Usage {
-        message: e.to_string(),
-        help: None,
-    })?;
+    let state = super::read_ledger(&ws.root)?;
     crate::queue::place(&mut ws, None, &state.known(), env.now);
     let published = ledger::published(&ws.root);
     let findings = crate::validate::validate(&ws, env.now, &published);
