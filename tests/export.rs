@@ -218,3 +218,92 @@ fn every_delivery_is_an_event_a_real_parser_reads_and_a_change_bumps_its_sequenc
         [1, 1, 0, 0, 0, 0]
     );
 }
+
+#[test]
+fn export_json_is_the_preview_json_with_campaign_and_the_published_link() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("postcal.yaml"), CONFIG).unwrap();
+    std::fs::create_dir_all(dir.path().join("calendars")).unwrap();
+    std::fs::create_dir_all(dir.path().join(".postcal")).unwrap();
+    let yaml = calendar("Winter Blend").replace(
+        "    text: \"Winter Blend\"",
+        "    text: \"Winter Blend\"\n    campaign: winter",
+    );
+    std::fs::write(dir.path().join("calendars/c.yaml"), yaml).unwrap();
+    std::fs::write(
+        dir.path().join(".postcal/ledger.jsonl"),
+        r#"{"ts":"2026-12-03T08:00:02Z","post":"launch","channel":"m","part":0,"event":"published","remote_id":"1","url":"https://m.example/@x/1"}"#.to_owned() + "\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("postcal")
+            .unwrap()
+            .args(["--color", "never", "--workspace"])
+            .arg(dir.path())
+            .args(args)
+            .args(["--now", "2026-12-01T08:00:00+01:00"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let export = run(&["export", "json", "--to", "2026-12-08"]);
+    let preview = run(&[
+        "preview",
+        "--format",
+        "json",
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-08",
+    ]);
+    let rows: Vec<(&str, &str, &serde_json::Value, &serde_json::Value)> = export["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["post"].as_str().unwrap(),
+                d["channel"].as_str().unwrap(),
+                &d["campaign"],
+                &d["url"],
+            )
+        })
+        .collect();
+    let null = serde_json::Value::Null;
+    let winter = serde_json::json!("winter");
+    let url = serde_json::json!("https://m.example/@x/1");
+    assert_eq!(
+        rows,
+        [
+            ("launch", "b", &winter, &null),
+            ("launch", "m", &winter, &url),
+            ("faq#2026-12-04", "m", &null, &null),
+            ("gone", "m", &null, &null),
+            ("tip#2026-12-07", "b", &null, &null),
+        ]
+    );
+    // Apart from the two fields, each delivery is what preview says of it
+    // (preview leaves cancelled posts out; an export keeps them, as the
+    // calendar feed does).
+    let mut stripped = export.clone();
+    for d in stripped["deliveries"].as_array_mut().unwrap() {
+        let d = d.as_object_mut().unwrap();
+        d.remove("campaign");
+        d.remove("url");
+    }
+    let kept: Vec<&serde_json::Value> = preview["deliveries"].as_array().unwrap().iter().collect();
+    assert_eq!(
+        stripped["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["status"] != "cancelled")
+            .collect::<Vec<_>>(),
+        kept
+    );
+}

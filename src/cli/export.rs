@@ -1,4 +1,4 @@
-//! `postcal export ics|csv`
+//! `postcal export ics|csv|json`
 
 use chrono::{DateTime, Duration, Utc};
 use clap::ValueEnum;
@@ -17,7 +17,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
     /// Start of the window: a date (workspace zone) or RFC 3339 (default:
-    /// 30 days before now for ics, every post for csv).
+    /// 30 days before now for ics and json, every post for csv).
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
     /// End of the window: a date (included) or RFC 3339 (excluded); default:
@@ -37,6 +37,9 @@ pub enum ExportFormat {
     Ics,
     /// The CSV layout `postcal import csv` reads: one row per post.
     Csv,
+    /// What `preview --format json` prints, with each delivery's campaign
+    /// and published link.
+    Json,
 }
 
 pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
@@ -123,6 +126,20 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
             Some(((p.clone(), c.clone()), s.published.as_ref()?.url.clone()?))
         })
         .collect();
+    let url_of = |d: &delivery::Delivery<'_>| {
+        urls.get(&(d.post.id.value.clone(), d.channel.name.clone()))
+            .cloned()
+    };
+    if args.format == ExportFormat::Json {
+        let text = crate::output::preview::export_json(&deliveries, zone, &url_of);
+        return emit(
+            env,
+            args.out.as_deref(),
+            &text,
+            deliveries.len(),
+            "deliveries",
+        );
+    }
     let events: Vec<ics::Event> = deliveries
         .iter()
         .map(|d| ics::Event {
@@ -173,6 +190,7 @@ fn refuse_to_clobber(path: &std::path::Path, format: ExportFormat) -> Result<(),
     let ours = match format {
         ExportFormat::Ics => old.starts_with("BEGIN:VCALENDAR"),
         ExportFormat::Csv => old.starts_with(&crate::export::csv::COLUMNS.join(",")),
+        ExportFormat::Json => old.starts_with("{\n  \"deliveries\""),
     };
     if ours || old.is_empty() {
         return Ok(());

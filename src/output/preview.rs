@@ -338,6 +338,11 @@ struct JsonDelivery<'a> {
     links: Vec<JsonLink<'a>>,
     thread: Vec<JsonPart<'a>>,
     media: Vec<JsonMedia<'a>>,
+    /// `export json` only: the campaign and, once published, the link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    campaign: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<Option<String>>,
 }
 
 #[derive(Serialize)]
@@ -347,6 +352,24 @@ struct JsonPreview<'a> {
 
 /// SPEC §3: `{"deliveries": [...]}` with `at` in the workspace offset.
 pub fn json(deliveries: &[Delivery<'_>], zone: Tz) -> String {
+    json_doc(deliveries, zone, None)
+}
+
+/// `export json`: what `preview --format json` prints, with each delivery's
+/// `campaign` and its published `url` (null until the ledger has one).
+pub fn export_json(
+    deliveries: &[Delivery<'_>],
+    zone: Tz,
+    url: &dyn Fn(&Delivery<'_>) -> Option<String>,
+) -> String {
+    json_doc(deliveries, zone, Some(url))
+}
+
+fn json_doc(
+    deliveries: &[Delivery<'_>],
+    zone: Tz,
+    url: Option<&dyn Fn(&Delivery<'_>) -> Option<String>>,
+) -> String {
     let doc = JsonPreview {
         deliveries: deliveries
             .iter()
@@ -379,6 +402,8 @@ pub fn json(deliveries: &[Delivery<'_>], zone: Tz) -> String {
                         alt: m.alt.as_ref().map(|a| a.value.as_str()),
                     })
                     .collect(),
+                campaign: url.map(|_| d.post.campaign.as_deref()),
+                url: url.map(|u| u(d)),
             })
             .collect(),
     };
