@@ -5,7 +5,7 @@ use clap::ValueEnum;
 
 use super::{CliError, Env, Outcome};
 use crate::delivery;
-use crate::export::ics;
+use crate::interop::ics;
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -95,7 +95,7 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
             .filter(|p| args.people.matches(p))
             .collect();
         let keep = |c: &str| args.channel.is_empty() || args.channel.iter().any(|k| k == c);
-        let text = crate::export::csv::write(&posts, zone, keep);
+        let text = crate::interop::csv::write(&posts, zone, keep);
         // What the layout does not carry is said, not dropped unseen.
         let dropped = posts
             .iter()
@@ -189,7 +189,7 @@ fn refuse_to_clobber(path: &std::path::Path, format: ExportFormat) -> Result<(),
     let old = old.trim_start_matches('\u{feff}');
     let ours = match format {
         ExportFormat::Ics => old.starts_with("BEGIN:VCALENDAR"),
-        ExportFormat::Csv => old.starts_with(&crate::export::csv::COLUMNS.join(",")),
+        ExportFormat::Csv => old.starts_with(&crate::interop::csv::COLUMNS.join(",")),
         ExportFormat::Json => old.starts_with("{\n  \"deliveries\""),
     };
     if ours || old.is_empty() {

@@ -1,5 +1,5 @@
-//! `postcal import csv FILE`: a bulk CSV (SPEC §7) becomes one calendar file
-//! of drafts for review. Nothing is written unless every row maps; the
+//! `postcal import hootsuite|buffer|csv FILE`: a bulk CSV (SPEC §7) becomes
+//! one calendar file of drafts for review. Nothing is written unless every row maps; the
 //! result is checked as `validate` would check it.
 
 use std::collections::HashSet;
@@ -11,7 +11,8 @@ use super::{CliError, Env, Outcome};
 use crate::calendar::files::{Disk, Files};
 use crate::calendar::{Status, is_valid_name};
 use crate::diagnostic::{Severity, TextError};
-use crate::export::csv::{self, Row, RowError};
+use crate::interop::bulk::{self, DateOrder};
+use crate::interop::csv::{self, Fallbacks, Row, RowError};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -24,9 +25,17 @@ pub struct ImportArgs {
     /// `CALENDARS/imported-NAME.yaml`); it must not exist yet.
     #[arg(long, value_name = "FILE")]
     pub into: Option<String>,
-    /// The channel for rows that name none.
+    /// The channel for rows that name none (repeatable); Hootsuite's and
+    /// Buffer's files name none, so they need it.
     #[arg(long, value_name = "NAME")]
-    pub channel: Option<String>,
+    pub channel: Vec<String>,
+    /// Put rows without a time into this queue (from postcal.yaml).
+    #[arg(long, value_name = "NAME")]
+    pub queue: Option<String>,
+    /// The order of the dates in a Hootsuite or Buffer file (default: mdy
+    /// for hootsuite, as Hootsuite's own default; ymd for buffer).
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub date_format: Option<DateOrder>,
     /// The status of rows that give none (default: draft).
     #[arg(long, value_name = "STATUS", default_value = "draft")]
     pub status: String,
@@ -37,6 +46,10 @@ pub struct ImportArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Layout {
+    /// Hootsuite's bulk composer: no header; date and time, message, link.
+    Hootsuite,
+    /// Buffer's bulk upload: `Text,Image URL,Tags,Posting Time`.
+    Buffer,
     /// A header with `at`, `text`, `channels` and optionally `media`,
     /// `alt`, `id`, `status`, `campaign` (what `export csv` writes).
     Csv,
@@ -60,12 +73,35 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
             &format!("use one of {}", statuses()),
         )
     })?;
-    if let Some(c) = &args.channel
-        && !ws.config.channels.contains_key(c)
+    for c in &args.channel {
+        if !ws.config.channels.contains_key(c) {
+            return Err(usage(
+                format!("unknown channel `{c}`"),
+                &format!("channels are: {}", names(ws.config.channels.keys())),
+            ));
+        }
+    }
+    if let Some(q) = &args.queue
+        && !ws.config.queues.iter().any(|k| &k.name == q)
     {
         return Err(usage(
-            format!("unknown channel `{c}`"),
-            "name a channel from postcal.yaml",
+            format!("unknown queue `{q}`"),
+            &format!(
+                "queues are the `queues:` of postcal.yaml: {}",
+                names(ws.config.queues.iter().map(|k| &k.name))
+            ),
+        ));
+    }
+    if args.layout != Layout::Csv && args.channel.is_empty() {
+        return Err(usage(
+            format!("a {} file names no channel", args.layout.name()),
+            "pass `--channel NAME` (repeatable) for the channels its posts go to",
+        ));
+    }
+    if args.layout == Layout::Csv && args.date_format.is_some() {
+        return Err(usage(
+            "`--date-format` is for hootsuite and buffer files".to_owned(),
+            "a csv file's `at` is `YYYY-MM-DD HH:MM` or RFC 3339",
         ));
     }
     let stem = args
@@ -91,20 +127,23 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
             "choose another `--into`, or remove it first",
         ));
     }
-    let (rows, mut errors) = csv::read(&text, args.channel.is_some());
+    let fallbacks = Fallbacks {
+        channel: !args.channel.is_empty(),
+        queue: args.queue.is_some(),
+    };
+    let (rows, mut errors) = match args.layout {
+        Layout::Csv => csv::read(&text, fallbacks),
+        Layout::Hootsuite => bulk::hootsuite(&text, args.date_format.unwrap_or(DateOrder::Mdy)),
+        Layout::Buffer => {
+            bulk::buffer(&text, args.date_format.unwrap_or(DateOrder::Ymd), fallbacks)
+        }
+    };
     let taken: HashSet<String> = ws
         .posts
         .iter()
         .map(|p| crate::diagnostic::series_of(&p.id.value).to_owned())
         .collect();
-    let yaml = to_yaml(
-        &rows,
-        &ws,
-        &taken,
-        args.channel.as_deref(),
-        default_status,
-        &args.file,
-    );
+    let yaml = to_yaml(&rows, &ws, &taken, &args, default_status);
     // Every row that cannot be mapped is said, and nothing is written.
     let yaml = match yaml {
         Ok(yaml) if errors.is_empty() => yaml,
@@ -164,6 +203,12 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
             "wrote {posts} post(s) to {into}; review it, then commit it"
         ));
     }
+    let by_url = rows.iter().filter(|r| !r.image_urls.is_empty()).count();
+    if by_url > 0 {
+        env.printer.note(&format!(
+            "note: {by_url} post(s) had an image by URL, which postcal does not fetch: each one's `notes:` has the URL; download it into the media folder and list it under `media:`"
+        ));
+    }
     if !findings.is_empty() {
         env.printer.err(&crate::output::diagnostics::human(
             &findings,
@@ -178,20 +223,39 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
     })
 }
 
+fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
+    let list: Vec<&str> = keys.map(String::as_str).collect();
+    if list.is_empty() {
+        "none yet".to_owned()
+    } else {
+        list.join(", ")
+    }
+}
+
+impl Layout {
+    fn name(self) -> &'static str {
+        match self {
+            Layout::Hootsuite => "hootsuite",
+            Layout::Buffer => "buffer",
+            Layout::Csv => "csv",
+        }
+    }
+}
+
 /// The calendar file for `rows`, or every row that cannot be mapped.
 fn to_yaml(
     rows: &[Row],
     ws: &crate::calendar::Workspace,
     taken: &HashSet<String>,
-    channel: Option<&str>,
+    args: &ImportArgs,
     default_status: Status,
-    source: &std::path::Path,
 ) -> Result<String, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut used: HashSet<String> = taken.clone();
     let mut out = format!(
-        "# Imported from {} by `postcal import csv`.\n",
-        source.display()
+        "# Imported from {} by `postcal import {}`.\n",
+        args.file.display(),
+        args.layout.name()
     );
     out.push_str("posts:\n");
     for r in rows {
@@ -202,15 +266,26 @@ fn to_yaml(
                 why,
             });
         };
-        if let Err(e) = crate::schedule::parse_at(&r.at, ws.config.timezone) {
-            bad("at", format!("{e}; {}", e.help()));
+        let column = if args.layout == Layout::Buffer {
+            "Posting Time"
+        } else if args.layout == Layout::Hootsuite {
+            "1 (date and time)"
+        } else {
+            "at"
+        };
+        if let Some(at) = &r.at
+            && let Err(e) = crate::schedule::parse_at(at, ws.config.timezone)
+        {
+            bad(column, format!("{e}; {}", e.help()));
         }
         let channels: Vec<String> = if r.channels.is_empty() {
-            channel.map(|c| vec![c.to_owned()]).unwrap_or_default()
+            args.channel.clone()
         } else {
             r.channels.clone()
         };
-        if channels.is_empty() {
+        // A queued row may go to its queue's channels.
+        let queued = r.at.is_none() && args.queue.is_some();
+        if channels.is_empty() && !queued {
             bad(
                 "channels",
                 "no channel: name one, or pass `--channel NAME`".to_owned(),
@@ -263,12 +338,33 @@ fn to_yaml(
         };
         used.insert(id.clone());
         let _ = writeln!(out, "  - id: {id}");
-        let _ = writeln!(out, "    at: {}", quoted(&r.at));
+        match (&r.at, &args.queue) {
+            (Some(at), _) => {
+                let _ = writeln!(out, "    at: {}", quoted(at));
+            }
+            (None, Some(queue)) => {
+                let _ = writeln!(out, "    queue: {queue}");
+            }
+            (None, None) => {}
+        }
         let _ = writeln!(out, "    status: {}", status.name());
-        let _ = writeln!(out, "    channels: [{}]", channels.join(", "));
+        if !channels.is_empty() {
+            let _ = writeln!(out, "    channels: [{}]", channels.join(", "));
+        }
         let _ = writeln!(out, "    text: {}", quoted(&r.text));
         if let Some(c) = &r.campaign {
             let _ = writeln!(out, "    campaign: {}", quoted(c));
+        }
+        if !r.tags.is_empty() {
+            let tags: Vec<String> = r.tags.iter().map(|t| quoted(t)).collect();
+            let _ = writeln!(out, "    tags: [{}]", tags.join(", "));
+        }
+        if !r.image_urls.is_empty() {
+            let note = format!(
+                "Imported with an image by URL, not yet in the workspace: {}. Download it into the media folder and list it under media:",
+                r.image_urls.join(", ")
+            );
+            let _ = writeln!(out, "    notes: {}", quoted(&note));
         }
         if !r.media.is_empty() {
             out.push_str("    media:\n");

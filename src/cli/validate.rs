@@ -9,7 +9,8 @@ use crate::output::diagnostics;
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Output format: human text with snippets, JSON, or GitHub Actions annotations.
+    /// Output format: human text with snippets, JSON, GitHub Actions
+    /// annotations, or SARIF 2.1.0 for code-scanning dashboards.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
     pub format: ValidateFormat,
     /// Treat warnings as errors.
@@ -26,6 +27,7 @@ pub enum ValidateFormat {
     Human,
     Json,
     Github,
+    Sarif,
 }
 
 pub fn run(args: ValidateArgs, env: &Env) -> Result<Outcome, CliError> {
@@ -90,22 +92,24 @@ fn emit(
     // People read a problem of a series once (JSON keeps each occurrence).
     let tally = match args.format {
         ValidateFormat::Json => Tally::of(findings),
-        ValidateFormat::Human | ValidateFormat::Github => {
+        ValidateFormat::Human | ValidateFormat::Github | ValidateFormat::Sarif => {
             Tally::of(&crate::output::occurrences::merge(findings))
         }
     };
     match args.format {
         ValidateFormat::Json => p.out(&diagnostics::json(findings, sources))?,
+        ValidateFormat::Sarif => {
+            p.out(&crate::output::sarif::sarif(
+                findings,
+                sources,
+                &repo_prefix(env),
+            ))?;
+            if let Some((files, posts)) = counts {
+                p.note(&diagnostics::summary(tally, files, posts));
+            }
+        }
         ValidateFormat::Github => {
-            // GitHub reads annotation paths from the repository's top; ours
-            // are from the workspace, which may be a folder of it.
-            let prefix = env
-                .root()
-                .ok()
-                .and_then(|root| crate::diff::git::GitCli::open(&root).ok())
-                .map(|git| crate::diff::git::Repo::prefix(&git).to_owned())
-                .unwrap_or_default();
-            p.out(&diagnostics::github(findings, sources, &prefix))?;
+            p.out(&diagnostics::github(findings, sources, &repo_prefix(env)))?;
             if let Some((files, posts)) = counts {
                 p.note(&diagnostics::summary(tally, files, posts));
             }
@@ -129,6 +133,17 @@ fn emit(
         }
     }
     Ok(())
+}
+
+/// The workspace folder from the repository's top (`""` or `brand/`):
+/// GitHub reads annotation and code-scanning paths from there; ours are
+/// from the workspace, which may be a folder of it.
+fn repo_prefix(env: &Env) -> String {
+    env.root()
+        .ok()
+        .and_then(|root| crate::diff::git::GitCli::open(&root).ok())
+        .map(|git| crate::diff::git::Repo::prefix(&git).to_owned())
+        .unwrap_or_default()
 }
 
 /// The findings a change since `rev` is responsible for.

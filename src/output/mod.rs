@@ -5,3 +5,4 @@ pub mod diagnostics;
 pub mod diff;
 pub mod occurrences;
 pub mod preview;
+pub mod sarif;

@@ -21,14 +21,31 @@ pub struct Row {
     /// Its line in the file (the header is line 1).
     pub line: u64,
     pub id: Option<String>,
-    /// As written: `YYYY-MM-DD HH:MM` in the workspace zone, or RFC 3339.
-    pub at: String,
+    /// As written: `YYYY-MM-DD HH:MM` in the workspace zone, or RFC 3339;
+    /// none when the row goes to the `--queue`.
+    pub at: Option<String>,
     pub status: Option<String>,
     pub channels: Vec<String>,
     pub text: String,
     pub media: Vec<(String, String)>,
     pub campaign: Option<String>,
+    /// Buffer's `Tags`.
+    pub tags: Vec<String>,
+    /// Images a bulk layout gives by URL, which postcal does not fetch:
+    /// they go into the post's notes for someone to download.
+    pub image_urls: Vec<String>,
 }
+
+/// What the command line gives for rows that leave a column empty: a
+/// channel (`--channel`), a queue (`--queue`) for rows without a time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fallbacks {
+    pub channel: bool,
+    pub queue: bool,
+}
+
+/// What is said of a row without a time when there is no `--queue`.
+pub const NO_TIME: &str = "no time: write `YYYY-MM-DD HH:MM` (workspace timezone) or RFC 3339, or pass `--queue NAME` to queue rows without one";
 
 /// A row that cannot be read: where, which column, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +58,7 @@ pub struct RowError {
 /// Read `text` (a BOM and CRLF line ends are fine) into the rows that read,
 /// and every problem met; a header without a required column is an error
 /// and no rows.
-pub fn read(text: &str, channels_optional: bool) -> (Vec<Row>, Vec<RowError>) {
+pub fn read(text: &str, fallbacks: Fallbacks) -> (Vec<Row>, Vec<RowError>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -56,7 +73,7 @@ pub fn read(text: &str, channels_optional: bool) -> (Vec<Row>, Vec<RowError>) {
         }
     };
     let col = |name: &str| header.iter().position(|h| h == name);
-    let required: &[&str] = if channels_optional {
+    let required: &[&str] = if fallbacks.channel {
         &["at", "text"]
     } else {
         &["at", "text", "channels"]
@@ -124,12 +141,8 @@ pub fn read(text: &str, channels_optional: bool) -> (Vec<Row>, Vec<RowError>) {
             a.split('|').map(|t| t.trim().to_owned()).collect()
         });
         let mut bad = false;
-        if at.is_none() {
-            errors.push(error(
-                line,
-                "at",
-                "no time: write `YYYY-MM-DD HH:MM` (workspace timezone) or RFC 3339",
-            ));
+        if at.is_none() && !fallbacks.queue {
+            errors.push(error(line, "at", NO_TIME));
             bad = true;
         }
         if text.trim().is_empty() && files.is_empty() {
@@ -155,12 +168,14 @@ pub fn read(text: &str, channels_optional: bool) -> (Vec<Row>, Vec<RowError>) {
         rows.push(Row {
             line,
             id: get("id"),
-            at: at.unwrap_or_default(),
+            at,
             status: get("status"),
             channels,
             text,
             media,
             campaign: get("campaign"),
+            tags: Vec::new(),
+            image_urls: Vec::new(),
         });
     }
     (rows, errors)
@@ -168,7 +183,7 @@ pub fn read(text: &str, channels_optional: bool) -> (Vec<Row>, Vec<RowError>) {
 
 /// The 1-based line of the record at byte `offset` of `text` (the reader
 /// may point at the line end before it, after a CRLF).
-fn line_of(text: &str, offset: u64) -> u64 {
+pub fn line_of(text: &str, offset: u64) -> u64 {
     let bytes = text.as_bytes();
     let mut end = usize::try_from(offset)
         .unwrap_or(usize::MAX)
@@ -179,7 +194,7 @@ fn line_of(text: &str, offset: u64) -> u64 {
     1 + bytes[..end].iter().filter(|b| **b == b'\n').count() as u64
 }
 
-fn error(line: u64, column: &str, why: &str) -> RowError {
+pub fn error(line: u64, column: &str, why: &str) -> RowError {
     RowError {
         line,
         column: column.to_owned(),
@@ -235,7 +250,7 @@ mod tests {
     fn a_bom_crlf_quoted_newlines_and_commas_are_read() {
         let text =
             "\u{feff}at,text,channels\r\n2026-12-03 09:00,\"Hello, world\r\nsecond line\",m b\r\n";
-        let (rows, errors) = read(text, false);
+        let (rows, errors) = read(text, Fallbacks::default());
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].text, "Hello, world\nsecond line");
@@ -246,11 +261,11 @@ mod tests {
     #[test]
     fn every_row_that_cannot_be_mapped_is_named() {
         let text = "at,text,channels,alt\n,no time,m,\n2026-12-03 09:00,,m,\n2026-12-03 09:00,ok,m,an alt\n";
-        let (rows, errors) = read(text, false);
+        let (rows, errors) = read(text, Fallbacks::default());
         assert!(rows.is_empty());
         let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();
         assert_eq!(got, [(2, "at"), (3, "text"), (4, "alt")]);
-        let (_, missing) = read("when,text\n", false);
+        let (_, missing) = read("when,text\n", Fallbacks::default());
         let why: Vec<&str> = missing.iter().map(|e| e.why.as_str()).collect();
         assert_eq!(
             why,
@@ -260,7 +275,13 @@ mod tests {
                 "unknown column `when`: the columns are: id, at, status, channels, text, media, alt, campaign",
             ]
         );
-        let (_, misspelt) = read("at,text,stauts\n", true);
+        let (_, misspelt) = read(
+            "at,text,stauts\n",
+            Fallbacks {
+                channel: true,
+                queue: false,
+            },
+        );
         assert_eq!(
             misspelt[0].why,
             "unknown column `stauts`: did you mean `status`?"
