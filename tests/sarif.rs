@@ -99,11 +99,15 @@ fn every_finding_is_a_result_at_its_place_and_the_log_meets_the_schema() {
             // ruleIndex points at the rule's own description.
             assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize], rule);
             let loc = &r["locations"][0]["physicalLocation"];
+            // Code scanning reads paths from the repository's top: in this
+            // repository the fixture is a folder of it.
+            let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+            let uri = uri.strip_prefix("tests/fixtures/broken/").unwrap_or(uri);
             (
                 rule.to_owned(),
                 r["level"].as_str().unwrap().to_owned(),
                 place(
-                    &loc["artifactLocation"]["uri"],
+                    &Value::from(uri),
                     &loc["region"]["startLine"],
                     &loc["region"]["startColumn"],
                 ),
