@@ -22,4 +22,5 @@ pub mod scaffold;
 pub mod schedule;
 pub mod schema;
 pub mod secrets;
+pub mod site;
 pub mod validate;

@@ -45,10 +45,15 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 fn init(dir: &Path) {
+    init_with(dir, &[]);
+}
+
+fn init_with(dir: &Path, flags: &[&str]) {
     let out = run(Command::new(postcal_bin())
         .env_remove("POSTCAL_WORKSPACE")
         .args(["--color", "never", "init", "--timezone", "Europe/Madrid"])
         .args(["--now", NOW])
+        .args(flags)
         .arg(dir));
     assert!(out.status.success(), "{}", text(&out));
 }
@@ -84,12 +89,13 @@ fn linter(name: &str, version: &str) -> Option<&'static str> {
 /// workspaces in folders of one repository (the agency layout).
 fn layouts() -> (tempfile::TempDir, Vec<PathBuf>) {
     let tmp = tempfile::tempdir().unwrap();
+    // With the optional GitHub Pages workflow at the top and in a folder.
     let single = tmp.path().join("single");
-    init(&single);
+    init_with(&single, &["--pages"]);
     let agency = tmp.path().join("agency");
     std::fs::create_dir(&agency).unwrap();
     git(&agency, &["init", "-q"]);
-    init(&agency.join("brand"));
+    init_with(&agency.join("brand"), &["--pages"]);
     init(&agency.join("clients/shop"));
     (tmp, vec![single, agency])
 }
@@ -120,7 +126,13 @@ fn actionlint_passes_every_generated_workflow() {
     let (_tmp, tops) = layouts();
     for top in tops {
         let files = workflows(&top);
-        assert!(files.len() >= 2, "{files:?}");
+        assert!(files.len() >= 3, "{files:?}");
+        assert!(
+            files
+                .iter()
+                .any(|f| f.to_string_lossy().ends_with("-site.yml")),
+            "{files:?}"
+        );
         // actionlint runs shellcheck on `run:` scripts too when it is on PATH.
         let out = run(Command::new(actionlint)
             .arg("-no-color")
@@ -340,8 +352,9 @@ fn the_install_steps_fail_until_postcal_install_is_set() {
             assert!(out.status.success(), "{label}, installed: {}", text(&out));
         }
     }
-    // Two workflows and one GitLab template per workspace: 3 + 2 × 3.
-    assert_eq!(count, 9);
+    // Two workflows and one GitLab template per workspace, and the Pages
+    // workflow of the two with --pages: 3 + 2 × 3 + 2.
+    assert_eq!(count, 11);
 }
 
 /// Values for `${{ secrets.X }}` and `${{ vars.X }}`.

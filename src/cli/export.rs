@@ -46,22 +46,7 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
     let mut ws = env.load()?;
     let state = super::read_ledger(&ws.root)?;
     crate::queue::place(&mut ws, None, &state.known(), env.now);
-    for name in &args.channel {
-        if !ws.config.channels.contains_key(name) {
-            return Err(CliError::Usage {
-                message: format!("unknown channel `{name}`"),
-                help: Some(format!(
-                    "channels are: {}",
-                    ws.config
-                        .channels
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            });
-        }
-    }
+    super::known_channels(&ws, &args.channel)?;
     // A spreadsheet gets the whole plan; a calendar a month back to as far
     // as series and queues are read.
     let zone = ws.config.timezone;
@@ -118,14 +103,7 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
         .filter(|d| args.channel.is_empty() || args.channel.contains(&d.channel.name))
         .filter(|d| args.people.matches(d.post))
         .collect();
-    let urls: std::collections::HashMap<(String, String), String> = state
-        .parts
-        .iter()
-        .filter(|((_, _, part), _)| *part == 0)
-        .filter_map(|((p, c, _), s)| {
-            Some(((p.clone(), c.clone()), s.published.as_ref()?.url.clone()?))
-        })
-        .collect();
+    let urls = state.links();
     let url_of = |d: &delivery::Delivery<'_>| {
         urls.get(&(d.post.id.value.clone(), d.channel.name.clone()))
             .cloned()

@@ -21,6 +21,10 @@ pub struct InitArgs {
     /// Overwrite files that exist (.gitignore and .gitattributes only ever get lines appended).
     #[arg(long)]
     pub force: bool,
+    /// Also write a GitHub Pages workflow that publishes the calendar as a
+    /// static site (`postcal site`) for clients and reviewers.
+    #[arg(long)]
+    pub pages: bool,
 }
 
 pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
@@ -50,6 +54,7 @@ pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
         today: env.now.with_timezone(&zone).date_naive(),
         force: args.force,
         repository: repository.clone(),
+        pages: args.pages,
     };
     let done = scaffold::scaffold(&dir, &options).map_err(|e| {
         let cause = std::error::Error::source(&e).map_or(String::new(), |c| format!(": {c}"));

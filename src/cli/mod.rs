@@ -14,6 +14,7 @@ mod publish;
 mod queue;
 mod rules;
 mod schema;
+mod site;
 mod status;
 mod todo;
 mod validate;
@@ -89,6 +90,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Turn a bulk CSV into a calendar file of drafts, for review.
     Import(import::ImportArgs),
+    /// Write the calendar as a static site (month, week and post pages) for clients and reviewers.
+    Site(site::SiteArgs),
     /// What each queue holds, when each item goes out next, and when it runs dry.
     Queue(queue::QueueArgs),
     /// What needs a person soonest: drafts and reviews due, failures, unknown outcomes, expiring credentials.
@@ -249,6 +252,7 @@ pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
         Command::Publish(args) => publish::run(args, env),
         Command::Status(args) => status::run(args, env),
         Command::Todo(args) => todo::run(args, env),
+        Command::Site(args) => site::run(args, env),
         Command::Queue(args) => queue::run(args, env),
         Command::Export(args) => export::run(args, env),
         Command::Import(args) => import::run(args, env),
@@ -353,6 +357,26 @@ impl PeopleFilter {
 
 /// The ledger of the workspace at `root`; a ledger that cannot be read is a
 /// usage error.
+/// `--channel` names that postcal.yaml has, or a usage error naming the
+/// first that it has not.
+pub fn known_channels(ws: &Workspace, names: &[String]) -> Result<(), CliError> {
+    match names.iter().find(|n| !ws.config.channels.contains_key(*n)) {
+        None => Ok(()),
+        Some(name) => Err(CliError::Usage {
+            message: format!("unknown channel `{name}`"),
+            help: Some(format!(
+                "channels are: {}",
+                ws.config
+                    .channels
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }),
+    }
+}
+
 pub fn read_ledger(
     root: &std::path::Path,
 ) -> Result<crate::publish::ledger::LedgerState, CliError> {

@@ -139,21 +139,8 @@ pub fn run(args: PreviewArgs, env: &Env) -> Result<Outcome, CliError> {
                 help: Some("fix postcal.yaml (`postcal validate` says how)".to_owned()),
             });
         }
-        if !ws.config.channels.contains_key(name) {
-            return Err(CliError::Usage {
-                message: format!("unknown channel `{name}`"),
-                help: Some(format!(
-                    "channels are: {}",
-                    ws.config
-                        .channels
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            });
-        }
     }
+    super::known_channels(&ws, &args.channel)?;
     let statuses: Vec<Status> = if args.status.is_empty() {
         Status::ALL
             .into_iter()

@@ -158,7 +158,8 @@ pub fn hootsuite(text: &str, order: DateOrder) -> (Vec<Row>, Vec<RowError>) {
         let message = record.get(1).unwrap_or("").replace("\r\n", "\n");
         let message = message.trim().to_owned();
         let link = cell(2);
-        if !link.is_empty() && !(link.starts_with("https://") || link.starts_with("http://")) {
+        let is_link = link.starts_with("https://") || link.starts_with("http://");
+        if !link.is_empty() && !is_link {
             errors.push(error(
                 line,
                 "3 (link)",

@@ -355,21 +355,16 @@ pub fn json(deliveries: &[Delivery<'_>], zone: Tz) -> String {
     json_doc(deliveries, zone, None)
 }
 
+/// A delivery's published link, for `export json`.
+pub type UrlOf<'f> = &'f dyn Fn(&Delivery<'_>) -> Option<String>;
+
 /// `export json`: what `preview --format json` prints, with each delivery's
 /// `campaign` and its published `url` (null until the ledger has one).
-pub fn export_json(
-    deliveries: &[Delivery<'_>],
-    zone: Tz,
-    url: &dyn Fn(&Delivery<'_>) -> Option<String>,
-) -> String {
+pub fn export_json(deliveries: &[Delivery<'_>], zone: Tz, url: UrlOf<'_>) -> String {
     json_doc(deliveries, zone, Some(url))
 }
 
-fn json_doc(
-    deliveries: &[Delivery<'_>],
-    zone: Tz,
-    url: Option<&dyn Fn(&Delivery<'_>) -> Option<String>>,
-) -> String {
+fn json_doc(deliveries: &[Delivery<'_>], zone: Tz, url: Option<UrlOf<'_>>) -> String {
     let doc = JsonPreview {
         deliveries: deliveries
             .iter()

@@ -138,6 +138,18 @@ pub struct LedgerState {
 }
 
 impl LedgerState {
+    /// The published link of each delivery `(post, channel)` that has one
+    /// (its first part's), for the views that show it.
+    pub fn links(&self) -> HashMap<(String, String), String> {
+        self.parts
+            .iter()
+            .filter(|((_, _, part), _)| *part == 0)
+            .filter_map(|((p, c, _), s)| {
+                Some(((p.clone(), c.clone()), s.published.as_ref()?.url.clone()?))
+            })
+            .collect()
+    }
+
     /// What it knows of each post id, for placing queued posts.
     pub fn known(&self) -> crate::queue::Recorded {
         let mut out = crate::queue::Recorded::new();

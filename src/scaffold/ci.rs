@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::Secrets;
 use super::templates::{
-    CRONTAB, GITHUB_INSTALL, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI, GITLAB_INCLUDE,
+    CRONTAB, GITHUB_INSTALL, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI, GITLAB_INCLUDE,
 };
 
 /// Where the workspace is in its repository.
@@ -80,7 +80,7 @@ pub(super) struct CiFile {
 
 /// Every CI file for `layout`, in the order `init` reports them. The crontab
 /// is the workspace's own (its path is from the workspace).
-pub(super) fn files(layout: &Layout, secrets: &Secrets) -> (Vec<CiFile>, String) {
+pub(super) fn files(layout: &Layout, secrets: &Secrets, pages: bool) -> (Vec<CiFile>, String) {
     let slug = layout.slug();
     let file = |path: String, text: String| CiFile { path, text };
     let mut out = vec![
@@ -94,6 +94,12 @@ pub(super) fn files(layout: &Layout, secrets: &Secrets) -> (Vec<CiFile>, String)
                 .replace("@@SECRETS_ENV@@", &secrets.github_env("          ")),
         ),
     ];
+    if pages {
+        out.push(file(
+            format!(".github/workflows/postcal{slug}-site.yml"),
+            github(GITHUB_PAGES, layout),
+        ));
+    }
     let gitlab = gitlab(layout, secrets);
     if layout.folder.is_empty() {
         out.push(file(".gitlab-ci.yml".to_owned(), gitlab));

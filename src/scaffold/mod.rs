@@ -32,6 +32,8 @@ pub struct Options {
     /// CI files go there (GitHub and GitLab look nowhere else), set up to run
     /// in the workspace's folder.
     pub repository: Option<PathBuf>,
+    /// Also a GitHub Pages workflow that publishes `postcal site`.
+    pub pages: bool,
 }
 
 /// What happened to one file.
@@ -135,7 +137,7 @@ pub fn scaffold(dir: &Path, opts: &Options) -> Result<Scaffolded, ScaffoldError>
     for (path, lines) in [(".gitattributes", GITATTRIBUTES), (".gitignore", GITIGNORE)] {
         files.push(report(path, write_lines(dir, path, lines)?));
     }
-    let (ci_files, crontab) = ci::files(&layout, &secrets);
+    let (ci_files, crontab) = ci::files(&layout, &secrets, opts.pages);
     for file in ci_files {
         let action = write_whole(&layout.top, &file.path, &file.text, opts.force)?;
         files.push(report(&layout.seen_from_workspace(&file.path), action));

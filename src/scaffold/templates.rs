@@ -100,15 +100,6 @@ jobs:
       - uses: actions/checkout@v4
         with:
           fetch-depth: 0   # the diff reads the base branch's history
-      - name: Cache postcal
-        id: cache
-        uses: actions/cache@v4
-        with:
-          path: ~/.cargo/bin/postcal
-          key: postcal-${{ runner.os }}-${{ env.POSTCAL_INSTALL }}
-      - name: Install postcal
-        if: steps.cache.outputs.cache-hit != 'true'
-        run: |
 @@INSTALL@@
       - name: Validate
         run: postcal validate --format github
@@ -193,15 +184,6 @@ jobs:
     timeout-minutes: 30
     steps:
       - uses: actions/checkout@v4
-      - name: Cache postcal
-        id: cache
-        uses: actions/cache@v4
-        with:
-          path: ~/.cargo/bin/postcal
-          key: postcal-${{ runner.os }}-${{ env.POSTCAL_INSTALL }}
-      - name: Install postcal
-        if: steps.cache.outputs.cache-hit != 'true'
-        run: |
 @@INSTALL@@
       - name: Take the ledger the run before pushed
         # A run that waited in the concurrency group was checked out at the
@@ -248,7 +230,68 @@ jobs:
 "#;
 
 /// The install step's script (GitHub), indented for a `run: |` block.
-pub(super) const GITHUB_INSTALL: &str = r#"          if [ -z "$POSTCAL_INSTALL" ]; then
+pub(super) const GITHUB_PAGES: &str = r#"# Written by `postcal init --pages`. On every push to the default branch,
+# daily (so published links appear) and by hand: build the calendar@@SCOPE@@
+# as a static site (`postcal site`: month and week views, a page per post)
+# and publish it with GitHub Pages, for clients and reviewers without an
+# account anywhere.
+#
+# Settings > Pages > Build and deployment > Source: GitHub Actions. A Pages
+# site is public unless your plan offers private Pages, and it shows drafts
+# and plans: enable it only if that is fine. A repository has one Pages
+# site: with several workspaces, keep this workflow for one of them.
+# POSTCAL_INSTALL as for the other postcal workflows.
+name: Calendar site@@LABEL@@ (postcal)
+
+on:
+  push:@@PATHS@@
+  schedule:
+    - cron: "17 5 * * *"
+  workflow_dispatch:
+
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+
+concurrency:
+  group: postcal@@SLUG@@-pages
+  cancel-in-progress: false
+
+env:
+  POSTCAL_INSTALL: ${{ vars.POSTCAL_INSTALL }}
+@@DEFAULTS@@
+jobs:
+  site:
+    if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+      url: ${{ steps.deploy.outputs.page_url }}
+    steps:
+      - uses: actions/checkout@v4
+@@INSTALL@@
+      - name: Build the site
+        run: postcal site --out "$RUNNER_TEMP/site"
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: ${{ runner.temp }}/site
+      - name: Publish to GitHub Pages
+        id: deploy
+        uses: actions/deploy-pages@v4
+"#;
+
+/// The steps that install postcal (cached under the install command).
+pub(super) const GITHUB_INSTALL: &str = r#"      - name: Cache postcal
+        id: cache
+        uses: actions/cache@v4
+        with:
+          path: ~/.cargo/bin/postcal
+          key: postcal-${{ runner.os }}-${{ env.POSTCAL_INSTALL }}
+      - name: Install postcal
+        if: steps.cache.outputs.cache-hit != 'true'
+        run: |
+          if [ -z "$POSTCAL_INSTALL" ]; then
             echo "::error title=POSTCAL_INSTALL is not set::set the POSTCAL_INSTALL repository variable (Settings > Secrets and variables > Actions > Variables) to the command that installs postcal, e.g. cargo install --locked --git https://git.example.com/you/postcal"
             exit 1
           fi

@@ -37,8 +37,9 @@ struct Info {
     bytes: u64,
 }
 
-/// Inspect the file at `rel` (relative to `root`): where it is, what it is.
-fn inspect(root: &Path, rel: &str) -> Result<Info, (String, String)> {
+/// The file at `rel` (relative to `root`), when it is a file inside the
+/// workspace; else what is wrong and how to fix it.
+pub fn locate(root: &Path, rel: &str) -> Result<std::path::PathBuf, (String, String)> {
     let path = Path::new(rel);
     if path.is_absolute()
         || path.components().any(|c| {
@@ -80,6 +81,18 @@ fn inspect(root: &Path, rel: &str) -> Result<Info, (String, String)> {
             "point `file:` at an image or video file".to_owned(),
         ));
     }
+    Ok(canonical)
+}
+
+/// Inspect the file at `rel` (relative to `root`): where it is, what it is.
+fn inspect(root: &Path, rel: &str) -> Result<Info, (String, String)> {
+    let canonical = locate(root, rel)?;
+    let meta = std::fs::metadata(&canonical).map_err(|e| {
+        (
+            format!("cannot read media file `{rel}`: {e}"),
+            "check its permissions".to_owned(),
+        )
+    })?;
     let mut head = Vec::with_capacity(8192);
     std::fs::File::open(&canonical)
         .and_then(|f| f.take(8192).read_to_end(&mut head))

@@ -15,7 +15,7 @@ mod language;
 mod literal_secret;
 mod max_hashtags;
 mod max_per_day;
-mod media;
+pub mod media;
 mod min_gap;
 mod past_post;
 mod structural;
