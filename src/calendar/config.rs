@@ -241,8 +241,12 @@ fn resolve_publish(
     if let Some(d) = duration(&raw.max_wait, findings) {
         settings.max_wait = d;
     }
+    if let Some(d) = duration(&raw.claim_for, findings) {
+        settings.claim_for = d;
+    }
     settings.require_approval = raw.require_approval.unwrap_or(true);
     settings.freeze = raw.freeze.unwrap_or(false);
+    settings.coordinate_git = raw.coordination == Some(super::raw::RawCoordination::Git);
     settings
 }
 

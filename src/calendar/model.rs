@@ -101,6 +101,9 @@ pub struct PublishSettings {
     pub require_approval: bool,
     pub freeze: bool,
     pub max_wait: Duration,
+    /// `coordination: git`.
+    pub coordinate_git: bool,
+    pub claim_for: Duration,
 }
 
 impl Default for PublishSettings {
@@ -110,6 +113,8 @@ impl Default for PublishSettings {
             require_approval: true,
             freeze: false,
             max_wait: Duration::seconds(60),
+            coordinate_git: false,
+            claim_for: Duration::minutes(10),
         }
     }
 }

@@ -245,6 +245,21 @@ pub struct RawPublish {
     /// Longest `Retry-After` wait honoured within one run (default 60s).
     #[serde(default)]
     pub max_wait: Option<Located<String>>,
+    /// `git`: runners on several machines coordinate through the git
+    /// remote (claims pushed before anything is sent; see the README).
+    #[serde(default)]
+    pub coordination: Option<RawCoordination>,
+    /// With `coordination: git`, how long another runner leaves a claimed
+    /// delivery to the runner that claimed it (default 10m).
+    #[serde(default)]
+    pub claim_for: Option<Located<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawCoordination {
+    /// Through the git remote's atomic ref update.
+    Git,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

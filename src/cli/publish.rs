@@ -43,9 +43,19 @@ pub struct PublishArgs {
     /// Wait this long for another publish to finish instead of exiting 75 (e.g. 30s).
     #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
     pub wait: Option<Duration>,
+    /// Coordinate with runners on other machines through the git remote:
+    /// claims are pushed before anything is sent (also `publish.coordination: git`).
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub coordinate: Option<Coordinate>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PublishFormat::Human)]
     pub format: PublishFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Coordinate {
+    /// Through the git remote (`origin`, the checked-out branch).
+    Git,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,6 +84,21 @@ fn frozen_by_env(value: Option<String>) -> Result<bool, CliError> {
             help: Some("set it to 1, true, yes or on to freeze publishing, or 0, false, no, off or empty to publish".to_owned()),
         }),
     }
+}
+
+/// This run's name in its claims: `POSTCAL_RUNNER`, else the host, the
+/// process and a random suffix (two runs never share one).
+fn runner_id(env: &Env) -> String {
+    if let Some(name) = env.var("POSTCAL_RUNNER").filter(|n| !n.trim().is_empty()) {
+        return format!("{}-{:04x}", name.trim(), fastrand::u16(..));
+    }
+    let host = env
+        .var("HOSTNAME")
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "runner".to_owned());
+    format!("{host}-{}-{:04x}", std::process::id(), fastrand::u16(..))
 }
 
 fn parse_wait(s: &str) -> Result<Duration, String> {
@@ -135,7 +160,16 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
         posts: args.post.clone(),
         retry: args.retry.iter().cloned().collect(),
         retry_unknown: args.retry_unknown.iter().cloned().collect(),
+        runner: None,
     };
+    if args.coordinate == Some(Coordinate::Git) || catalog.config.publish.coordinate_git {
+        let runner = runner_id(env);
+        options.selection.runner = Some(runner.clone());
+        options.coordination = Some(publish::coordinate::Coordination {
+            runner,
+            claim_for: catalog.config.publish.claim_for,
+        });
+    }
     let progress = super::progress::Bar::new(&env.printer);
     let result = publish::publish_catalog(&mut catalog, env.now, &options, env, &progress);
     env.save(&mut catalog);
@@ -153,9 +187,31 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
                 help: Some("fix them (`postcal validate` lists them) and run again".to_owned()),
             });
         }
+        Err(PublishError::Coordination(e)) => {
+            if let publish::coordinate::CoordinationError::Setup(_) = e {
+                return Err(CliError::Usage {
+                    message: e.to_string(),
+                    help: Some(e.help().to_owned()),
+                });
+            }
+            env.printer.error_line(&e.to_string(), Some(e.help()));
+            return Err(CliError::Reported(1));
+        }
         Err(e) => return Err(publish_error(e)),
     };
     progress.finish();
+    if report.races > 0 {
+        env.printer.debug(&format!(
+            "another runner moved the branch {} time(s) while this run claimed; it claimed again",
+            report.races
+        ));
+    }
+    if let Some(e) = &report.unpushed {
+        env.printer.error_line(
+            &format!("the outcomes were published but not pushed: {e}"),
+            Some("they are in the local ledger and the next run pushes them; until then other runners leave this run's claims alone, and once those run out they settle them (a look-up, else unknown)"),
+        );
+    }
     if !report.broken_files.is_empty() {
         env.printer.err(&diagnostics::human(
             &report.broken_files,

@@ -51,6 +51,12 @@ pub struct Record {
     /// the catch-up window). An addition to SPEC §4's record.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub transient: bool,
+    /// On an `attempt` pushed as a claim (`--coordinate git`): the runner
+    /// that made it, and until when other runners leave it to that runner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl Record {
@@ -67,6 +73,8 @@ impl Record {
             url: None,
             error: None,
             transient: false,
+            runner: None,
+            until: None,
         }
     }
 }

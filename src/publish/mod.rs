@@ -1,6 +1,7 @@
 //! `publish`: the plan (what each due delivery gets), the ledger, the lock,
 //! and the engine that carries the plan out through the adapters.
 
+pub mod coordinate;
 pub mod engine;
 pub mod identity;
 pub mod ledger;
@@ -40,6 +41,8 @@ pub struct Options {
     pub backoff: Backoff,
     /// Where each HTTP request is reported (`-vv`).
     pub trace: Option<crate::adapters::http::Trace>,
+    /// `--coordinate git`: claim through the git remote before sending.
+    pub coordination: Option<coordinate::Coordination>,
 }
 
 impl Options {
@@ -56,6 +59,7 @@ impl Options {
                 max_wait,
             },
             trace: None,
+            coordination: None,
         }
     }
 }
@@ -73,6 +77,10 @@ pub struct Report {
     pub skipped_ledger_lines: Vec<usize>,
     /// The ledger could not be written: the run stopped starting requests.
     pub ledger_failure: Option<LedgerError>,
+    /// `--coordinate git`: how often another runner moved the branch
+    /// while this run claimed, and whether its outcomes reached the remote.
+    pub races: usize,
+    pub unpushed: Option<coordinate::CoordinationError>,
 }
 
 impl Report {
@@ -81,6 +89,7 @@ impl Report {
     pub fn needs_attention(&self) -> bool {
         !self.broken_files.is_empty()
             || self.ledger_failure.is_some()
+            || self.unpushed.is_some()
             || self.outcomes.iter().any(|o| o.kind.needs_attention())
     }
 }
@@ -96,6 +105,8 @@ pub enum PublishError {
     /// `--mark-published` cannot record what it was given.
     #[error("{0}")]
     Mark(String),
+    #[error(transparent)]
+    Coordination(#[from] coordinate::CoordinationError),
 }
 
 /// Errors that concern no post this run can act on: calendar files that did
@@ -281,11 +292,28 @@ impl Run<'_> {
         progress: &dyn Progress,
     ) -> Result<Report, PublishError> {
         let (ws, errors, state) = (self.ws, self.errors, self.state);
-        let decisions = plan::plan(ws, state, now, &options.selection, errors);
+        let mut decisions = plan::plan(ws, state, now, &options.selection, errors);
         let mut report = Report {
             broken_files: unloaded(self.files_with_posts, errors),
             skipped_ledger_lines: state.skipped_lines.clone(),
             ..Report::default()
+        };
+        // With something to send, the claims go to the remote first (and
+        // the plan is made again from what the remote knows).
+        let coordinated = match &options.coordination {
+            Some(c)
+                if !options.dry_run
+                    && decisions
+                        .iter()
+                        .any(|d| matches!(d.action, plan::Action::Publish(_))) =>
+            {
+                let git = coordinate::GitRemote::open(&ws.root)?;
+                let (again, races) = self.claim(&git, c, now, options)?;
+                decisions = again;
+                report.races = races;
+                Some(git)
+            }
+            _ => None,
         };
         report.outcomes = decisions
             .iter()
@@ -326,14 +354,63 @@ impl Run<'_> {
                 progress,
                 stopped: Default::default(),
                 failure: Mutex::new(None),
+                claims_end: options.coordination.as_ref().and_then(|c| {
+                    // A minute's margin for the request itself.
+                    let hold = (c.claim_for - chrono::Duration::minutes(1)).to_std().ok()?;
+                    Some(std::time::Instant::now() + hold)
+                }),
             };
             report.outcomes.extend(engine.run(decisions));
             report.ledger_failure = engine.take_failure();
+        }
+        if let Some(git) = &coordinated {
+            report.unpushed = coordinate::push_outcomes(git, &ws.root).err();
         }
         report
             .outcomes
             .sort_by(|a, b| (a.at, &a.post, &a.channel).cmp(&(b.at, &b.post, &b.channel)));
         Ok(report)
+    }
+}
+
+impl<'a> Run<'a> {
+    /// Push this run's claims: fetch the branch, make the ledger what both
+    /// know, plan again, and push the claims as a commit of the branch's
+    /// head; when another runner moved it first, all of that again. The
+    /// decisions to carry out, and how many races were lost on the way.
+    fn claim(
+        &self,
+        git: &coordinate::GitRemote,
+        c: &coordinate::Coordination,
+        now: DateTime<Utc>,
+        options: &Options,
+    ) -> Result<(Vec<plan::Decision<'a>>, usize), PublishError> {
+        let mut races = 0;
+        loop {
+            let seen = git.fetch()?;
+            let both = coordinate::merge_into_local(&self.ws.root, &seen.ledger)?;
+            let state = ledger::read(&self.ws.root)?;
+            let decisions = plan::plan(self.ws, &state, now, &options.selection, self.errors);
+            let claims = coordinate::claims(&decisions, c, now);
+            if claims.is_empty() {
+                return Ok((decisions, races));
+            }
+            let text = both + &coordinate::lines(&claims);
+            let message = format!("postcal: {} claim(s) by {}", claims.len(), c.runner);
+            match git.push(&seen.head, &text, &message)? {
+                coordinate::Pushed::Done => {
+                    let mut local = Ledger::open(&self.ws.root)?;
+                    for r in &claims {
+                        local.append(r)?;
+                    }
+                    return Ok((decisions, races));
+                }
+                coordinate::Pushed::Raced if races < coordinate::MAX_RACES => races += 1,
+                coordinate::Pushed::Raced => {
+                    return Err(coordinate::CoordinationError::Busy(races + 1).into());
+                }
+            }
+        }
     }
 }
 

@@ -26,6 +26,9 @@ pub struct Selection {
     pub retry: DeliverySet,
     /// `--retry-unknown`: re-send deliveries whose outcome is unknown.
     pub retry_unknown: DeliverySet,
+    /// `--coordinate git`: this run's runner id (its own claims are its
+    /// to settle).
+    pub runner: Option<String>,
 }
 
 /// What the run does with one delivery, and why. The plan is the one place
@@ -368,7 +371,20 @@ fn publish_action<'a>(
             opened: state(from).and_then(|s| s.first_attempt),
         })
     };
-    if last.as_ref().is_some_and(|r| r.event == Event::Attempt) {
+    if let Some(attempt) = last.as_ref().filter(|r| r.event == Event::Attempt) {
+        // Another runner's claim, while it holds: that runner is on it.
+        if let (Some(runner), Some(until)) = (&attempt.runner, attempt.until)
+            && selection.runner.as_ref() != Some(runner)
+            && now < until
+        {
+            return Some(Action::Skip {
+                reason: format!(
+                    "runner {runner} claimed it and is publishing it (its claim holds until {}); the next run reads its outcome",
+                    until.format("%H:%M:%S UTC")
+                ),
+                needs_human: false,
+            });
+        }
         // A run died mid-request: find out what happened first, even late.
         return Some(send(last, late));
     }

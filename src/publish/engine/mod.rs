@@ -63,6 +63,10 @@ pub struct Engine<'a> {
     pub stopped: AtomicBool,
     /// The first ledger write that failed.
     pub failure: Mutex<Option<LedgerError>>,
+    /// `--coordinate git`: when this run's claims stop holding (less a
+    /// margin). No request starts after it: another runner may settle
+    /// the claim from then on.
+    pub claims_end: Option<std::time::Instant>,
 }
 
 /// How one step of a delivery ended.
@@ -458,6 +462,14 @@ impl Engine<'_> {
         loop {
             if self.is_stopped() {
                 return Step::LedgerFailed;
+            }
+            if self
+                .claims_end
+                .is_some_and(|end| std::time::Instant::now() >= end)
+            {
+                return Step::Stopped(outcome(d, OutcomeKind::Skipped).with_error(
+                    "this run's claim on it ran out before it could be sent; it stays claimed, and the next run settles it (a look-up, else unknown)",
+                ).loud());
             }
             let mut a = self.base_record(d, index, Event::Attempt);
             a.key = Some(part.key.to_owned());

@@ -40,7 +40,10 @@ impl Engine<'_> {
         // old as the first request made under it.
         let may_be_running = self.now - attempt.ts < IN_FLIGHT;
         let age = self.now - opened.min(attempt.ts);
-        match adapter.lookup(part, attempt.ts) {
+        // Searched from the first request on: a later attempt (a claim
+        // pushed by a runner that died before sending) must not hide a
+        // post an earlier request made.
+        match adapter.lookup(part, opened.min(attempt.ts)) {
             Ok(Some(remote)) => {
                 return self.record_published(d, part, hash, self.redacted(adapter, remote));
             }

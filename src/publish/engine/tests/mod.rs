@@ -180,6 +180,7 @@ impl Fixture {
             progress: &Silent,
             stopped: AtomicBool::new(false),
             failure: Mutex::new(None),
+            claims_end: None,
         }
     }
 
