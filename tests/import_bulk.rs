@@ -150,16 +150,16 @@ fn a_date_in_the_other_order_an_empty_message_and_an_unknown_channel_are_named()
         lines,
         [
             format!(
-                "error: {name}:1, column `1 (date and time)`: `14/03/2027 09:00` is not a date and time in the month/day/year order: there is no such day (e.g. `12/03/2026 09:00`; pass `--date-format` for another order)"
+                "error: {name}:1, column `1 (date and time)`: `14/03/2027 09:00` is not a date and time in the month/day/year order: there is no such day (e.g. `03/14/2027 09:00`; pass `--date-format` for another order)"
             ),
             format!(
-                "error: {name}:2, column `1 (date and time)`: `14/03/2027 13:30` is not a date and time in the month/day/year order: there is no such day (e.g. `12/03/2026 09:00`; pass `--date-format` for another order)"
+                "error: {name}:2, column `1 (date and time)`: `14/03/2027 13:30` is not a date and time in the month/day/year order: there is no such day (e.g. `03/14/2027 09:00`; pass `--date-format` for another order)"
             ),
             format!(
-                "error: {name}:4, column `1 (date and time)`: `15/03/2027 18:45` is not a date and time in the month/day/year order: there is no such day (e.g. `12/03/2026 09:00`; pass `--date-format` for another order)"
+                "error: {name}:4, column `1 (date and time)`: `15/03/2027 18:45` is not a date and time in the month/day/year order: there is no such day (e.g. `03/14/2027 09:00`; pass `--date-format` for another order)"
             ),
             format!(
-                "error: {name}:5, column `1 (date and time)`: `15/03/2027 18:50` is not a date and time in the month/day/year order: there is no such day (e.g. `12/03/2026 09:00`; pass `--date-format` for another order)"
+                "error: {name}:5, column `1 (date and time)`: `15/03/2027 18:50` is not a date and time in the month/day/year order: there is no such day (e.g. `03/14/2027 09:00`; pass `--date-format` for another order)"
             ),
             "4 problem(s) in the file; nothing was written: fix it and run again".to_owned(),
         ]
@@ -298,4 +298,60 @@ fn a_buffer_file_keeps_tags_queues_rows_without_a_time_and_notes_an_image_url() 
     // What was written is a plan `validate` accepts.
     let (code, out, err) = postcal(ws.path(), &["validate"]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn dates_that_read_both_ways_and_a_file_not_in_utf8_are_refused_with_what_to_do() {
+    let ws = workspace();
+    let file = ws.path().join("both.csv");
+    std::fs::write(
+        &file,
+        "03/04/2027 09:00,April the third?\n05/06/2027 10:00,June fifth?\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let (code, _, err) = postcal(ws.path(), &["import", "hootsuite", path, "--channel", "m"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "`03/04/2027 09:00` is 2027-03-04 09:00 month first and 2027-04-03 09:00 day first"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("--date-format dmy"), "{err}");
+    assert!(posts(ws.path()).is_empty());
+    // Said, it is read that way (any case).
+    let (code, _, err) = postcal(
+        ws.path(),
+        &[
+            "import",
+            "hootsuite",
+            path,
+            "--channel",
+            "m",
+            "--date-format",
+            "DMY",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(posts(ws.path())[0].1, "2027-04-03T07:00:00+00:00");
+
+    // Windows-1252 from a spreadsheet: where, and how to save it.
+    let latin = ws.path().join("latin.csv");
+    std::fs::write(&latin, b"14/03/2027 09:00,Hola\n15/03/2027 09:00,Caf\xe9\n").unwrap();
+    let (code, _, err) = postcal(
+        ws.path(),
+        &[
+            "import",
+            "hootsuite",
+            latin.to_str().unwrap(),
+            "--channel",
+            "m",
+            "--date-format",
+            "dmy",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("latin.csv:2 is not UTF-8"), "{err}");
+    assert!(err.contains("CSV UTF-8"), "{err}");
 }

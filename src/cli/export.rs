@@ -69,7 +69,7 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
         refuse_to_clobber(out, args.format)?;
     }
     if args.format == ExportFormat::Csv {
-        let posts: Vec<&crate::calendar::Post> = ws
+        let mut posts: Vec<&crate::calendar::Post> = ws
             .posts
             .iter()
             .filter(|p| p.at.is_some_and(|at| at >= from && at < to))
@@ -79,6 +79,8 @@ pub fn run(args: ExportArgs, env: &Env) -> Result<Outcome, CliError> {
             })
             .filter(|p| args.people.matches(p))
             .collect();
+        // In time order, as a spreadsheet is read.
+        posts.sort_by(|a, b| (a.at, &a.id.value).cmp(&(b.at, &b.id.value)));
         let keep = |c: &str| args.channel.is_empty() || args.channel.iter().any(|k| k == c);
         let text = crate::interop::csv::write(&posts, zone, keep);
         // What the layout does not carry is said, not dropped unseen.

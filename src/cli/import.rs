@@ -34,7 +34,7 @@ pub struct ImportArgs {
     pub queue: Option<String>,
     /// The order of the dates in a Hootsuite or Buffer file (default: mdy
     /// for hootsuite, as Hootsuite's own default; ymd for buffer).
-    #[arg(long, value_enum, value_name = "ORDER")]
+    #[arg(long, value_enum, value_name = "ORDER", ignore_case = true)]
     pub date_format: Option<DateOrder>,
     /// The status of rows that give none (default: draft).
     #[arg(long, value_name = "STATUS", default_value = "draft")]
@@ -61,10 +61,21 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
         message,
         help: Some(help.to_owned()),
     };
-    let text = std::fs::read_to_string(&args.file).map_err(|e| {
+    let bytes = std::fs::read(&args.file).map_err(|e| {
         usage(
             format!("cannot read {}: {e}", args.file.display()),
-            "check the path; the file must be UTF-8",
+            "check the path",
+        )
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count();
+        usage(
+            format!(
+                "{}:{line} is not UTF-8 (the file was saved in another encoding, such as Windows-1252)",
+                args.file.display()
+            ),
+            "save it again as \"CSV UTF-8\" (Excel: File > Save As > CSV UTF-8; LibreOffice: character set Unicode (UTF-8))",
         )
     })?;
     let default_status: Status = args.status.to_ascii_lowercase().parse().map_err(|_| {
@@ -86,10 +97,14 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
     {
         return Err(usage(
             format!("unknown queue `{q}`"),
-            &format!(
-                "queues are the `queues:` of postcal.yaml: {}",
-                names(ws.config.queues.iter().map(|k| &k.name))
-            ),
+            &if ws.config.queues.is_empty() {
+                "postcal.yaml has no `queues:` yet: declare one (its channels, weekly slots and start; README, \"Queues\")".to_owned()
+            } else {
+                format!(
+                    "queues are the `queues:` of postcal.yaml: {}",
+                    names(ws.config.queues.iter().map(|k| &k.name))
+                )
+            },
         ));
     }
     if args.layout != Layout::Csv && args.channel.is_empty() {
@@ -133,7 +148,21 @@ pub fn run(args: ImportArgs, env: &Env) -> Result<Outcome, CliError> {
     };
     let (rows, mut errors) = match args.layout {
         Layout::Csv => csv::read(&text, fallbacks),
-        Layout::Hootsuite => bulk::hootsuite(&text, args.date_format.unwrap_or(DateOrder::Mdy)),
+        Layout::Hootsuite => {
+            // Dates that read both ways are not guessed at.
+            if args.date_format.is_none()
+                && let Some((cell, mdy, dmy)) = bulk::ambiguous(&text)
+            {
+                return Err(usage(
+                    format!(
+                        "every date in {} reads both ways: `{cell}` is {mdy} month first and {dmy} day first",
+                        args.file.display()
+                    ),
+                    "say which with `--date-format mdy` (month first, Hootsuite's default) or `--date-format dmy` (day first)",
+                ));
+            }
+            bulk::hootsuite(&text, args.date_format.unwrap_or(DateOrder::Mdy))
+        }
         Layout::Buffer => {
             bulk::buffer(&text, args.date_format.unwrap_or(DateOrder::Ymd), fallbacks)
         }

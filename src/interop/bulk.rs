@@ -28,9 +28,9 @@ pub enum DateOrder {
 impl DateOrder {
     fn example(self) -> &'static str {
         match self {
-            DateOrder::Ymd => "2026-12-03 09:00",
-            DateOrder::Mdy => "12/03/2026 09:00",
-            DateOrder::Dmy => "03/12/2026 09:00",
+            DateOrder::Ymd => "2027-03-14 09:00",
+            DateOrder::Mdy => "03/14/2027 09:00",
+            DateOrder::Dmy => "14/03/2027 09:00",
         }
     }
 }
@@ -62,6 +62,11 @@ pub fn wall_time(cell: &str, order: DateOrder) -> Result<String, String> {
     let [a, b, c] = parts[..] else {
         return Err(fail("the date has not three parts"));
     };
+    if order == DateOrder::Ymd && a.len() != 4 && c.len() == 4 {
+        return Err(fail(
+            "it starts with the day or the month, not the year: pass `--date-format dmy` or `mdy`",
+        ));
+    }
     let (y, m, d) = match order {
         DateOrder::Ymd => (a, b, c),
         DateOrder::Mdy => (c, a, b),
@@ -100,7 +105,47 @@ fn reader(text: &str, headers: bool) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(headers)
         .flexible(true)
+        .delimiter(delimiter(text))
         .from_reader(text.as_bytes())
+}
+
+/// `;` when the first line has more of them than commas (outside quotes):
+/// what spreadsheets in much of Europe save as CSV. Else `,`.
+pub fn delimiter(text: &str) -> u8 {
+    let (mut quoted, mut commas, mut semicolons) = (false, 0, 0);
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' if !quoted => break,
+            ',' if !quoted => commas += 1,
+            ';' if !quoted => semicolons += 1,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
+}
+
+/// When no `--date-format` is given: the first date of a Hootsuite file
+/// that reads as two different days, with both readings, if every date in
+/// it reads both ways (no day past the 12th tells them apart).
+pub fn ambiguous(text: &str) -> Option<(String, String, String)> {
+    let mut first = None;
+    for record in reader(text, false).records().flatten() {
+        let cell = record.get(0).unwrap_or("").trim();
+        let (Ok(mdy), Ok(dmy)) = (
+            wall_time(cell, DateOrder::Mdy),
+            wall_time(cell, DateOrder::Dmy),
+        ) else {
+            if wall_time(cell, DateOrder::Mdy).is_ok() || wall_time(cell, DateOrder::Dmy).is_ok() {
+                return None;
+            }
+            continue;
+        };
+        if mdy != dmy && first.is_none() {
+            first = Some((cell.to_owned(), mdy, dmy));
+        }
+    }
+    first
 }
 
 fn row(line: u64, at: Option<String>, text: String) -> Row {
@@ -325,6 +370,30 @@ mod tests {
         );
         assert!(wall_time("05/13/2026", DateOrder::Mdy).is_err());
         assert!(wall_time("05/13/2026 24:00", DateOrder::Mdy).is_err());
+    }
+
+    #[test]
+    fn dates_that_read_both_ways_are_not_guessed_at() {
+        let both = "03/04/2027 09:00,A\n05/06/2027 10:00,B\n";
+        assert_eq!(
+            ambiguous(both),
+            Some((
+                "03/04/2027 09:00".to_owned(),
+                "2027-03-04 09:00".to_owned(),
+                "2027-04-03 09:00".to_owned()
+            ))
+        );
+        // One day past the 12th settles the order.
+        assert_eq!(ambiguous("03/04/2027 09:00,A\n03/14/2027 10:00,B\n"), None);
+        assert_eq!(ambiguous("04/04/2027 09:00,A\n"), None);
+        // Semicolons, as European spreadsheets write CSV.
+        assert_eq!(delimiter("14/03/2027 09:00;\"Hola, amigos\";x\n"), b';');
+        assert_eq!(delimiter("a,b;c,d\n"), b',');
+        let (rows, errors) = hootsuite("14/03/2027 09:00;\"Hola, amigos\"\r\n", DateOrder::Dmy);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rows[0].text, "Hola, amigos");
+        let why = wall_time("14/03/2027 09:00", DateOrder::Ymd).unwrap_err();
+        assert!(why.contains("starts with the day or the month"), "{why}");
     }
 
     #[test]

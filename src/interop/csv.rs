@@ -62,6 +62,7 @@ pub fn read(text: &str, fallbacks: Fallbacks) -> (Vec<Row>, Vec<RowError>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
+        .delimiter(super::bulk::delimiter(text))
         .from_reader(text.as_bytes());
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_ascii_lowercase()).collect(),
