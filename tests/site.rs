@@ -21,7 +21,7 @@ posts:
     status: approved
     owner: ana
     channels: [m, b]
-    text: \"Winter Blend <b>is</b> here & ready\"
+    text: \"Winter Blend <b>is</b> here & ready https://lumen.example/w\"
     thread: [\"Part two\"]
     media:
       - file: media/bag.png
@@ -178,7 +178,7 @@ fn every_delivery_is_on_its_pages_and_every_link_resolves() {
         ),
     ] {
         let at = month
-            .find(&format!("posts&#x2f;{file}.html\">{post}</a>"))
+            .find(&format!("posts&#x2f;{file}.html\" title=\"{post}\">"))
             .unwrap_or_else(|| panic!("{post} not on the month page"));
         let before = &month[..at];
         let item = &before[before.rfind("<li class=\"item").unwrap()..];
@@ -192,19 +192,21 @@ fn every_delivery_is_on_its_pages_and_every_link_resolves() {
     }
     assert!(!month.contains("later"));
     let week = read(&out.join("week-2026-W49.html"));
-    assert!(week.contains(">launch</a>") && week.contains(">gone</a>"));
+    assert!(week.contains("title=\"launch\"") && week.contains("title=\"gone\""));
+    // The grid shows each post's first line, not only its id.
+    assert!(month.contains("title=\"gone\">Called off</a>"), "{month}");
     assert!(!week.contains("tip#"), "the tips are in week 50");
 
     // The post page: rendered text per channel (escaped), length, thread,
     // media with alt text, owner, and the link once published.
     let post = read(&out.join("posts/launch.html"));
     assert!(
-        post.contains("Winter Blend &lt;b&gt;is&lt;&#x2f;b&gt; here &amp; ready"),
+        post.contains("Winter Blend &lt;b&gt;is&lt;&#x2f;b&gt; here &amp; ready <a href=\"https:&#x2f;&#x2f;lumen.example&#x2f;w\">https:&#x2f;&#x2f;lumen.example&#x2f;w</a>"),
         "{post}"
     );
     assert!(!post.contains("<b>is</b>"));
-    assert!(post.contains("Length 35&#x2f;500"), "{post}");
-    assert!(post.contains("Length 35&#x2f;300"), "{post}");
+    assert!(post.contains("Length 59&#x2f;500"), "{post}");
+    assert!(post.contains("Length 59&#x2f;300"), "{post}");
     assert!(post.contains("Part 2 of 2"));
     assert!(post.contains("alt=\"A brown coffee bag\""));
     assert!(post.contains("<dt>Owner</dt><dd>ana</dd>"));
@@ -247,6 +249,29 @@ fn every_delivery_is_on_its_pages_and_every_link_resolves() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is not a site postcal wrote"), "{err}");
     assert_eq!(read(&theirs.join("notes.txt")), "mine");
+
+    // A file someone put in the site folder is not thrown away with it.
+    std::fs::write(out.join("logo.txt"), "ours").unwrap();
+    let (code, err) = site(ws.path(), &out);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("has files `postcal site` did not write (logo.txt)"),
+        "{err}"
+    );
+    assert_eq!(read(&out.join("logo.txt")), "ours");
+    std::fs::remove_file(out.join("logo.txt")).unwrap();
+    // A symbolic link is not replaced by a folder, and nothing is left over.
+    let link = ws.path().join("link");
+    std::os::unix::fs::symlink(ws.path().join("nowhere"), &link).unwrap();
+    let (code, err) = site(ws.path(), &link);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a symbolic link"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(ws.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("postcal-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// `a/../b` as `b`.
@@ -350,7 +375,7 @@ fn chromium_builds_every_delivery_and_draws_the_pages_wide_and_narrow() {
     ] {
         let item = items
             .iter()
-            .find(|i| i.contains(&format!(">{post}</a>")))
+            .find(|i| i.contains(&format!("title=\"{post}\"")))
             .unwrap_or_else(|| panic!("{post} is not in the DOM"));
         let item = &item[..item.find("</li>").unwrap()];
         assert_eq!(item.matches("class=\"chan ").count(), channels, "{item}");

@@ -62,8 +62,13 @@ pub fn run(args: SiteArgs, env: &Env) -> Result<Outcome, CliError> {
         message: e.to_string(),
         help: Some(match e {
             pages::SiteError::NotOurs(_) => {
-                "choose another `--out` (e.g. `site/`), or empty the folder first".to_owned()
+                "choose another `--out` (e.g. `site/`), or an empty or new folder".to_owned()
             }
+            pages::SiteError::Foreign { .. } => {
+                "move those files elsewhere (the site folder is postcal's), then run again"
+                    .to_owned()
+            }
+            pages::SiteError::Link(_) => "give the folder the link points to".to_owned(),
             pages::SiteError::Template(_) => {
                 "this is a bug in postcal: please report it".to_owned()
             }

@@ -112,7 +112,7 @@ pub fn scaffold(dir: &Path, opts: &Options) -> Result<Scaffolded, ScaffoldError>
         source,
     })?;
     let mut files = Vec::new();
-    let config = config_yaml(opts.timezone);
+    let config = config_yaml(opts.timezone, &layout.folder);
     let config_action = write_whole(dir, CONFIG_FILE, &config, opts.force)?;
     let ours = config_action != Action::Kept;
     let config = if ours {
@@ -342,8 +342,27 @@ fn existing_time(day: NaiveDate, hour: u32, minute: u32, zone: Tz) -> String {
     wall.format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn config_yaml(zone: Tz) -> String {
-    CONFIG.replace("@@TIMEZONE@@", zone.name())
+/// postcal.yaml for a workspace in `folder` (`""` at the repository's
+/// top): its credentials' variables carry the folder's name
+/// (`CLIENTS_SHOP_MASTODON_TOKEN`), so the brands of one repository never
+/// share a secret by accident.
+fn config_yaml(zone: Tz, folder: &str) -> String {
+    let text = CONFIG.replace("@@TIMEZONE@@", zone.name());
+    if folder.is_empty() {
+        return text;
+    }
+    let mut prefix = String::new();
+    for c in folder.chars() {
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        };
+        if !(c == '_' && (prefix.is_empty() || prefix.ends_with('_'))) {
+            prefix.push(c);
+        }
+    }
+    text.replace("env:BRAND_", &format!("env:{}_", prefix.trim_end_matches('_')))
 }
 
 const LINES_HEADER: &str = "# postcal";
@@ -356,6 +375,17 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_workspace_in_a_folder_names_its_own_secrets() {
+        let zone: Tz = "Europe/Madrid".parse().unwrap();
+        let top = config_yaml(zone, "");
+        assert!(top.contains("env:BRAND_MASTODON_TOKEN"));
+        let shop = config_yaml(zone, "clients/shop-2");
+        assert!(shop.contains("env:CLIENTS_SHOP_2_MASTODON_TOKEN"), "{shop}");
+        assert!(shop.contains("env:CLIENTS_SHOP_2_BSKY_APP_PASSWORD"), "{shop}");
+        assert!(!shop.contains("BRAND_"));
     }
 
     #[test]
@@ -407,14 +437,14 @@ mod tests {
                 "X_SECRET"
             ]
         );
-        let example = Secrets::of_config(&config_yaml(chrono_tz::UTC));
+        let example = Secrets::of_config(&config_yaml(chrono_tz::UTC, ""));
         assert_eq!(example.active, ["BRAND_MASTODON_TOKEN"]);
         assert_eq!(example.commented, ["BRAND_BSKY_APP_PASSWORD"]);
     }
 
     #[test]
     fn github_env_lines() {
-        let env = Secrets::of_config(&config_yaml(chrono_tz::UTC)).github_env("  ");
+        let env = Secrets::of_config(&config_yaml(chrono_tz::UTC, "")).github_env("  ");
         assert_eq!(
             env,
             "  BRAND_MASTODON_TOKEN: ${{ secrets.BRAND_MASTODON_TOKEN }}\n  \

@@ -67,9 +67,49 @@ pub struct Week {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Part {
-    pub text: String,
+    /// The text in pieces: plain, or a link (where the platform makes one).
+    pub pieces: Vec<Piece>,
     pub length: String,
     pub over: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Piece {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+/// `text` cut at the spans `platform` makes links of.
+fn pieces(platform: crate::platform::Platform, text: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for link in crate::platform::links_in(platform, text) {
+        let (Some(before), Some(shown)) =
+            (text.get(at..link.range.start), text.get(link.range.clone()))
+        else {
+            continue;
+        };
+        if !before.is_empty() {
+            out.push(Piece {
+                text: before.to_owned(),
+                href: None,
+            });
+        }
+        // Only web addresses become links on the page.
+        let web = link.uri.starts_with("https://") || link.uri.starts_with("http://");
+        out.push(Piece {
+            text: shown.to_owned(),
+            href: web.then(|| link.uri.clone()),
+        });
+        at = link.range.end;
+    }
+    if let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) {
+        out.push(Piece {
+            text: rest.to_owned(),
+            href: None,
+        });
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,6 +156,8 @@ pub struct PostPage {
 #[derive(Debug, Clone, Serialize)]
 pub struct Site {
     pub title: String,
+    /// `1 Dec 2026 – 28 Feb 2027`: the days the site shows.
+    pub window: String,
     /// `1 Dec 2026, 08:00 (Europe/Madrid)`
     pub generated: String,
     pub zone: String,
@@ -131,8 +173,8 @@ pub struct Site {
 
 fn first_line(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let mut out: String = line.trim().chars().take(70).collect();
-    if line.trim().chars().count() > 70 || text.trim().lines().count() > 1 {
+    let mut out: String = line.trim().chars().take(48).collect();
+    if line.trim().chars().count() > 48 || text.trim().lines().count() > 1 {
         out.push('…');
     }
     out
@@ -335,7 +377,7 @@ pub fn build(
                 .parts
                 .iter()
                 .map(|p| Part {
-                    text: p.text.clone(),
+                    pieces: pieces(d.channel.platform(), &p.text),
                     length: crate::output::preview::fmt_length(&p.length),
                     over: p.length.is_over(),
                 })
@@ -360,6 +402,11 @@ pub fn build(
         .map_or("postcal".to_owned(), |n| n.to_string_lossy().into_owned());
     Site {
         title: format!("{name}: content calendar"),
+        window: format!(
+            "{} – {}",
+            first.format("%-d %b %Y"),
+            last.format("%-d %b %Y")
+        ),
         generated: format!(
             "{} ({})",
             now.with_timezone(&zone).format("%-d %b %Y, %H:%M"),

@@ -28,6 +28,14 @@ const STYLE: &str = include_str!("style.css");
 pub enum SiteError {
     #[error("{0} exists and is not a site postcal wrote (it has no {MARKER}); nothing was written")]
     NotOurs(PathBuf),
+    #[error(
+        "{} has files `postcal site` did not write ({}); they would be lost, so nothing was written",
+        dir.display(),
+        files.join(", ")
+    )]
+    Foreign { dir: PathBuf, files: Vec<String> },
+    #[error("{0} is a symbolic link; nothing was written")]
+    Link(PathBuf),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -90,8 +98,30 @@ pub fn render(site: &Site) -> Result<Vec<(String, String)>, SiteError> {
 /// Write `site` to `out` whole: built in a folder beside it, then swapped
 /// in. Returns how many pages were written.
 pub fn write(site: &Site, out: &Path) -> Result<usize, SiteError> {
+    if out
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return Err(SiteError::Link(out.to_owned()));
+    }
     if out.exists() && !out.join(MARKER).exists() && !is_empty_dir(out) {
         return Err(SiteError::NotOurs(out.to_owned()));
+    }
+    // The marker lists what the last run wrote: anything else in the
+    // folder is someone's, and is not thrown away with the old site.
+    if let Ok(list) = std::fs::read_to_string(out.join(MARKER)) {
+        let ours: std::collections::HashSet<&str> = list.lines().collect();
+        let files: Vec<String> = files_in(out)
+            .into_iter()
+            .filter(|f| f != MARKER && !ours.contains(f.as_str()))
+            .take(5)
+            .collect();
+        if !files.is_empty() {
+            return Err(SiteError::Foreign {
+                dir: out.to_owned(),
+                files,
+            });
+        }
     }
     let pages = render(site)?;
     let name = out
@@ -117,11 +147,15 @@ pub fn write(site: &Site, out: &Path) -> Result<usize, SiteError> {
         }
         std::fs::write(&path, bytes).map_err(fail(&path))
     };
+    let mut written: Vec<String> = vec!["style.css".to_owned()];
+    written.extend(pages.iter().map(|(rel, _)| rel.clone()));
+    written.extend(site.media.iter().map(|(rel, _)| format!("files/{rel}")));
+    let marker = format!(
+        "# Written by `postcal site`, which replaces this folder whole; the files it wrote:\n{}\n",
+        written.join("\n")
+    );
     let built = (|| {
-        put(
-            MARKER,
-            b"Written by `postcal site`; it replaces this folder whole.\n",
-        )?;
+        put(MARKER, marker.as_bytes())?;
         put("style.css", STYLE.as_bytes())?;
         for (rel, html) in &pages {
             put(rel, html.as_bytes())?;
@@ -145,13 +179,40 @@ pub fn write(site: &Site, out: &Path) -> Result<usize, SiteError> {
         if old.exists() {
             std::fs::remove_dir_all(&old).map_err(fail(&old))?;
         }
-        std::fs::rename(out, &old).map_err(fail(out))?;
+        if let Err(e) = std::fs::rename(out, &old) {
+            let _ = std::fs::remove_dir_all(&building);
+            return Err(fail(out)(e));
+        }
     }
-    std::fs::rename(&building, out).map_err(fail(out))?;
+    if let Err(e) = std::fs::rename(&building, out) {
+        let _ = std::fs::remove_dir_all(&building);
+        if old.exists() {
+            let _ = std::fs::rename(&old, out);
+        }
+        return Err(fail(out)(e));
+    }
     if old.exists() {
         std::fs::remove_dir_all(&old).map_err(fail(&old))?;
     }
     Ok(pages.len())
+}
+
+/// Every file under `dir`, from it, with `/`.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if entry.file_type().is_file()
+            && let Ok(rel) = entry.path().strip_prefix(dir)
+        {
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.push(parts.join("/"));
+        }
+    }
+    out.sort();
+    out
 }
 
 fn is_empty_dir(path: &Path) -> bool {
