@@ -362,7 +362,10 @@ fn config_yaml(zone: Tz, folder: &str) -> String {
             prefix.push(c);
         }
     }
-    text.replace("env:BRAND_", &format!("env:{}_", prefix.trim_end_matches('_')))
+    text.replace(
+        "env:BRAND_",
+        &format!("env:{}_", prefix.trim_end_matches('_')),
+    )
 }
 
 const LINES_HEADER: &str = "# postcal";
@@ -384,7 +387,10 @@ mod tests {
         assert!(top.contains("env:BRAND_MASTODON_TOKEN"));
         let shop = config_yaml(zone, "clients/shop-2");
         assert!(shop.contains("env:CLIENTS_SHOP_2_MASTODON_TOKEN"), "{shop}");
-        assert!(shop.contains("env:CLIENTS_SHOP_2_BSKY_APP_PASSWORD"), "{shop}");
+        assert!(
+            shop.contains("env:CLIENTS_SHOP_2_BSKY_APP_PASSWORD"),
+            "{shop}"
+        );
         assert!(!shop.contains("BRAND_"));
     }
 
