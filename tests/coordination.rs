@@ -366,6 +366,10 @@ fn nothing_is_sent_when_the_remote_cannot_be_reached_or_refuses_and_nothing_is_p
         "3",
         "the plan, the claim, the outcome"
     );
+    // The checkout is at the remote's head with nothing changed, so a cron
+    // host's `git pull` goes on working.
+    assert_eq!(git(&clone, &["rev-parse", "HEAD"]), head());
+    assert_eq!(git(&clone, &["status", "--porcelain"]), "");
     // Run again: nothing due, nothing pushed.
     let after = head();
     let (code, err) = publish(&clone, &m.env, "2026-12-03T08:10:00Z");

@@ -96,7 +96,8 @@ fn layouts() -> (tempfile::TempDir, Vec<PathBuf>) {
     std::fs::create_dir(&agency).unwrap();
     git(&agency, &["init", "-q"]);
     init_with(&agency.join("brand"), &["--pages"]);
-    init(&agency.join("clients/shop"));
+    // And one whose publish jobs coordinate through the git remote.
+    init_with(&agency.join("clients/shop"), &["--coordinate"]);
     (tmp, vec![single, agency])
 }
 
@@ -194,6 +195,35 @@ fn scripts(top: &Path) -> Vec<(&'static str, String, String)> {
 
 /// The crontab's job line without its five time fields, and the script it
 /// hands to `sh -c`.
+/// What a cron job of the init'd workspace runs with: the system's tools,
+/// postcal at a fixed `--now`, the channel's token under init's name.
+fn cron_env(dir: &Path, fake: &support::Fake) -> HashMap<String, String> {
+    let bin = postcal_at(dir, "2026-11-23T09:05:00+01:00");
+    let mut env: HashMap<String, String> = fake.env.clone();
+    let token = env.values().next().unwrap().clone();
+    env.insert("BRAND_MASTODON_TOKEN".to_owned(), token);
+    env.insert("PATH".to_owned(), system_path(Some(&bin)));
+    env.insert("HOME".to_owned(), dir.display().to_string());
+    env
+}
+
+/// An empty bare repository `origin.git` in `dir`, branch `main`.
+fn bare_origin(dir: &Path) -> PathBuf {
+    let origin = dir.join("origin.git");
+    git(
+        dir,
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            origin.to_str().unwrap(),
+        ],
+    );
+    origin
+}
+
 fn cron_command(ws: &Path) -> String {
     let text = std::fs::read_to_string(ws.join("postcal.crontab")).unwrap();
     let line = text
@@ -448,18 +478,7 @@ fn run_job(workflow: &Value, job: &str, checkout: &Path, cx: &Context) -> JobRun
 fn a_publish_run_that_waited_takes_the_ledger_the_run_before_pushed() {
     let fake = mastodon::start(Behaviour::Ok);
     let tmp = tempfile::tempdir().unwrap();
-    let origin = tmp.path().join("origin.git");
-    git(
-        tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            origin.to_str().unwrap(),
-        ],
-    );
+    let origin = bare_origin(tmp.path());
     let work = tmp.path().join("work");
     git(
         tmp.path(),
@@ -573,18 +592,7 @@ fn a_publish_run_that_waited_takes_the_ledger_the_run_before_pushed() {
 fn overlapping_cron_runs_on_one_host_take_turns() {
     let fake = mastodon::start(Behaviour::Slow(Duration::from_secs(3)));
     let tmp = tempfile::tempdir().unwrap();
-    let origin = tmp.path().join("origin.git");
-    git(
-        tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            origin.to_str().unwrap(),
-        ],
-    );
+    let origin = bare_origin(tmp.path());
     let work = tmp.path().join("work");
     git(
         tmp.path(),
@@ -611,12 +619,7 @@ fn overlapping_cron_runs_on_one_host_take_turns() {
         &format!("cd '{}'", work.display()),
         1,
     );
-    let bin = postcal_at(tmp.path(), "2026-11-23T09:05:00+01:00");
-    let mut env: HashMap<String, String> = fake.env.clone();
-    let token = env.values().next().unwrap().clone();
-    env.insert("BRAND_MASTODON_TOKEN".to_owned(), token);
-    env.insert("PATH".to_owned(), system_path(Some(&bin)));
-    env.insert("HOME".to_owned(), tmp.path().display().to_string());
+    let env = cron_env(tmp.path(), &fake);
     let cron = || {
         Command::new("sh")
             .args(["-c", &command])
@@ -659,4 +662,95 @@ fn overlapping_cron_runs_on_one_host_take_turns() {
         "",
         "nothing left behind"
     );
+}
+
+#[test]
+fn two_hosts_running_the_coordinated_crontab_post_once() {
+    // Slow enough that the two runs overlap: two requests with one key
+    // while the first is still creating make two statuses on Mastodon, so
+    // only the claims keep the second host from posting.
+    let fake = mastodon::start(Behaviour::Slow(Duration::from_secs(1)));
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = bare_origin(tmp.path());
+    let hosts: Vec<PathBuf> = (0..2)
+        .map(|i| tmp.path().join(format!("host{i}")))
+        .collect();
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            hosts[0].to_str().unwrap(),
+        ],
+    );
+    init_with(&hosts[0], &["--coordinate"]);
+    let config = std::fs::read_to_string(hosts[0].join("postcal.yaml"))
+        .unwrap()
+        .replace("https://mastodon.social", &fake.base);
+    std::fs::write(hosts[0].join("postcal.yaml"), config).unwrap();
+    git(&hosts[0], &["add", "-A"]);
+    git(
+        &hosts[0],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "calendar",
+        ],
+    );
+    git(&hosts[0], &["push", "-q", "-u", "origin", "main"]);
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            hosts[1].to_str().unwrap(),
+        ],
+    );
+
+    let mut env = cron_env(tmp.path(), &fake);
+    env.insert("GIT_CONFIG_GLOBAL".to_owned(), "/dev/null".to_owned());
+    let runs: Vec<_> = hosts
+        .iter()
+        .map(|host| {
+            let command = cron_command(host).replacen(
+                "cd /srv/brand-calendar",
+                &format!("cd '{}'", host.display()),
+                1,
+            );
+            assert!(
+                command.contains("postcal publish --coordinate git"),
+                "{command}"
+            );
+            Command::new("sh")
+                .args(["-c", &command])
+                .env_clear()
+                .envs(&env)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    fake.settle(Duration::from_secs(5));
+    assert_eq!((fake.posts)().len(), 1, "two hosts, one post");
+    let ledger = git(&origin, &["show", "main:.postcal/ledger.jsonl"]);
+    assert_eq!(ledger.matches("\"published\"").count(), 1, "{ledger}");
+    for host in &hosts {
+        assert_eq!(
+            git(host, &["status", "--porcelain"]),
+            "",
+            "nothing left behind"
+        );
+    }
 }

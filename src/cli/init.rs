@@ -25,6 +25,11 @@ pub struct InitArgs {
     /// static site (`postcal site`) for clients and reviewers.
     #[arg(long)]
     pub pages: bool,
+    /// Write publish workflows and a crontab that coordinate through the
+    /// git remote (`publish --coordinate git`), so several runners may
+    /// publish this calendar.
+    #[arg(long)]
+    pub coordinate: bool,
 }
 
 pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
@@ -55,6 +60,7 @@ pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
         force: args.force,
         repository: repository.clone(),
         pages: args.pages,
+        coordinate: args.coordinate,
     };
     let done = scaffold::scaffold(&dir, &options).map_err(|e| {
         let cause = std::error::Error::source(&e).map_or(String::new(), |c| format!(": {c}"));

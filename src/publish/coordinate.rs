@@ -115,9 +115,11 @@ pub fn push_outcomes(git: &GitRemote, root: &Path) -> Result<(), CoordinationErr
         let seen = git.fetch()?;
         let both = merge_into_local(root, &seen.ledger)?;
         if both == seen.ledger {
+            git.catch_up(root, &seen.head, &both);
             return Ok(());
         }
-        if git.push(&seen.head, &both, "postcal: outcomes")? == Pushed::Done {
+        if let Pushed::Done(commit) = git.push(&seen.head, &both, "postcal: outcomes")? {
+            git.catch_up(root, &commit, &both);
             return Ok(());
         }
         std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(50..400)));
@@ -137,8 +139,8 @@ pub struct Seen {
 /// What a push came to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Pushed {
-    /// The branch now has the commit.
-    Done,
+    /// The branch now has the commit (its id).
+    Done(String),
     /// Another runner moved the branch first: fetch and plan again.
     Raced,
 }
@@ -187,7 +189,7 @@ impl GitRemote {
         self.git(&["fetch", "--quiet", "--no-tags", &self.remote, &spec])
             .map_err(|why| CoordinationError::Unreachable {
                 remote: self.remote.clone(),
-                why,
+                why: redact(&why),
             })?;
         let head = self
             .git(&["rev-parse", "--verify", "FETCH_HEAD^{commit}"])
@@ -252,24 +254,30 @@ impl GitRemote {
             .output()
             .map_err(|e| setup(format!("cannot run git: {e}")))?;
         if out.status.success() {
-            return Ok(Pushed::Done);
+            return Ok(Pushed::Done(commit));
         }
-        let said = format!(
+        let said = redact(&format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
-        );
-        if [
+        ));
+        // Another push won: refused as not a fast-forward, or (both at
+        // once) the remote found the branch moved when it took the ref's
+        // lock. A hook or a protected branch is a refusal, not a race.
+        let refused = ["hook declined", "protected branch", "Protected branch"]
+            .iter()
+            .any(|m| said.contains(m));
+        let raced = [
             "non-fast-forward",
             "fetch first",
             "[rejected]",
             "stale info",
+            "cannot lock ref",
+            "failed to update ref",
         ]
         .iter()
-        .any(|m| said.contains(m))
-            && !said.contains("protected branch")
-            && !said.contains("hook declined")
-        {
+        .any(|m| said.contains(m));
+        if raced && !refused {
             return Ok(Pushed::Raced);
         }
         let why = said.trim().lines().last().unwrap_or("").to_owned();
@@ -286,6 +294,36 @@ impl GitRemote {
             branch: self.branch.clone(),
             why: said.trim().replace('\n', " / "),
         })
+    }
+
+    /// Bring the checkout's branch to `head` (which has the ledger
+    /// `ledger`, as the local file does) when that is a fast-forward, so a
+    /// cron host's `git pull` keeps working and the checkout shows no
+    /// change. Otherwise (commits of its own, a conflicting edit) the
+    /// checkout is left as it is, its ledger file the union.
+    fn catch_up(&self, root: &Path, head: &str, ledger: &str) {
+        if self
+            .git(&["merge-base", "--is-ancestor", "HEAD", head])
+            .is_err()
+        {
+            return;
+        }
+        // Everything the local file has is in `head` by now: put the
+        // checked-out version back so the merge does not refuse it.
+        let path = root.join(LEDGER_PATH);
+        let tracked = self
+            .git(&["ls-files", "--error-unmatch", &self.ledger])
+            .is_ok();
+        let restored = if tracked {
+            self.git(&["checkout", "--quiet", "HEAD", "--", &self.ledger])
+                .map(|_| ())
+        } else {
+            std::fs::remove_file(&path).map_err(|e| e.to_string())
+        };
+        let merged = restored.and_then(|_| self.git(&["merge", "--ff-only", "--quiet", head]));
+        if merged.is_err() {
+            let _ = replace(&path, ledger);
+        }
     }
 
     fn git_input(&self, args: &[&str], input: &str) -> Result<String, String> {
@@ -354,6 +392,29 @@ fn run(cmd: &mut Command) -> Result<String, String> {
     }
 }
 
+/// `https://user:token@host/…` as `https://***@host/…`: git's messages may
+/// carry the remote's address, credentials and all.
+pub fn redact(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '\'' || c == '"' || c == '/')
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The remote's ledger followed by the local lines it does not have, in
 /// their order: what both know. (Each record is one line, so a line both
 /// have is the same record.)
@@ -404,6 +465,20 @@ fn replace(path: &Path, text: &str) -> Result<(), CoordinationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_a_remote_address_are_not_repeated() {
+        assert_eq!(
+            redact(
+                "fatal: unable to access 'https://oauth2:glpat-123@gitlab.example/a/b.git/': 403"
+            ),
+            "fatal: unable to access 'https://***@gitlab.example/a/b.git/': 403"
+        );
+        assert_eq!(
+            redact("see https://host/x and ssh://git@host"),
+            "see https://host/x and ssh://***@host"
+        );
+    }
 
     #[test]
     fn the_union_keeps_the_remote_order_then_the_local_lines_it_lacks() {

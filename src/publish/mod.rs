@@ -398,7 +398,7 @@ impl<'a> Run<'a> {
             let text = both + &coordinate::lines(&claims);
             let message = format!("postcal: {} claim(s) by {}", claims.len(), c.runner);
             match git.push(&seen.head, &text, &message)? {
-                coordinate::Pushed::Done => {
+                coordinate::Pushed::Done(_) => {
                     let mut local = Ledger::open(&self.ws.root)?;
                     for r in &claims {
                         local.append(r)?;

@@ -7,8 +7,19 @@ use std::path::{Path, PathBuf};
 
 use super::Secrets;
 use super::templates::{
-    CRONTAB, GITHUB_INSTALL, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI, GITLAB_INCLUDE,
+    CRON_COORDINATED, CRON_ONE_RUNNER, CRONTAB, GITHUB_COORDINATED, GITHUB_INSTALL,
+    GITHUB_ONE_RUNNER, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI, GITLAB_COORDINATED,
+    GITLAB_INCLUDE, GITLAB_ONE_RUNNER,
 };
+
+/// What `init` writes CI files for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Choices {
+    /// A GitHub Pages workflow for `postcal site`.
+    pub pages: bool,
+    /// Publish runs coordinate through the git remote (`--coordinate git`).
+    pub coordinate: bool,
+}
 
 /// Where the workspace is in its repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +91,17 @@ pub(super) struct CiFile {
 
 /// Every CI file for `layout`, in the order `init` reports them. The crontab
 /// is the workspace's own (its path is from the workspace).
-pub(super) fn files(layout: &Layout, secrets: &Secrets, pages: bool) -> (Vec<CiFile>, String) {
+pub(super) fn files(layout: &Layout, secrets: &Secrets, choices: Choices) -> (Vec<CiFile>, String) {
     let slug = layout.slug();
+    let (note, runners, steps) = if choices.coordinate {
+        GITHUB_COORDINATED
+    } else {
+        GITHUB_ONE_RUNNER
+    };
+    let publish = GITHUB_PUBLISH
+        .replace("@@LEDGER_NOTE@@", note)
+        .replace("@@RUNNERS@@", runners)
+        .replace("@@PUBLISH_STEPS@@", steps);
     let file = |path: String, text: String| CiFile { path, text };
     let mut out = vec![
         file(
@@ -90,17 +110,16 @@ pub(super) fn files(layout: &Layout, secrets: &Secrets, pages: bool) -> (Vec<CiF
         ),
         file(
             format!(".github/workflows/postcal{slug}-publish.yml"),
-            github(GITHUB_PUBLISH, layout)
-                .replace("@@SECRETS_ENV@@", &secrets.github_env("          ")),
+            github(&publish, layout).replace("@@SECRETS_ENV@@", &secrets.github_env("          ")),
         ),
     ];
-    if pages {
+    if choices.pages {
         out.push(file(
             format!(".github/workflows/postcal{slug}-site.yml"),
             github(GITHUB_PAGES, layout),
         ));
     }
-    let gitlab = gitlab(layout, secrets);
+    let gitlab = gitlab(layout, secrets, choices.coordinate);
     if layout.folder.is_empty() {
         out.push(file(".gitlab-ci.yml".to_owned(), gitlab));
     } else {
@@ -110,7 +129,7 @@ pub(super) fn files(layout: &Layout, secrets: &Secrets, pages: bool) -> (Vec<CiF
         ));
         out.push(file(".gitlab-ci.yml".to_owned(), GITLAB_INCLUDE.to_owned()));
     }
-    (out, crontab(layout, secrets))
+    (out, crontab(layout, secrets, choices.coordinate))
 }
 
 /// What differs between a workspace at the top and one in a folder.
@@ -146,7 +165,7 @@ fn github(template: &str, layout: &Layout) -> String {
         .replace("@@INSTALL@@", GITHUB_INSTALL)
 }
 
-fn gitlab(layout: &Layout, secrets: &Secrets) -> String {
+fn gitlab(layout: &Layout, secrets: &Secrets, coordinate: bool) -> String {
     let folder = &layout.folder;
     let (mr_scope, cd, changes) = if folder.is_empty() {
         (String::new(), String::new(), String::new())
@@ -157,7 +176,15 @@ fn gitlab(layout: &Layout, secrets: &Secrets) -> String {
             format!("\n      changes:\n        - {folder}/**/*"),
         )
     };
-    common(GITLAB_CI, layout)
+    let (runners, script) = if coordinate {
+        GITLAB_COORDINATED
+    } else {
+        GITLAB_ONE_RUNNER
+    };
+    let template = GITLAB_CI
+        .replace("@@RUNNERS@@", runners)
+        .replace("@@PUBLISH_SCRIPT@@", script);
+    common(&template, layout)
         .replace("@@JOB@@", &format!("postcal{}", layout.slug()))
         .replace("@@MR_SCOPE@@", &mr_scope)
         .replace("@@CD@@", &cd)
@@ -165,14 +192,22 @@ fn gitlab(layout: &Layout, secrets: &Secrets) -> String {
         .replace("@@SECRETS@@", &secrets.list())
 }
 
-fn crontab(layout: &Layout, secrets: &Secrets) -> String {
+fn crontab(layout: &Layout, secrets: &Secrets, coordinate: bool) -> String {
     let example = secrets.active.first().map_or("YOUR_TOKEN", String::as_str);
     let dir = if layout.folder.is_empty() {
         String::new()
     } else {
         format!("/{}", layout.folder)
     };
+    let (runners, every, line) = if coordinate {
+        CRON_COORDINATED
+    } else {
+        CRON_ONE_RUNNER
+    };
     CRONTAB
+        .replace("@@RUNNERS@@", runners)
+        .replace("@@EVERY@@", every)
+        .replace("@@CRON_LINE@@", line)
         .replace("@@SECRET@@", example)
         .replace("@@DIR@@", &dir)
 }

@@ -34,6 +34,8 @@ pub struct Options {
     pub repository: Option<PathBuf>,
     /// Also a GitHub Pages workflow that publishes `postcal site`.
     pub pages: bool,
+    /// Publish runs coordinate through the git remote.
+    pub coordinate: bool,
 }
 
 /// What happened to one file.
@@ -137,7 +139,11 @@ pub fn scaffold(dir: &Path, opts: &Options) -> Result<Scaffolded, ScaffoldError>
     for (path, lines) in [(".gitattributes", GITATTRIBUTES), (".gitignore", GITIGNORE)] {
         files.push(report(path, write_lines(dir, path, lines)?));
     }
-    let (ci_files, crontab) = ci::files(&layout, &secrets, opts.pages);
+    let choices = ci::Choices {
+        pages: opts.pages,
+        coordinate: opts.coordinate,
+    };
+    let (ci_files, crontab) = ci::files(&layout, &secrets, choices);
     for file in ci_files {
         let action = write_whole(&layout.top, &file.path, &file.text, opts.force)?;
         files.push(report(&layout.seen_from_workspace(&file.path), action));

@@ -139,17 +139,10 @@ jobs:
 "#;
 
 pub(super) const GITHUB_PUBLISH: &str = r#"# Written by `postcal init`. Every 15 minutes: publish the due posts@@SCOPE@@,
-# then commit the ledger (@@DIR@@.postcal/ledger.jsonl, the record of what
-# went out) back, so the next run knows. GitHub starts scheduled runs late
+# @@LEDGER_NOTE@@ GitHub starts scheduled runs late
 # when it is busy; `publish.catch_up` in postcal.yaml absorbs that.
 #
-# One calendar needs one runner at a time. The concurrency group below keeps
-# this workflow's runs apart, and each run first takes the ledger the run
-# before it pushed; nothing keeps it apart from another runner of the same
-# calendar (the crontab `init` wrote, a GitLab schedule on a mirror, a copy
-# of this workflow): runners that publish at the same time post the same
-# posts twice. Publish from this workflow or from one cron host, never both.
-#
+@@RUNNERS@@#
 # Secrets: add every `env:` name from postcal.yaml as a repository secret
 # (Settings > Secrets and variables > Actions) and list it under the publish
 # step's `env:` below. Crisis switch without a commit: set the repository
@@ -185,49 +178,7 @@ jobs:
     steps:
       - uses: actions/checkout@v4
 @@INSTALL@@
-      - name: Take the ledger the run before pushed
-        # A run that waited in the concurrency group was checked out at the
-        # commit it was queued at, before the previous run's ledger: without
-        # this it would post again what that run posted.
-        run: git pull -q --ff-only origin "$GITHUB_REF_NAME"
-      - name: Publish due posts
-        id: publish
-        # A failed run records too: commit the ledger first, fail the job after.
-        continue-on-error: true
-        run: postcal publish
-        env:
-          POSTCAL_FREEZE: ${{ vars.POSTCAL_FREEZE }}
-@@SECRETS_ENV@@      - name: Commit the ledger
-        id: ledger
-        if: ${{ !cancelled() }}
-        run: |
-          [ -f .postcal/ledger.jsonl ] || exit 0
-          git add .postcal/ledger.jsonl
-          git diff --cached --quiet && exit 0
-          git config user.name "github-actions[bot]"
-          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
-          git commit -q -m "Ledger after a publish run@@LABEL@@"
-          for try in 1 2 3; do
-            if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
-              exit 0
-            fi
-            git rebase --abort 2>/dev/null || true
-            sleep $((try * 10))
-          done
-          echo "::error::could not push the ledger after 3 tries; it is kept as an artifact of this run: commit it by hand before the next run, or posts may go out twice"
-          exit 1
-      - name: Keep the unpushed ledger
-        if: ${{ failure() && steps.ledger.outcome == 'failure' }}
-        uses: actions/upload-artifact@v4
-        with:
-          name: postcal@@SLUG@@-ledger-${{ github.run_id }}
-          path: @@DIR@@.postcal/ledger.jsonl
-      - name: Fail when publishing failed
-        if: ${{ steps.publish.outcome == 'failure' }}
-        run: |
-          echo "::error::postcal publish failed; its output is in the step above"
-          exit 1
-"#;
+@@PUBLISH_STEPS@@"#;
 
 /// The install step's script (GitHub), indented for a `run: |` block.
 pub(super) const GITHUB_PAGES: &str = r#"# Written by `postcal init --pages`. On every push to the default branch,
@@ -281,6 +232,168 @@ jobs:
         uses: actions/deploy-pages@v4
 "#;
 
+/// The publish workflow's note on runners, and its steps: one runner, which
+/// commits the ledger back itself...
+pub(super) const GITHUB_ONE_RUNNER: (&str, &str, &str) = (
+    "then commit the ledger (@@DIR@@.postcal/ledger.jsonl, the record of what\n# went out) back, so the next run knows.",
+    r#"# One calendar needs one runner at a time. The concurrency group below keeps
+# this workflow's runs apart, and each run first takes the ledger the run
+# before it pushed; nothing keeps it apart from another runner of the same
+# calendar (the crontab `init` wrote, a GitLab schedule on a mirror, a copy
+# of this workflow): runners that publish at the same time post the same
+# posts twice. Publish from this workflow or from one cron host, never both.
+"#,
+    r#"      - name: Take the ledger the run before pushed
+        # A run that waited in the concurrency group was checked out at the
+        # commit it was queued at, before the previous run's ledger: without
+        # this it would post again what that run posted.
+        run: git pull -q --ff-only origin "$GITHUB_REF_NAME"
+      - name: Publish due posts
+        id: publish
+        # A failed run records too: commit the ledger first, fail the job after.
+        continue-on-error: true
+        run: postcal publish
+        env:
+          POSTCAL_FREEZE: ${{ vars.POSTCAL_FREEZE }}
+@@SECRETS_ENV@@      - name: Commit the ledger
+        id: ledger
+        if: ${{ !cancelled() }}
+        run: |
+          [ -f .postcal/ledger.jsonl ] || exit 0
+          git add .postcal/ledger.jsonl
+          git diff --cached --quiet && exit 0
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          git commit -q -m "Ledger after a publish run@@LABEL@@"
+          for try in 1 2 3; do
+            if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
+              exit 0
+            fi
+            git rebase --abort 2>/dev/null || true
+            sleep $((try * 10))
+          done
+          echo "::error::could not push the ledger after 3 tries; it is kept as an artifact of this run: commit it by hand before the next run, or posts may go out twice"
+          exit 1
+      - name: Keep the unpushed ledger
+        if: ${{ failure() && steps.ledger.outcome == 'failure' }}
+        uses: actions/upload-artifact@v4
+        with:
+          name: postcal@@SLUG@@-ledger-${{ github.run_id }}
+          path: @@DIR@@.postcal/ledger.jsonl
+      - name: Fail when publishing failed
+        if: ${{ steps.publish.outcome == 'failure' }}
+        run: |
+          echo "::error::postcal publish failed; its output is in the step above"
+          exit 1
+"#,
+);
+
+/// ... or runners that coordinate through the git remote (`init
+/// --coordinate`): postcal pushes its claims and the outcomes itself.
+pub(super) const GITHUB_COORDINATED: (&str, &str, &str) = (
+    "coordinating with other runners of this calendar through\n# the git remote (`publish --coordinate git`).",
+    r#"# Several runners may publish this calendar (this workflow, a cron host, a
+# copy of it elsewhere) as long as each runs `publish --coordinate git`:
+# each claims what it sends by pushing to this branch first, and pushes the
+# outcomes after, so none posts what another claimed (README, "Many
+# runners"). The concurrency group keeps this workflow's own runs apart.
+"#,
+    r#"      - name: Publish due posts (postcal pushes its claims and the ledger)
+        run: postcal publish --coordinate git
+        env:
+          POSTCAL_FREEZE: ${{ vars.POSTCAL_FREEZE }}
+@@SECRETS_ENV@@"#,
+);
+
+/// The crontab's note on runners, what a run does, and its line: one
+/// runner, or runners coordinating through the git remote.
+pub(super) const CRON_ONE_RUNNER: (&str, &str, &str) = (
+    r#"# One calendar needs one runner at a time: install this line on one host
+# only, and do not also run the scheduled CI job `init` wrote. Two runners
+# publishing the same calendar at the same time post the same posts twice
+# (each pulls the ledger before the other has pushed it). On this host,
+# flock keeps runs apart: a run that finds the previous one still busy
+# exits 75 and does nothing (the next one simply tries again).
+"#,
+    r#"# Every 5 minutes: pull, publish, commit and push the ledger (a push that
+# fails is retried by the next run). A quiet run prints nothing, so cron
+# mails only when something happened.
+"#,
+    r#"*/5 * * * * cd /srv/brand-calendar@@DIR@@ && flock -n -o -E 75 . sh -c 'git pull -q --rebase --autostash; postcal publish; rc=$?; git add .postcal/ledger.jsonl 2>/dev/null; git diff --cached --quiet || git commit -qm "Ledger after a publish run"; git push -q; exit $rc'"#,
+);
+
+pub(super) const CRON_COORDINATED: (&str, &str, &str) = (
+    r#"# Other runners may publish this calendar too (the CI workflow, other
+# hosts) as long as each runs `publish --coordinate git`: claims go to the
+# git remote before anything is sent (README, "Many runners"). On this host,
+# flock keeps runs apart: a run that finds the previous one still busy
+# exits 75 and does nothing (the next one simply tries again).
+"#,
+    r#"# Every 5 minutes: take the calendar's changes, then publish; postcal
+# pushes its claims and the ledger itself. A quiet run prints nothing, so
+# cron mails only when something happened.
+"#,
+    r#"*/5 * * * * cd /srv/brand-calendar@@DIR@@ && flock -n -o -E 75 . sh -c 'git pull -q --ff-only; postcal publish --coordinate git'"#,
+);
+
+/// The GitLab publish job's note on runners and its script: one runner, or
+/// runners coordinating through the git remote.
+pub(super) const GITLAB_ONE_RUNNER: (&str, &str) = (
+    r#"# One calendar needs one runner at a time. The resource_group keeps this
+# job's runs apart, and each run first takes the ledger the run before it
+# pushed; nothing keeps it apart from another runner of the same calendar
+# (the crontab `init` wrote, a GitHub schedule on a mirror, a second
+# schedule): runners that publish at the same time post the same posts
+# twice. Publish from one pipeline schedule or from one cron host, never both.
+"#,
+    r#"    # A job that waited for the resource group was checked out at the commit
+    # its pipeline started from, before the previous run's ledger: take the
+    # branch as it is now, or it would post again what that run posted.
+    - git fetch -q origin "$CI_COMMIT_BRANCH" && git checkout -q --detach FETCH_HEAD
+    - |
+      rc=0
+      postcal publish || rc=$?
+      if [ -f .postcal/ledger.jsonl ]; then
+        git add .postcal/ledger.jsonl
+        if ! git diff --cached --quiet; then
+          git config user.name "postcal"
+          git config user.email "postcal@$CI_SERVER_HOST"
+          git commit -q -m "Ledger after a publish run@@LABEL@@"
+          push_url="$CI_SERVER_PROTOCOL://oauth2:$POSTCAL_PUSH_TOKEN@$CI_SERVER_HOST:$CI_SERVER_PORT/$CI_PROJECT_PATH.git"
+          pushed=no
+          for try in 1 2 3; do
+            if git fetch -q origin "$CI_COMMIT_BRANCH" && git rebase -q FETCH_HEAD \
+                && git push -q "$push_url" "HEAD:$CI_COMMIT_BRANCH"; then
+              pushed=yes
+              break
+            fi
+            git rebase --abort 2>/dev/null || true
+            sleep $((try * 10))
+          done
+          if [ "$pushed" = no ]; then
+            echo "could not push the ledger after 3 tries: commit it by hand before the next run, or posts may go out twice"
+            rc=1
+          fi
+        fi
+      fi
+      exit $rc
+"#,
+);
+
+pub(super) const GITLAB_COORDINATED: (&str, &str) = (
+    r#"# Several runners may publish this calendar (this schedule, a cron host,
+# a GitHub workflow on a mirror) as long as each runs `publish --coordinate
+# git`: claims go to the git remote before anything is sent (README, "Many
+# runners"). The resource_group keeps this job's own runs apart.
+"#,
+    r#"    # postcal pushes its claims and the ledger to the branch itself, with
+    # the project token; it needs the branch checked out, not a detached head.
+    - git remote set-url origin "$CI_SERVER_PROTOCOL://oauth2:$POSTCAL_PUSH_TOKEN@$CI_SERVER_HOST:$CI_SERVER_PORT/$CI_PROJECT_PATH.git"
+    - git fetch -q origin "$CI_COMMIT_BRANCH" && git checkout -q -B "$CI_COMMIT_BRANCH" FETCH_HEAD
+    - postcal publish --coordinate git
+"#,
+);
+
 /// The steps that install postcal (cached under the install command).
 pub(super) const GITHUB_INSTALL: &str = r#"      - name: Cache postcal
         id: cache
@@ -308,13 +421,7 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
 #   runs: publish the due posts and commit the ledger back. GitLab starts
 #   scheduled pipelines late when it is busy; `publish.catch_up` absorbs that.
 #
-# One calendar needs one runner at a time. The resource_group keeps this
-# job's runs apart, and each run first takes the ledger the run before it
-# pushed; nothing keeps it apart from another runner of the same calendar
-# (the crontab `init` wrote, a GitHub schedule on a mirror, a second
-# schedule): runners that publish at the same time post the same posts
-# twice. Publish from one pipeline schedule or from one cron host, never both.
-#
+@@RUNNERS@@#
 # Settings > CI/CD > Variables: add each credential as a masked variable
 # (@@SECRETS@@), and POSTCAL_PUSH_TOKEN, a masked project access token with
 # write_repository (the job token cannot push). Crisis switch without a
@@ -369,38 +476,7 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
     - if: $CI_PIPELINE_SOURCE == "web"
   resource_group: postcal@@SLUG@@-publish   # one run at a time
   script:
-    # A job that waited for the resource group was checked out at the commit
-    # its pipeline started from, before the previous run's ledger: take the
-    # branch as it is now, or it would post again what that run posted.
-    - git fetch -q origin "$CI_COMMIT_BRANCH" && git checkout -q --detach FETCH_HEAD
-    - |
-      rc=0
-      postcal publish || rc=$?
-      if [ -f .postcal/ledger.jsonl ]; then
-        git add .postcal/ledger.jsonl
-        if ! git diff --cached --quiet; then
-          git config user.name "postcal"
-          git config user.email "postcal@$CI_SERVER_HOST"
-          git commit -q -m "Ledger after a publish run@@LABEL@@"
-          push_url="$CI_SERVER_PROTOCOL://oauth2:$POSTCAL_PUSH_TOKEN@$CI_SERVER_HOST:$CI_SERVER_PORT/$CI_PROJECT_PATH.git"
-          pushed=no
-          for try in 1 2 3; do
-            if git fetch -q origin "$CI_COMMIT_BRANCH" && git rebase -q FETCH_HEAD \
-                && git push -q "$push_url" "HEAD:$CI_COMMIT_BRANCH"; then
-              pushed=yes
-              break
-            fi
-            git rebase --abort 2>/dev/null || true
-            sleep $((try * 10))
-          done
-          if [ "$pushed" = no ]; then
-            echo "could not push the ledger after 3 tries: commit it by hand before the next run, or posts may go out twice"
-            rc=1
-          fi
-        fi
-      fi
-      exit $rc
-"#;
+@@PUBLISH_SCRIPT@@"#;
 
 /// The repository's `.gitlab-ci.yml` when the workspaces are folders of it:
 /// each `init` writes its jobs under `.gitlab/postcal/`.
@@ -413,13 +489,7 @@ include:
 
 pub(super) const CRONTAB: &str = r#"# Written by `postcal init`: publish from cron on a plain server.
 #
-# One calendar needs one runner at a time: install this line on one host
-# only, and do not also run the scheduled CI job `init` wrote. Two runners
-# publishing the same calendar at the same time post the same posts twice
-# (each pulls the ledger before the other has pushed it). On this host,
-# flock keeps runs apart: a run that finds the previous one still busy
-# exits 75 and does nothing (the next one simply tries again).
-#
+@@RUNNERS@@#
 # 1. Clone this repository on the server (the path below is an example), with
 #    push access, and install postcal (the POSTCAL_INSTALL command of the
 #    workflows). Cron's PATH is short: add a PATH= line above the job if the
@@ -429,8 +499,5 @@ pub(super) const CRONTAB: &str = r#"# Written by `postcal init`: publish from cr
 #    or use `file:PATH` credentials in postcal.yaml.
 # 3. Install: (crontab -l; cat postcal.crontab) | crontab -
 #
-# Every 5 minutes: pull, publish, commit and push the ledger (a push that
-# fails is retried by the next run). A quiet run prints nothing, so cron
-# mails only when something happened.
-*/5 * * * * cd /srv/brand-calendar@@DIR@@ && flock -n -o -E 75 . sh -c 'git pull -q --rebase --autostash; postcal publish; rc=$?; git add .postcal/ledger.jsonl 2>/dev/null; git diff --cached --quiet || git commit -qm "Ledger after a publish run"; git push -q; exit $rc'
+@@EVERY@@@@CRON_LINE@@
 "#;
