@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod index;
 pub mod interop;
+pub mod metrics;
 pub mod output;
 pub mod planning;
 pub mod platform;

@@ -173,6 +173,41 @@ impl Adapter for Mastodon {
         deleted(result, not_found)
     }
 
+    /// `GET /api/v1/statuses/:id` for each: its favourites, reblogs,
+    /// replies (and quotes, on servers that count them).
+    fn metrics(&mut self, ids: &[&str]) -> Result<Vec<Option<super::Metrics>>, AdapterError> {
+        #[derive(serde::Deserialize)]
+        struct Counts {
+            favourites_count: u64,
+            reblogs_count: u64,
+            replies_count: u64,
+            #[serde(default)]
+            quotes_count: Option<u64>,
+        }
+        ids.iter()
+            .map(|id| {
+                let result: Result<Counts, AdapterError> = self.http.send_json(
+                    "GET /api/v1/statuses/:id",
+                    self.http
+                        .client()
+                        .get(format!("{}/api/v1/statuses/{id}", self.instance))
+                        .header("Authorization", self.bearer()),
+                );
+                match result {
+                    Ok(c) => Ok(Some(super::Metrics {
+                        likes: Some(c.favourites_count),
+                        reposts: Some(c.reblogs_count),
+                        replies: Some(c.replies_count),
+                        quotes: c.quotes_count,
+                        ..super::Metrics::default()
+                    })),
+                    Err(e) if not_found(&e) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .collect()
+    }
+
     fn check(&mut self) -> Result<String, AdapterError> {
         let account: Account = self.http.send_json(
             "GET /api/v1/accounts/verify_credentials",

@@ -25,6 +25,35 @@ use secrecy::SecretString;
 use crate::calendar::{Channel, ChannelKind, SecretRef};
 use crate::secrets::EnvSource;
 
+/// Engagement a platform reports for one post: only what it reports
+/// (SPEC §8: likes, reposts, replies, quotes, views, clicks).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Metrics {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reposts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub views: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clicks: Option<u64>,
+}
+
+impl Metrics {
+    /// People's answers: likes, reposts, replies and quotes (views and
+    /// clicks are reach, not answers).
+    pub fn engagement(&self) -> u64 {
+        [self.likes, self.reposts, self.replies, self.quotes]
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .sum()
+    }
+}
+
 /// A post (or thread part) as it exists on the platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remote {
@@ -173,6 +202,15 @@ pub trait Adapter: Send {
 
     /// What this adapter's messages, ids and URLs must never show.
     fn redactor(&self) -> &redact::Redactor;
+
+    /// The engagement of published posts, by remote id: one answer per id,
+    /// `None` for a post that is gone. `Unsupported` where the platform
+    /// reports none through its API (webhooks, bots).
+    fn metrics(&mut self, _ids: &[&str]) -> Result<Vec<Option<Metrics>>, AdapterError> {
+        Err(AdapterError::unsupported(
+            "this platform reports no engagement through its API",
+        ))
+    }
 
     /// Delete a published part (`published_at` for platforms with a window).
     fn delete(

@@ -7,6 +7,7 @@ mod doctor;
 mod export;
 mod import;
 mod init;
+mod metrics;
 mod preview;
 mod printer;
 mod progress;
@@ -92,6 +93,10 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Write the calendar as a static site (month, week and post pages) for clients and reviewers.
     Site(site::SiteArgs),
+    /// Read the engagement of published posts from the platforms (`metrics pull`).
+    Metrics(metrics::MetricsArgs),
+    /// What worked: engagement by channel, campaign or tag, the best posts, and when the audience answers.
+    Report(metrics::ReportArgs),
     /// What each queue holds, when each item goes out next, and when it runs dry.
     Queue(queue::QueueArgs),
     /// What needs a person soonest: drafts and reviews due, failures, unknown outcomes, expiring credentials.
@@ -253,6 +258,8 @@ pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
         Command::Status(args) => status::run(args, env),
         Command::Todo(args) => todo::run(args, env),
         Command::Site(args) => site::run(args, env),
+        Command::Metrics(args) => metrics::run_metrics(args, env),
+        Command::Report(args) => metrics::run_report(args, env),
         Command::Queue(args) => queue::run(args, env),
         Command::Export(args) => export::run(args, env),
         Command::Import(args) => import::run(args, env),

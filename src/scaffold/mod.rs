@@ -375,7 +375,10 @@ fn config_yaml(zone: Tz, folder: &str) -> String {
 }
 
 const LINES_HEADER: &str = "# postcal";
-const GITATTRIBUTES: &[&str] = &[".postcal/ledger.jsonl merge=union"];
+const GITATTRIBUTES: &[&str] = &[
+    ".postcal/ledger.jsonl merge=union",
+    ".postcal/metrics.jsonl merge=union",
+];
 const GITIGNORE: &[&str] = &[".postcal/lock", ".postcal/cache/"];
 
 #[cfg(test)]

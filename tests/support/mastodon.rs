@@ -70,6 +70,45 @@ impl Instance {
     pub fn lock_keys(&self, on: bool) {
         self.inner.lock().unwrap().lock_keys = on;
     }
+
+    /// People answered the status `id`: its counts, as `GET
+    /// /api/v1/statuses/:id` reports them.
+    pub fn engage(&self, id: &str, favourites: u64, reblogs: u64, replies: u64) {
+        let mut inner = self.inner.lock().unwrap();
+        let status = inner.statuses.get_mut(id).expect("no such status");
+        status["favourites_count"] = favourites.into();
+        status["reblogs_count"] = reblogs.into();
+        status["replies_count"] = replies.into();
+    }
+
+    /// Delete the status `id` (someone removed it on the server).
+    pub fn remove(&self, id: &str) {
+        self.inner.lock().unwrap().statuses.remove(id);
+    }
+}
+
+/// `GET /api/v1/statuses/:id`: the status with its counts (0 until people
+/// answer), 404 once deleted.
+async fn get_status(State(st): State<St>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if account(&headers).is_none() {
+        return unauthorized();
+    }
+    if let Some(refusal) = st.control.behaviour().refusal(|r| refuse(&st, r)) {
+        return refusal;
+    }
+    let inner = st.inner.lock().unwrap();
+    match inner.statuses.get(&id) {
+        Some(status) => {
+            let mut status = status.clone();
+            for count in ["favourites_count", "reblogs_count", "replies_count"] {
+                if status.get(count).is_none() {
+                    status[count] = 0.into();
+                }
+            }
+            axum::Json(status).into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, "Record not found"),
+    }
 }
 
 /// The account a bearer token belongs to.
@@ -409,7 +448,10 @@ pub fn start_with(behaviour: Behaviour) -> (Fake, Instance) {
     };
     let router = Router::new()
         .route("/api/v1/statuses", post(create_status))
-        .route("/api/v1/statuses/{id}", delete(delete_status))
+        .route(
+            "/api/v1/statuses/{id}",
+            delete(delete_status).get(get_status),
+        )
         .route("/api/v2/media", post(upload_media))
         .route("/api/v1/media/{id}", get(get_media))
         .route("/api/v1/accounts/verify_credentials", get(verify))

@@ -1,0 +1,145 @@
+//! `postcal metrics pull` and `postcal report`
+
+use chrono::Duration;
+use clap::ValueEnum;
+
+use super::{CliError, Env, Outcome};
+use crate::metrics::{self, report};
+
+#[derive(Debug, clap::Args)]
+pub struct MetricsArgs {
+    #[command(subcommand)]
+    pub command: MetricsCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum MetricsCommand {
+    /// Read what each platform reports of the posts published lately and
+    /// append a snapshot of each to .postcal/metrics.jsonl.
+    Pull(PullArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PullArgs {
+    /// How far back to look at published posts (e.g. 30d, 2w).
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_since)]
+    pub since: std::time::Duration,
+    /// Only these channels (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Vec<String>,
+}
+
+fn parse_since(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e}; write e.g. 30d or 2w"))
+}
+
+pub fn run_metrics(args: MetricsArgs, env: &Env) -> Result<Outcome, CliError> {
+    let MetricsCommand::Pull(args) = args.command;
+    let ws = env.load()?;
+    super::known_channels(&ws, &args.channel)?;
+    let state = super::read_ledger(&ws.root)?;
+    let since = Duration::from_std(args.since).unwrap_or(Duration::days(30));
+    let pulled = metrics::pull(
+        &ws,
+        &state,
+        env.now,
+        since,
+        &args.channel,
+        env,
+        crate::adapters::http::Timeouts::default(),
+    )
+    .map_err(|e| CliError::Usage {
+        message: e.to_string(),
+        help: Some("check the folder can be written".to_owned()),
+    })?;
+    let p = &env.printer;
+    if !pulled.not_offered.is_empty() {
+        let list: Vec<String> = pulled
+            .not_offered
+            .iter()
+            .map(|(c, platform)| format!("{c} ({platform})"))
+            .collect();
+        p.debug(&format!("no metrics offered by: {}", list.join(", ")));
+    }
+    for (channel, why) in &pulled.failed {
+        p.error_line(
+            &format!("{channel}: metrics could not be read: {why}"),
+            Some("the next pull tries again; publishing is not affected"),
+        );
+    }
+    p.debug(&format!(
+        "{} snapshot(s) written to {} ({} post(s) gone)",
+        pulled.written,
+        metrics::METRICS_PATH,
+        pulled.gone
+    ));
+    Ok(if pulled.failed.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Start: a date (workspace zone) or RFC 3339 (default: 7 days before now).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// End: a date (included) or RFC 3339 (excluded); default: now.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Group the posts by this.
+    #[arg(long, value_enum, default_value_t = report::By::Channel)]
+    pub by: report::By,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For an issue, a pull request or a weekly email.
+    Markdown,
+    Json,
+}
+
+pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
+    let ws = env.load()?;
+    let state = super::read_ledger(&ws.root)?;
+    let zone = ws.config.timezone;
+    let to = match &args.to {
+        Some(s) => super::preview::bound(s, zone, true)?,
+        None => env.now,
+    };
+    let from = match &args.from {
+        Some(s) => super::preview::bound(s, zone, false)?,
+        None => to - Duration::days(7),
+    };
+    if to <= from {
+        return Err(CliError::Usage {
+            message: "`--to` is not after `--from`".to_owned(),
+            help: Some("give a later `--to`".to_owned()),
+        });
+    }
+    let (latest, bad) = metrics::latest(&ws.root);
+    if bad > 0 {
+        env.printer.note(&format!(
+            "note: {bad} line(s) of {} could not be read and were passed over",
+            metrics::METRICS_PATH
+        ));
+    }
+    if latest.is_empty() {
+        env.printer.note(&format!(
+            "note: {} has no snapshots yet: run `postcal metrics pull` first",
+            metrics::METRICS_PATH
+        ));
+    }
+    let entries = report::entries(&ws, &state, &latest);
+    let mut r = report::report(&entries, from, to, args.by, zone);
+    (r.unmeasured, r.unmeasured_channels) = report::unmeasured(&state, &latest, from, to);
+    let text = match args.format {
+        ReportFormat::Markdown => report::markdown(&r, zone),
+        ReportFormat::Json => report::json(&r),
+    };
+    env.printer.out(&text)?;
+    Ok(Outcome::Success)
+}

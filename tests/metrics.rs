@@ -1,0 +1,200 @@
+//! `postcal metrics pull` and `postcal report` (SPEC §8) against a local
+//! Mastodon server that counts favourites, reblogs and replies as
+//! `GET /api/v1/statuses/:id` reports them: a snapshot per published
+//! delivery, "not offered" said once for a Slack webhook, a deleted post
+//! recorded as gone and not asked about again, a 429 reported without
+//! writing anything, and the weekly report (Markdown, snapshot-tested, and
+//! JSON) deterministic for a given metrics file and `--now`.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::{Behaviour, mastodon, slack};
+
+const CALENDAR: &str = "\
+posts:
+  - id: launch
+    at: 2026-12-01 09:00
+    status: approved
+    campaign: winter
+    owner: ana
+    tags: [launch]
+    channels: [m, s]
+    text: Winter Blend is here
+  - id: tip
+    at: 2026-12-02 18:30
+    status: approved
+    owner: luis
+    channels: [m]
+    text: Grind right before you brew
+  - id: recap
+    at: 2026-12-03 09:00
+    status: approved
+    campaign: winter
+    channels: [m]
+    text: Thank you for a great week
+";
+
+fn postcal(
+    root: &Path,
+    env: &std::collections::HashMap<String, String>,
+    args: &[&str],
+) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_postcal"))
+        .env_remove("POSTCAL_WORKSPACE")
+        .envs(env)
+        .args(["--color", "never", "--workspace"])
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn snapshots(root: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(root.join(".postcal/metrics.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
+    let (m, instance) = mastodon::start_with(Behaviour::Ok);
+    let s = slack::start(Behaviour::Ok);
+    let ws = support::workspace(&[("m", "mastodon", &m), ("s", "slack", &s)]);
+    std::fs::write(ws.path().join("calendars/c.yaml"), CALENDAR).unwrap();
+    let mut env = m.env.clone();
+    env.extend(s.env.clone());
+    // Published as they came due.
+    for now in [
+        "2026-12-01T09:01:00+01:00",
+        "2026-12-02T18:31:00+01:00",
+        "2026-12-03T09:01:00+01:00",
+    ] {
+        let (code, _, err) = postcal(ws.path(), &env, &["publish", "--now", now]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let id_of = |text: &str| {
+        (m.posts)()
+            .iter()
+            .find(|p| p["content"] == text)
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    instance.engage(&id_of("Winter Blend is here"), 40, 12, 5);
+    instance.engage(&id_of("Grind right before you brew"), 3, 0, 1);
+    instance.engage(&id_of("Thank you for a great week"), 10, 2, 0);
+
+    let now = "2026-12-07T08:00:00+01:00";
+    let (code, out, err) = postcal(ws.path(), &env, &["-v", "metrics", "pull", "--now", now]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "");
+    assert_eq!(
+        err.matches("no metrics offered by: s (slack)").count(),
+        1,
+        "{err}"
+    );
+    let got: Vec<(String, String, u64, u64, u64)> = snapshots(ws.path())
+        .iter()
+        .map(|s| {
+            (
+                s["post"].as_str().unwrap().to_owned(),
+                s["channel"].as_str().unwrap().to_owned(),
+                s["metrics"]["likes"].as_u64().unwrap(),
+                s["metrics"]["reposts"].as_u64().unwrap(),
+                s["metrics"]["replies"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let row = |p: &str, l, r, re| (p.to_owned(), "m".to_owned(), l, r, re);
+    assert_eq!(
+        got,
+        [
+            row("launch", 40, 12, 5),
+            row("recap", 10, 2, 0),
+            row("tip", 3, 0, 1)
+        ]
+    );
+    // Without -v, a quiet pull prints nothing (cron mails nothing).
+    let (code, out, err) = postcal(ws.path(), &env, &["metrics", "pull", "--now", now]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+
+    // The weekly report, as a team reads it in an issue.
+    let (code, report, err) = postcal(ws.path(), &env, &["report", "--now", now]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("weekly_report", report);
+    let (_, json, _) = postcal(
+        ws.path(),
+        &env,
+        &[
+            "report", "--by", "campaign", "--format", "json", "--now", now,
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["total"]["posts"], 3);
+    assert_eq!(doc["total"]["engagement"], 73);
+    let groups: Vec<(&str, u64)> = doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap(),
+                g["engagement"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(groups, [("winter", 69), ("(none)", 4)]);
+    assert_eq!(doc["best"][0]["post"], "launch");
+    // Thursday 09:00 Madrid: the recap's 12 engagements.
+    assert_eq!(doc["heat"][3][9][1], 12.0);
+
+    // A post deleted on the server is recorded as gone, once.
+    instance.remove(&id_of("Grind right before you brew"));
+    let (code, _, err) = postcal(
+        ws.path(),
+        &env,
+        &["metrics", "pull", "--now", "2026-12-08T08:00:00+01:00"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let gone: Vec<&str> = snapshots(ws.path())
+        .iter()
+        .filter(|s| s["gone"] == true)
+        .map(|s| s["post"].as_str().unwrap().to_owned().leak() as &str)
+        .collect();
+    assert_eq!(gone, ["tip"]);
+    let asked = m.requests_to("/api/v1/statuses/").len();
+    let (code, _, err) = postcal(
+        ws.path(),
+        &env,
+        &["metrics", "pull", "--now", "2026-12-09T08:00:00+01:00"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        m.requests_to("/api/v1/statuses/").len(),
+        asked + 2,
+        "the gone post is not asked about"
+    );
+
+    // Rate limited: said, exit 1, nothing written; publishing is not touched.
+    let before = snapshots(ws.path()).len();
+    (m.set_behaviour)(Behaviour::RateLimited {
+        retry_after_secs: 600,
+    });
+    let (code, _, err) = postcal(
+        ws.path(),
+        &env,
+        &["metrics", "pull", "--now", "2026-12-09T09:00:00+01:00"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("m: metrics could not be read"), "{err}");
+    assert_eq!(snapshots(ws.path()).len(), before);
+}
