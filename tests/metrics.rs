@@ -198,3 +198,56 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
     assert!(err.contains("m: metrics could not be read"), "{err}");
     assert_eq!(snapshots(ws.path()).len(), before);
 }
+
+#[test]
+fn bluesky_metrics_come_from_the_appview_in_batches_of_25() {
+    let appview = support::appview::start();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("postcal.yaml"),
+        format!(
+            "timezone: Europe/Madrid\nchannels:\n  b:\n    platform: bluesky\n    handle: x.bsky.social\n    app_password: env:P\n    service: http://127.0.0.1:9\n    appview: {}\n",
+            appview.base
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(ws.path().join("calendars")).unwrap();
+    std::fs::create_dir_all(ws.path().join(".postcal")).unwrap();
+    let mut calendar = String::from("posts:\n");
+    let mut ledger = String::new();
+    for i in 0..30 {
+        calendar.push_str(&format!(
+            "  - id: p{i:02}\n    at: 2026-12-01 {:02}:00\n    status: approved\n    channels: [b]\n    text: Post {i}\n",
+            8 + i % 12
+        ));
+        let uri = format!("at://did:plc:test/app.bsky.feed.post/3lpost{i:02}");
+        ledger.push_str(&format!(
+            "{{\"ts\":\"2026-12-01T{:02}:00:01Z\",\"post\":\"p{i:02}\",\"channel\":\"b\",\"part\":0,\"event\":\"published\",\"remote_id\":\"{uri}\"}}\n",
+            7 + i % 12
+        ));
+        if i != 7 {
+            appview.set(&uri, i, 1, 2, 3);
+        }
+    }
+    std::fs::write(ws.path().join("calendars/c.yaml"), calendar).unwrap();
+    std::fs::write(ws.path().join(".postcal/ledger.jsonl"), ledger).unwrap();
+    let env: std::collections::HashMap<String, String> =
+        [("P".to_owned(), "app-pass".to_owned())].into();
+    let (code, _, err) = postcal(
+        ws.path(),
+        &env,
+        &["metrics", "pull", "--now", "2026-12-05T08:00:00Z"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(appview.batches(), [25, 5]);
+    let all = snapshots(ws.path());
+    assert_eq!(all.len(), 30);
+    let p03 = all.iter().find(|s| s["post"] == "p03").unwrap();
+    assert_eq!(
+        p03["metrics"],
+        serde_json::json!({"likes": 3, "reposts": 1, "replies": 2, "quotes": 3})
+    );
+    let gone: Vec<&serde_json::Value> = all.iter().filter(|s| s["gone"] == true).collect();
+    assert_eq!(gone.len(), 1);
+    assert_eq!(gone[0]["post"], "p07");
+}

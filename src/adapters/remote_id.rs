@@ -233,6 +233,7 @@ mod tests {
             handle: "lumen.bsky.social".into(),
             app_password: secret(),
             service: "https://bsky.social".into(),
+            appview: "https://public.api.bsky.app".into(),
         }));
         assert_eq!(
             from_url(

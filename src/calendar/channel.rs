@@ -72,6 +72,8 @@ pub struct Bluesky {
     pub app_password: SecretRef,
     /// The PDS, without a trailing `/`.
     pub service: String,
+    /// The AppView metrics are read from, without a trailing `/`.
+    pub appview: String,
 }
 
 #[derive(Debug, Clone)]
@@ -364,6 +366,11 @@ impl<'a> Builder<'a> {
                     .to_owned(),
                 app_password: self.credential(&raw.app_password)?,
                 service: self.endpoint("service", &raw.service, Some("https://bsky.social"))?,
+                appview: self.endpoint(
+                    "appview",
+                    &raw.appview,
+                    Some("https://public.api.bsky.app"),
+                )?,
             }),
             Platform::Discord => ChannelKind::Discord(Discord {
                 webhook: self.credential(&raw.webhook)?,

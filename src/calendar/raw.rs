@@ -100,6 +100,10 @@ pub struct RawChannel {
     /// Bluesky PDS URL (default `https://bsky.social`).
     #[serde(default)]
     pub service: Option<Located<String>>,
+    /// Bluesky AppView `metrics pull` reads likes and reposts from
+    /// (default `https://public.api.bsky.app`).
+    #[serde(default)]
+    pub appview: Option<Located<String>>,
     /// Discord or Slack webhook URL (`env:NAME` or `file:PATH`: the URL carries a token).
     #[serde(default)]
     pub webhook: Option<Located<String>>,
@@ -178,6 +182,7 @@ impl RawChannel {
             ("handle", &self.handle),
             ("app_password", &self.app_password),
             ("service", &self.service),
+            ("appview", &self.appview),
             ("webhook", &self.webhook),
             ("api_base", &self.api_base),
             ("url", &self.url),

@@ -67,7 +67,13 @@ impl Platform {
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             Platform::Mastodon => &["instance", "token", "max_chars", "on_ambiguous"],
-            Platform::Bluesky => &["handle", "app_password", "service", "on_ambiguous"],
+            Platform::Bluesky => &[
+                "handle",
+                "app_password",
+                "service",
+                "appview",
+                "on_ambiguous",
+            ],
             Platform::Discord | Platform::Slack => &["webhook", "on_ambiguous"],
             Platform::Telegram => &["token", "chat_id", "api_base", "on_ambiguous"],
             Platform::Webhook => &["url", "secret", "max_chars", "on_ambiguous"],

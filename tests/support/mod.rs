@@ -6,6 +6,7 @@
 // A fake platform is the other side: it has its own clock.
 #![allow(clippy::disallowed_methods)]
 
+pub mod appview;
 pub mod bluesky;
 pub mod discord;
 pub mod facebook;

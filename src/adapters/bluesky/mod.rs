@@ -24,6 +24,8 @@ use crate::calendar::channel;
 use records::{Created, Known, may_exist, parse_at_uri};
 use session::{Session, jwt_expiry};
 
+mod metrics;
+
 const POST: &str = "app.bsky.feed.post";
 const GET_SESSION: &str = "com.atproto.server.getSession";
 const CREATE_RECORD: &str = "com.atproto.repo.createRecord";
@@ -33,6 +35,7 @@ pub struct Bluesky {
     /// Redacts the app password, and every token once learnt.
     http: Http,
     service: String,
+    appview: String,
     identifier: String,
     password: SecretString,
     cache_file: PathBuf,
@@ -57,6 +60,7 @@ impl Bluesky {
         Ok(Bluesky {
             http: Http::for_context(cx, vec![password.clone()])?,
             service: config.service.clone(),
+            appview: config.appview.clone(),
             identifier: config.handle.clone(),
             password,
             cache_file: cx.cache_dir.join(format!("bluesky-{}.json", cx.channel)),
@@ -153,6 +157,13 @@ impl Adapter for Bluesky {
         })?;
         self.known.remove(&remote.id);
         Ok(())
+    }
+
+    fn metrics(
+        &mut self,
+        ids: &[&str],
+    ) -> Result<Vec<Option<crate::adapters::Metrics>>, AdapterError> {
+        self.read_metrics(ids)
     }
 
     fn check(&mut self) -> Result<String, AdapterError> {
