@@ -65,8 +65,27 @@ fn snapshots(root: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[test]
-fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
+/// Three posts published for real to a local Mastodon (one also to Slack),
+/// and people's answers to them there.
+struct Published {
+    ws: tempfile::TempDir,
+    env: std::collections::HashMap<String, String>,
+    m: support::Fake,
+    instance: mastodon::Instance,
+    _s: support::Fake,
+}
+
+impl Published {
+    fn id_of(&self, text: &str) -> String {
+        (self.m.posts)()
+            .iter()
+            .find(|p| p["content"] == text)
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    }
+}
+
+fn published() -> Published {
     let (m, instance) = mastodon::start_with(Behaviour::Ok);
     let s = slack::start(Behaviour::Ok);
     let ws = support::workspace(&[("m", "mastodon", &m), ("s", "slack", &s)]);
@@ -82,19 +101,29 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
         let (code, _, err) = postcal(ws.path(), &env, &["publish", "--now", now]);
         assert_eq!(code, 0, "{err}");
     }
-    let id_of = |text: &str| {
-        (m.posts)()
-            .iter()
-            .find(|p| p["content"] == text)
-            .map(|p| p["id"].as_str().unwrap().to_owned())
-            .unwrap()
+    let p = Published {
+        ws,
+        env,
+        m,
+        instance,
+        _s: s,
     };
-    instance.engage(&id_of("Winter Blend is here"), 40, 12, 5);
-    instance.engage(&id_of("Grind right before you brew"), 3, 0, 1);
-    instance.engage(&id_of("Thank you for a great week"), 10, 2, 0);
+    p.instance
+        .engage(&p.id_of("Winter Blend is here"), 40, 12, 5);
+    p.instance
+        .engage(&p.id_of("Grind right before you brew"), 3, 0, 1);
+    p.instance
+        .engage(&p.id_of("Thank you for a great week"), 10, 2, 0);
+    p
+}
 
+#[test]
+fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
+    let p = published();
+    let (ws, env, m, instance) = (&p.ws, &p.env, &p.m, &p.instance);
+    let id_of = |text: &str| p.id_of(text);
     let now = "2026-12-07T08:00:00+01:00";
-    let (code, out, err) = postcal(ws.path(), &env, &["-v", "metrics", "pull", "--now", now]);
+    let (code, out, err) = postcal(ws.path(), env, &["-v", "metrics", "pull", "--now", now]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "");
     assert_eq!(
@@ -124,16 +153,16 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
         ]
     );
     // Without -v, a quiet pull prints nothing (cron mails nothing).
-    let (code, out, err) = postcal(ws.path(), &env, &["metrics", "pull", "--now", now]);
+    let (code, out, err) = postcal(ws.path(), env, &["metrics", "pull", "--now", now]);
     assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
 
     // The weekly report, as a team reads it in an issue.
-    let (code, report, err) = postcal(ws.path(), &env, &["report", "--now", now]);
+    let (code, report, err) = postcal(ws.path(), env, &["report", "--now", now]);
     assert_eq!(code, 0, "{err}");
     insta::assert_snapshot!("weekly_report", report);
     let (_, json, _) = postcal(
         ws.path(),
-        &env,
+        env,
         &[
             "report", "--by", "campaign", "--format", "json", "--now", now,
         ],
@@ -161,7 +190,7 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
     instance.remove(&id_of("Grind right before you brew"));
     let (code, _, err) = postcal(
         ws.path(),
-        &env,
+        env,
         &["metrics", "pull", "--now", "2026-12-08T08:00:00+01:00"],
     );
     assert_eq!(code, 0, "{err}");
@@ -174,7 +203,7 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
     let asked = m.requests_to("/api/v1/statuses/").len();
     let (code, _, err) = postcal(
         ws.path(),
-        &env,
+        env,
         &["metrics", "pull", "--now", "2026-12-09T08:00:00+01:00"],
     );
     assert_eq!(code, 0, "{err}");
@@ -191,7 +220,7 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
     });
     let (code, _, err) = postcal(
         ws.path(),
-        &env,
+        env,
         &["metrics", "pull", "--now", "2026-12-09T09:00:00+01:00"],
     );
     assert_eq!(code, 1, "{err}");
@@ -250,4 +279,103 @@ fn bluesky_metrics_come_from_the_appview_in_batches_of_25() {
     let gone: Vec<&serde_json::Value> = all.iter().filter(|s| s["gone"] == true).collect();
     assert_eq!(gone.len(), 1);
     assert_eq!(gone[0]["post"], "p07");
+}
+
+/// `(attribute, value)` pairs of every element of `class` in a DOM.
+fn marks(dom: &str, class: &str) -> Vec<Vec<(String, String)>> {
+    dom.split(&format!("class=\"{class}\""))
+        .skip(1)
+        .map(|rest| {
+            let tag = &rest[..rest.find('>').unwrap()];
+            tag.split(" data-")
+                .skip(1)
+                .filter_map(|a| {
+                    let (k, v) = a.split_once("=\"")?;
+                    Some((k.to_owned(), v.split('"').next()?.to_owned()))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_html_report_draws_what_the_numbers_say() {
+    let p = published();
+    let now = "2026-12-07T08:00:00+01:00";
+    let (code, _, err) = postcal(p.ws.path(), &p.env, &["metrics", "pull", "--now", now]);
+    assert_eq!(code, 0, "{err}");
+    let (code, page, err) = postcal(
+        p.ws.path(),
+        &p.env,
+        &[
+            "report", "--by", "campaign", "--format", "html", "--now", now,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!page.contains("<script"), "no script");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "nothing fetched"
+    );
+    let file = p.ws.path().join("report.html");
+    std::fs::write(&file, &page).unwrap();
+    let Some(chromium) = support::chromium::find() else {
+        return;
+    };
+    let dom = support::chromium::browse(
+        &chromium,
+        &p.ws.path().join("profile"),
+        &file,
+        &["--dump-dom"],
+    );
+    let get = |m: &Vec<(String, String)>, k: &str| {
+        m.iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let bars: Vec<(String, String, String)> = marks(&dom, "bar")
+        .iter()
+        .map(|m| (get(m, "name"), get(m, "posts"), get(m, "engagement")))
+        .collect();
+    let s = |v: &str| v.to_owned();
+    assert_eq!(
+        bars,
+        [
+            (s("winter"), s("2"), s("69")),
+            (s("(none)"), s("1"), s("4"))
+        ]
+    );
+    let cells: Vec<(String, String, String, String)> = marks(&dom, "cell")
+        .iter()
+        .map(|m| {
+            (
+                get(m, "day"),
+                get(m, "hour"),
+                get(m, "posts"),
+                get(m, "per-post"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            (s("Tue"), s("9"), s("1"), s("57.0")),
+            (s("Wed"), s("18"), s("1"), s("4.0")),
+            (s("Thu"), s("9"), s("1"), s("12.0")),
+        ]
+    );
+    let days: Vec<(String, String)> = marks(&dom, "point")
+        .iter()
+        .map(|m| (get(m, "date"), get(m, "engagement")))
+        .collect();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days[1], (s("2026-12-01"), s("57")));
+    assert_eq!(
+        days.iter()
+            .map(|(_, v)| v.parse::<u64>().unwrap())
+            .sum::<u64>(),
+        73
+    );
+    assert!(dom.contains("<h1>"), "a heading");
 }

@@ -8,8 +8,10 @@
 //! blank. Without Chromium that part says so and passes, unless
 //! `POSTCAL_REQUIRE_CHROMIUM=1`.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const CONFIG: &str = "timezone: Europe/Madrid\nchannels:\n  m: { platform: mastodon, instance: https://m.example, token: env:T }\n  b: { platform: bluesky, handle: x.bsky.social, app_password: env:P }\n";
@@ -289,53 +291,6 @@ fn normalise(path: &Path) -> String {
     parts.join("/")
 }
 
-fn chromium() -> Option<PathBuf> {
-    let found = ["chromium", "chromium-browser"].into_iter().find(|name| {
-        Command::new(name)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if found.is_none() {
-        #[allow(clippy::disallowed_methods)] // a test's own switch
-        let required = std::env::var("POSTCAL_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "POSTCAL_REQUIRE_CHROMIUM=1 but chromium is missing: apt-get install chromium"
-        );
-        #[allow(clippy::print_stderr)] // why the test did nothing
-        {
-            eprintln!("skipped: chromium is not installed (apt-get install chromium)");
-        }
-    }
-    found.map(PathBuf::from)
-}
-
-/// Chromium, headless, on `page` with `flags`; its standard output.
-fn browse(chromium: &Path, profile: &Path, page: &Path, flags: &[&str]) -> String {
-    let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--log-level=3",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(flags)
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// How many distinct colours a PNG has, and the share of pixels that are
 /// not the page's white.
 fn colours(file: &Path) -> (usize, f64) {
@@ -352,12 +307,14 @@ fn colours(file: &Path) -> (usize, f64) {
 
 #[test]
 fn chromium_builds_every_delivery_and_draws_the_pages_wide_and_narrow() {
-    let Some(chromium) = chromium() else { return };
+    let Some(chromium) = support::chromium::find() else {
+        return;
+    };
     let ws = workspace();
     let out = ws.path().join("public");
     assert_eq!(site(ws.path(), &out).0, 0);
     let profile = ws.path().join("profile");
-    let dom = browse(
+    let dom = support::chromium::browse(
         &chromium,
         &profile,
         &out.join("month-2026-12.html"),
@@ -383,7 +340,7 @@ fn chromium_builds_every_delivery_and_draws_the_pages_wide_and_narrow() {
     }
     for (width, page) in [(1280, "month-2026-12.html"), (390, "posts/launch.html")] {
         let shot = ws.path().join(format!("shot-{width}.png"));
-        browse(
+        support::chromium::browse(
             &chromium,
             &profile,
             &out.join(page),

@@ -100,6 +100,8 @@ pub enum ReportFormat {
     /// For an issue, a pull request or a weekly email.
     Markdown,
     Json,
+    /// A page with SVG charts (no script, nothing fetched).
+    Html,
 }
 
 pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
@@ -139,6 +141,21 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
     let text = match args.format {
         ReportFormat::Markdown => report::markdown(&r, zone),
         ReportFormat::Json => report::json(&r),
+        ReportFormat::Html => {
+            let inside: Vec<report::Entry> = entries
+                .iter()
+                .filter(|e| e.at >= from && e.at < to)
+                .cloned()
+                .collect();
+            let title = ws
+                .root
+                .file_name()
+                .map_or("postcal".to_owned(), |n| n.to_string_lossy().into_owned());
+            crate::metrics::html::html(&r, &inside, zone, &title).map_err(|e| CliError::Usage {
+                message: format!("the report page cannot be rendered: {e}"),
+                help: Some("this is a bug in postcal: please report it".to_owned()),
+            })?
+        }
     };
     env.printer.out(&text)?;
     Ok(Outcome::Success)

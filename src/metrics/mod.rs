@@ -4,6 +4,7 @@
 //! the latest snapshot of each delivery (`report.rs`). Metrics never run
 //! inside `publish` and never hold it up.
 
+pub mod html;
 pub mod report;
 
 use std::collections::HashMap;

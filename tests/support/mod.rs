@@ -8,6 +8,7 @@
 
 pub mod appview;
 pub mod bluesky;
+pub mod chromium;
 pub mod discord;
 pub mod facebook;
 pub mod linkedin;
