@@ -317,6 +317,34 @@ fn the_html_report_draws_what_the_numbers_say() {
         !page.contains("http://") && !page.contains("https://"),
         "nothing fetched"
     );
+    // The site shows the same page, linked from every page's navigation.
+    let site = p.ws.path().join("public");
+    let (code, _, err) = postcal(
+        p.ws.path(),
+        &p.env,
+        &[
+            "site",
+            "--out",
+            site.to_str().unwrap(),
+            "--from",
+            "2026-11-30",
+            "--to",
+            "2026-12-06",
+            "--now",
+            now,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let results = std::fs::read_to_string(site.join("results.html")).unwrap();
+    assert!(
+        results.contains("<h1>Results, Mon 30 Nov 2026"),
+        "{results}"
+    );
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        index.contains("href=\"results.html\">Results</a>"),
+        "{index}"
+    );
     let file = p.ws.path().join("report.html");
     std::fs::write(&file, &page).unwrap();
     let Some(chromium) = support::chromium::find() else {

@@ -93,6 +93,10 @@ pub struct ReportArgs {
     pub by: report::By,
     #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
     pub format: ReportFormat,
+    /// Also propose the three best weekly slots per channel, from all the
+    /// history the metrics file has (for a queue's `slots:`).
+    #[arg(long)]
+    pub suggest_slots: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,8 +142,25 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
     let entries = report::entries(&ws, &state, &latest);
     let mut r = report::report(&entries, from, to, args.by, zone);
     (r.unmeasured, r.unmeasured_channels) = report::unmeasured(&state, &latest, from, to);
+    let suggestions = args
+        .suggest_slots
+        .then(|| report::suggest(&entries, zone))
+        .unwrap_or_default();
     let text = match args.format {
-        ReportFormat::Markdown => report::markdown(&r, zone),
+        ReportFormat::Markdown => {
+            let mut text = report::markdown(&r, zone);
+            if args.suggest_slots {
+                text.push_str(&report::suggestions_markdown(&suggestions));
+            }
+            text
+        }
+        ReportFormat::Json if args.suggest_slots => {
+            let mut doc = serde_json::to_value(&r).unwrap_or_default();
+            doc["suggestions"] = serde_json::to_value(&suggestions).unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            s.push('\n');
+            s
+        }
         ReportFormat::Json => report::json(&r),
         ReportFormat::Html => {
             let inside: Vec<report::Entry> = entries

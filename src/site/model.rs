@@ -169,6 +169,11 @@ pub struct Site {
     /// and where the file is.
     #[serde(skip)]
     pub media: Vec<(String, std::path::PathBuf)>,
+    /// The results page (`report --format html` of the window), when the
+    /// workspace has metrics: the navigation links to it.
+    #[serde(skip)]
+    pub results_page: Option<String>,
+    pub results: bool,
 }
 
 fn first_line(text: &str) -> String {
@@ -418,6 +423,8 @@ pub fn build(
         weeks,
         posts,
         media,
+        results_page: None,
+        results: false,
     }
 }
 

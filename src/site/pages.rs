@@ -84,6 +84,9 @@ pub fn render(site: &Site) -> Result<Vec<(String, String)>, SiteError> {
         ));
     }
     let post = env.get_template("post.html")?;
+    if let Some(html) = &site.results_page {
+        pages.push(("results.html".to_owned(), html.clone()));
+    }
     for p in &site.posts {
         pages.push((
             p.href.clone(),
