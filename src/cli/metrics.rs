@@ -142,10 +142,11 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
     let entries = report::entries(&ws, &state, &latest);
     let mut r = report::report(&entries, from, to, args.by, zone);
     (r.unmeasured, r.unmeasured_channels) = report::unmeasured(&state, &latest, from, to);
-    let suggestions = args
-        .suggest_slots
-        .then(|| report::suggest(&entries, zone))
-        .unwrap_or_default();
+    let suggestions = if args.suggest_slots {
+        report::suggest(&entries, zone)
+    } else {
+        Vec::new()
+    };
     let text = match args.format {
         ReportFormat::Markdown => {
             let mut text = report::markdown(&r, zone);
