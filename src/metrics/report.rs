@@ -287,7 +287,9 @@ pub const CHANNEL_POSTS: usize = 6;
 /// The three weekly slots (weekday and hour a post went out, in `zone`)
 /// with the most engagement per post, per channel, from every entry.
 pub fn suggest(entries: &[Entry], zone: Tz) -> Vec<Suggestion> {
-    let mut by_channel: BTreeMap<&str, BTreeMap<(u32, u32), (usize, u64)>> = BTreeMap::new();
+    // (weekday, hour) → (posts, engagement), per channel.
+    type Slots = BTreeMap<(u32, u32), (usize, u64)>;
+    let mut by_channel: BTreeMap<&str, Slots> = BTreeMap::new();
     for e in entries {
         let local = e.at.with_timezone(&zone);
         let slot = (local.weekday().num_days_from_monday(), local.hour());
