@@ -363,7 +363,7 @@ fn to_yaml(
                 id.clone()
             }
             Some(id) => id.clone(),
-            None => unique(&slug(&r.text, 40), &used),
+            None => unique(&slug(&without_links(&r.text), 40), &used),
         };
         used.insert(id.clone());
         let _ = writeln!(out, "  - id: {id}");
@@ -464,6 +464,23 @@ fn slug(text: &str, max: usize) -> String {
     }
 }
 
+/// The words of `text` that are not web addresses (ids read better without
+/// `https-example-com`); a text that is only an address keeps it, without
+/// its scheme.
+fn without_links(text: &str) -> String {
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://")))
+        .collect();
+    if words
+        .iter()
+        .any(|w| w.chars().any(|c| c.is_ascii_alphanumeric()))
+    {
+        return words.join(" ");
+    }
+    text.replace("https://", "").replace("http://", "")
+}
+
 fn unique(base: &str, used: &HashSet<String>) -> String {
     if !used.contains(base) {
         return base.to_owned();
@@ -500,5 +517,21 @@ impl Files for With {
 
     fn keep_texts(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_made_from_the_words_not_the_links() {
+        let id = |text: &str| slug(&without_links(text), 40);
+        assert_eq!(
+            id("Two lines: first https://example.com/spring"),
+            "two-lines-first"
+        );
+        assert_eq!(id("https://example.com/link-only"), "example-com-link-only");
+        assert_eq!(id("Winter Blend is here!"), "winter-blend-is-here");
     }
 }
