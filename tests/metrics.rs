@@ -407,3 +407,47 @@ fn the_html_report_draws_what_the_numbers_say() {
     );
     assert!(dom.contains("<h1>"), "a heading");
 }
+
+#[test]
+fn x_metrics_are_one_signed_request_for_up_to_100_posts() {
+    let (x, account) = support::x::start_with(Behaviour::Ok);
+    let ws = support::workspace(&[("x", "x", &x)]);
+    std::fs::write(
+        ws.path().join("calendars/c.yaml"),
+        "posts:\n  - id: one\n    at: 2026-12-01 09:00\n    status: approved\n    channels: [x]\n    text: First post\n  - id: two\n    at: 2026-12-01 10:00\n    status: approved\n    channels: [x]\n    text: Second post\n",
+    )
+    .unwrap();
+    let (code, _, err) = postcal(
+        ws.path(),
+        &x.env,
+        &["publish", "--now", "2026-12-01T10:01:00+01:00"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let ids = account.ids();
+    account.engage(&ids[0], 7, 2, 1, 1, 900);
+    // A post of the ledger that X no longer has.
+    let mut ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
+    ledger.push_str(r#"{"ts":"2026-12-01T08:00:00Z","post":"old","channel":"x","part":0,"event":"published","remote_id":"1999"}"#);
+    ledger.push('\n');
+    std::fs::write(ws.path().join(".postcal/ledger.jsonl"), ledger).unwrap();
+    let (code, _, err) = postcal(
+        ws.path(),
+        &x.env,
+        &["metrics", "pull", "--now", "2026-12-02T08:00:00+01:00"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let reads = x
+        .requests_to("/2/tweets")
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .count();
+    assert_eq!(reads, 1, "one batched read");
+    let all = snapshots(ws.path());
+    let of = |post: &str| all.iter().find(|s| s["post"] == post).unwrap().clone();
+    assert_eq!(
+        of("one")["metrics"],
+        serde_json::json!({"likes": 7, "reposts": 2, "replies": 1, "quotes": 1, "views": 900})
+    );
+    assert_eq!(of("two")["metrics"]["likes"], 0);
+    assert_eq!(of("old")["gone"], true);
+}

@@ -16,6 +16,7 @@
 mod answers;
 mod lookup;
 mod media;
+mod metrics;
 mod oauth;
 
 use std::collections::HashSet;
@@ -136,6 +137,13 @@ fn remote(id: String) -> Remote {
 impl Adapter for X {
     fn redactor(&self) -> &crate::adapters::redact::Redactor {
         self.http.redactor()
+    }
+
+    fn metrics(
+        &mut self,
+        ids: &[&str],
+    ) -> Result<Vec<Option<crate::adapters::Metrics>>, AdapterError> {
+        self.read_metrics(ids)
     }
 
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {

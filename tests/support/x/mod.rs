@@ -57,6 +57,8 @@ struct Tweet {
     reply_to: Option<String>,
     media: Vec<String>,
     created_at: DateTime<Utc>,
+    /// like, retweet, reply, quote, impression counts.
+    counts: [u64; 5],
 }
 
 #[derive(Default)]
@@ -90,6 +92,36 @@ pub struct Account {
 }
 
 impl Account {
+    /// People answered the post `id`: its `public_metrics`.
+    pub fn engage(
+        &self,
+        id: &str,
+        likes: u64,
+        retweets: u64,
+        replies: u64,
+        quotes: u64,
+        impressions: u64,
+    ) {
+        let mut inner = self.inner.lock().unwrap();
+        let tweet = inner
+            .tweets
+            .iter_mut()
+            .find(|t| t.id == id)
+            .expect("no such post");
+        tweet.counts = [likes, retweets, replies, quotes, impressions];
+    }
+
+    /// The ids of the posts, oldest first.
+    pub fn ids(&self) -> Vec<String> {
+        self.inner
+            .lock()
+            .unwrap()
+            .tweets
+            .iter()
+            .map(|t| t.id.clone())
+            .collect()
+    }
+
     /// Answer the next `n` create requests with `errors[]` in a 200.
     pub fn errors_in_200(&self, n: u32) {
         self.inner.lock().unwrap().errors_in_200 = n;
@@ -280,6 +312,7 @@ async fn create(State(st): State<St>, body: Bytes) -> Response {
             reply_to,
             media,
             created_at: st.control.now(),
+            counts: [0; 5],
         };
         inner.tweets.push(tweet.clone());
         tweet
@@ -377,6 +410,48 @@ async fn me() -> Response {
 }
 
 /// `GET /2/users/:id/tweets`: newest first.
+/// `GET /2/tweets?ids=…`: 1 to 100 ids; `public_metrics` only when asked
+/// for in `tweet.fields`; ids that are not found come back under `errors`.
+async fn lookup_tweets(State(st): State<St>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let ids: Vec<&str> = q.get("ids").map_or(Vec::new(), |i| i.split(',').collect());
+    if ids.is_empty() || ids.len() > 100 {
+        return invalid("The `ids` query parameter value must have between 1 and 100 items");
+    }
+    let metrics = q
+        .get("tweet.fields")
+        .is_some_and(|f| f.split(',').any(|f| f == "public_metrics"));
+    let inner = st.inner.lock().unwrap();
+    let (mut data, mut errors) = (Vec::new(), Vec::new());
+    for id in ids {
+        match inner.tweets.iter().find(|t| t.id == id) {
+            Some(t) => {
+                let mut v = json!({"id": t.id, "text": t.text, "edit_history_tweet_ids": [t.id]});
+                if metrics {
+                    let [likes, retweets, replies, quotes, impressions] = t.counts;
+                    v["public_metrics"] = json!({
+                        "retweet_count": retweets, "reply_count": replies, "like_count": likes,
+                        "quote_count": quotes, "bookmark_count": 0, "impression_count": impressions
+                    });
+                }
+                data.push(v);
+            }
+            None => errors.push(json!({
+                "value": id, "detail": format!("Could not find tweet with ids: [{id}]."),
+                "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
+                "resource_id": id, "type": "https://api.twitter.com/2/problems/resource-not-found"
+            })),
+        }
+    }
+    let mut body = json!({});
+    if !data.is_empty() {
+        body["data"] = json!(data);
+    }
+    if !errors.is_empty() {
+        body["errors"] = json!(errors);
+    }
+    axum::Json(body).into_response()
+}
+
 async fn timeline(
     State(st): State<St>,
     Path(user): Path<String>,
@@ -463,7 +538,7 @@ pub fn start_with(behaviour: Behaviour) -> (Fake, Account) {
         inner: inner.clone(),
     };
     let router = Router::new()
-        .route("/2/tweets", post(create))
+        .route("/2/tweets", post(create).get(lookup_tweets))
         .route("/2/tweets/{id}", axum::routing::delete(delete_tweet))
         .route("/2/users/me", get(me))
         .route("/2/users/{id}/tweets", get(timeline));
