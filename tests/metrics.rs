@@ -451,3 +451,49 @@ fn x_metrics_are_one_signed_request_for_up_to_100_posts() {
     assert_eq!(of("two")["metrics"]["likes"], 0);
     assert_eq!(of("old")["gone"], true);
 }
+
+#[test]
+fn facebook_metrics_are_reactions_comments_and_shares() {
+    let (fb, graph) = support::facebook::start_with(Behaviour::Ok);
+    let ws = support::workspace(&[("f", "facebook", &fb)]);
+    std::fs::write(
+        ws.path().join("calendars/c.yaml"),
+        "posts:\n  - id: one\n    at: 2026-12-01 09:00\n    status: approved\n    channels: [f]\n    text: Our winter menu\n  - id: two\n    at: 2026-12-01 10:00\n    status: approved\n    channels: [f]\n    text: Open late on Friday\n",
+    )
+    .unwrap();
+    let (code, _, err) = postcal(
+        ws.path(),
+        &fb.env,
+        &["publish", "--now", "2026-12-01T10:01:00+01:00"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let ledger = std::fs::read_to_string(ws.path().join(".postcal/ledger.jsonl")).unwrap();
+    let id_of = |post: &str| {
+        ledger
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|r| r["post"] == post && r["event"] == "published")
+            .unwrap()["remote_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    graph.engage(&id_of("one"), 25, 4, 3);
+    let (code, _, err) = postcal(
+        ws.path(),
+        &fb.env,
+        &["metrics", "pull", "--now", "2026-12-02T08:00:00+01:00"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let all = snapshots(ws.path());
+    let of = |post: &str| all.iter().find(|s| s["post"] == post).unwrap()["metrics"].clone();
+    assert_eq!(
+        of("one"),
+        serde_json::json!({"likes": 25, "reposts": 3, "replies": 4})
+    );
+    assert_eq!(
+        of("two"),
+        serde_json::json!({"likes": 0, "reposts": 0, "replies": 0})
+    );
+    assert_eq!(graph.post_ids().len(), 2);
+}

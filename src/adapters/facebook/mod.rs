@@ -18,6 +18,7 @@
 
 mod find;
 mod graph;
+mod metrics;
 
 use std::time::Instant;
 
@@ -237,6 +238,10 @@ impl Adapter for Facebook {
         since: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<Remote>, AdapterError> {
         self.find(part, since)
+    }
+
+    fn metrics(&mut self, ids: &[&str]) -> Result<Vec<Option<super::Metrics>>, AdapterError> {
+        self.read_metrics(ids)
     }
 
     fn delete(
