@@ -186,6 +186,28 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
     // Thursday 09:00 Madrid: the recap's 12 engagements.
     assert_eq!(doc["heat"][3][9][1], 12.0);
 
+    // A spreadsheet's rows: one per delivery with its numbers.
+    let (_, csv, _) = postcal(ws.path(), env, &["report", "--format", "csv", "--now", now]);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "post,channel,platform,at,likes,reposts,replies,quotes,views,engagement,campaign,owner,tags,text"
+    );
+    assert_eq!(
+        rows[1],
+        "launch,m,mastodon,2026-12-01 09:01,40,12,5,,,57,winter,ana,launch,Winter Blend is here"
+    );
+    assert_eq!(rows.len(), 4);
+    let (_, table, _) = postcal(
+        ws.path(),
+        env,
+        &["report", "--format", "table", "--now", now],
+    );
+    assert!(
+        table.contains("│ all     ┆ 3     ┆ 73         ┆ 24.3     │"),
+        "{table}"
+    );
+
     // A post deleted on the server is recorded as gone, once.
     instance.remove(&id_of("Grind right before you brew"));
     let (code, _, err) = postcal(

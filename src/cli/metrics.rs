@@ -103,6 +103,10 @@ pub struct ReportArgs {
 pub enum ReportFormat {
     /// For an issue, a pull request or a weekly email.
     Markdown,
+    /// For the terminal.
+    Table,
+    /// One row per delivery with its numbers, for a spreadsheet.
+    Csv,
     Json,
     /// A page with SVG charts (no script, nothing fetched).
     Html,
@@ -163,6 +167,8 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
             s
         }
         ReportFormat::Json => report::json(&r),
+        ReportFormat::Table => report::table(&r, zone),
+        ReportFormat::Csv => report::csv(&entries, from, to, zone),
         ReportFormat::Html => {
             let inside: Vec<report::Entry> = entries
                 .iter()

@@ -476,6 +476,88 @@ pub fn markdown(r: &Report, zone: Tz) -> String {
     out
 }
 
+/// For the terminal: the groups, then the best and weakest posts.
+pub fn table(r: &Report, zone: Tz) -> String {
+    use comfy_table::{Table, presets};
+    let mut groups = Table::new();
+    groups.load_style(presets::UTF8_FULL_CONDENSED);
+    groups.set_header([r.by, "posts", "engagement", "per post"]);
+    for g in &r.groups {
+        groups.add_row([
+            g.name.clone(),
+            g.totals.posts.to_string(),
+            g.totals.engagement.to_string(),
+            format!("{:.1}", g.totals.per_post),
+        ]);
+    }
+    groups.add_row([
+        "all".to_owned(),
+        r.total.posts.to_string(),
+        r.total.engagement.to_string(),
+        format!("{:.1}", r.total.per_post),
+    ]);
+    let mut posts = Table::new();
+    posts.load_style(presets::UTF8_FULL_CONDENSED);
+    posts.set_header(["", "engagement", "channel", "went out", "post"]);
+    for (label, list) in [("best", &r.best), ("weakest", &r.worst)] {
+        for e in list.iter() {
+            posts.add_row([
+                label.to_owned(),
+                e.engagement.to_string(),
+                e.channel.clone(),
+                e.at.with_timezone(&zone)
+                    .format("%a %d %b %H:%M")
+                    .to_string(),
+                format!("{}: {}", e.post, e.text),
+            ]);
+        }
+    }
+    format!("{groups}\n{posts}\n")
+}
+
+/// One row per delivery of the window with its numbers, for a spreadsheet.
+pub fn csv(entries: &[Entry], from: DateTime<Utc>, to: DateTime<Utc>, zone: Tz) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "post",
+        "channel",
+        "platform",
+        "at",
+        "likes",
+        "reposts",
+        "replies",
+        "quotes",
+        "views",
+        "engagement",
+        "campaign",
+        "owner",
+        "tags",
+        "text",
+    ]);
+    let n = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+    for e in entries.iter().filter(|e| e.at >= from && e.at < to) {
+        let _ = w.write_record([
+            e.post.clone(),
+            e.channel.clone(),
+            e.platform.to_owned(),
+            e.at.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            n(e.metrics.likes),
+            n(e.metrics.reposts),
+            n(e.metrics.replies),
+            n(e.metrics.quotes),
+            n(e.metrics.views),
+            e.engagement.to_string(),
+            e.campaign.clone().unwrap_or_default(),
+            e.owner.clone().unwrap_or_default(),
+            e.tags.join(" "),
+            e.text.clone(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
 pub fn json(r: &Report) -> String {
     let mut s = serde_json::to_string_pretty(r).unwrap_or_default();
     s.push('\n');
