@@ -147,7 +147,7 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
     let mut r = report::report(&entries, from, to, args.by, zone);
     (r.unmeasured, r.unmeasured_channels) = report::unmeasured(&state, &latest, from, to);
     let suggestions = if args.suggest_slots {
-        report::suggest(&entries, zone)
+        crate::metrics::slots::suggest(&entries, zone)
     } else {
         Vec::new()
     };
@@ -155,7 +155,7 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
         ReportFormat::Markdown => {
             let mut text = report::markdown(&r, zone);
             if args.suggest_slots {
-                text.push_str(&report::suggestions_markdown(&suggestions));
+                text.push_str(&crate::metrics::slots::suggestions_markdown(&suggestions));
             }
             text
         }

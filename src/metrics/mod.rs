@@ -6,6 +6,7 @@
 
 pub mod html;
 pub mod report;
+pub mod slots;
 
 use std::collections::HashMap;
 use std::io::Write as _;
