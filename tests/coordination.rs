@@ -317,7 +317,7 @@ fn nothing_is_sent_when_the_remote_cannot_be_reached_or_refuses_and_nothing_is_p
     let (code, err) = publish(&clone, &m.env, "2026-12-03T08:05:00Z");
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("the remote refused the push to `main`, so nothing was sent"),
+        err.contains("the remote refused the push to `main`") && err.contains("nothing was sent"),
         "{err}"
     );
     assert!(err.contains("Protected branch"), "{err}");
@@ -334,7 +334,7 @@ fn nothing_is_sent_when_the_remote_cannot_be_reached_or_refuses_and_nothing_is_p
     let (code, err) = publish(&clone, &m.env, "2026-12-03T08:05:00Z");
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("the remote `origin` cannot be reached, so nothing was sent"),
+        err.contains("the remote `origin` cannot be reached") && err.contains("nothing was sent"),
         "{err}"
     );
     assert_eq!(m.created(), 0);
@@ -375,4 +375,94 @@ fn nothing_is_sent_when_the_remote_cannot_be_reached_or_refuses_and_nothing_is_p
     let (code, err) = publish(&clone, &m.env, "2026-12-03T08:10:00Z");
     assert_eq!(code, 0, "{err}");
     assert_eq!(head(), after);
+}
+
+#[test]
+fn a_coordinated_run_plans_from_the_remotes_calendar_and_refuses_a_checkout_that_differs() {
+    let m = mastodon::start(Behaviour::Ok);
+    let (tmp, remote, behind) = one_runner(&m);
+    let head = || git(&remote, &["rev-parse", "main"]);
+    // A teammate cancels the post and pushes; this clone has not pulled.
+    let teammate = tmp.path().join("teammate");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            teammate.to_str().unwrap(),
+        ],
+    );
+    let plan = teammate.join("calendars/plan.yaml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&plan, text.replace("status: approved", "status: cancelled")).unwrap();
+    git(&teammate, &["commit", "-qam", "call it off"]);
+    git(&teammate, &["push", "-q", "origin", "main"]);
+    let (code, err) = publish(&behind, &m.env, "2026-12-03T08:05:00Z");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(m.created(), 0, "the remote's calendar says cancelled");
+    assert_eq!(
+        git(&behind, &["rev-parse", "HEAD"]),
+        head(),
+        "brought up to date"
+    );
+
+    // A calendar edit of its own that is not on the remote: refused.
+    let plan = behind.join("calendars/plan.yaml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&plan, text.replace("status: cancelled", "status: approved")).unwrap();
+    let (code, err) = publish(&behind, &m.env, "2026-12-03T08:05:00Z");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "the checkout has changes or commits `origin/main` does not (calendars/plan.yaml)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert_eq!(m.created(), 0);
+    git(&behind, &["checkout", "-q", "--", "calendars/plan.yaml"]);
+
+    // A branch that is not the remote's default does not publish.
+    git(&behind, &["checkout", "-q", "-b", "feature"]);
+    git(&behind, &["push", "-q", "origin", "feature"]);
+    let (code, err) = publish(&behind, &m.env, "2026-12-03T08:05:00Z");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("this checkout is on `feature`, but the remote's default branch is `main`"),
+        "{err}"
+    );
+    git(&behind, &["checkout", "-q", "main"]);
+
+    // Outcomes a run could not push reach the remote with the next run,
+    // due or not.
+    git(&teammate, &["pull", "-q", "--ff-only"]);
+    std::fs::write(
+        teammate.join("calendars/plan.yaml"),
+        std::fs::read_to_string(&plan)
+            .unwrap()
+            .replace("status: cancelled", "status: approved"),
+    )
+    .unwrap();
+    git(&teammate, &["commit", "-qam", "on again"]);
+    git(&teammate, &["push", "-q", "origin", "main"]);
+    let hook = remote.join("hooks/pre-receive");
+    use std::os::unix::fs::PermissionsExt as _;
+    // Claims pass, the outcome push is refused.
+    std::fs::write(&hook, "#!/bin/sh\nwhile read old new ref; do git show \"$new:.postcal/ledger.jsonl\" 2>/dev/null | grep -q '\"published\"' && { echo 'no outcomes today' >&2; exit 1; }; done\nexit 0\n").unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (code, err) = publish(&behind, &m.env, "2026-12-03T08:05:00Z");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("the outcomes were published but not pushed"),
+        "{err}"
+    );
+    assert_eq!(m.created(), 1);
+    std::fs::remove_file(&hook).unwrap();
+    let (code, err) = publish(&behind, &m.env, "2026-12-03T12:00:00Z");
+    assert_eq!(code, 0, "{err}");
+    let ledger = git(&remote, &["show", "main:.postcal/ledger.jsonl"]);
+    assert!(ledger.contains("\"published\""), "{ledger}");
+    assert_eq!(git(&behind, &["status", "--porcelain"]), "");
+    assert_eq!(m.created(), 1);
 }

@@ -324,7 +324,8 @@ fn the_gitlab_pipeline() {
     let publish = &ci["postcal-publish"];
     assert_eq!(
         publish["rules"][0]["if"],
-        "$CI_PIPELINE_SOURCE == \"schedule\""
+        "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH",
+        "only the default branch publishes"
     );
     assert!(publish["resource_group"].is_string());
     let script: Vec<&str> = publish["script"]

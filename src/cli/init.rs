@@ -82,7 +82,13 @@ pub fn run(args: InitArgs, env: &Env) -> Result<Outcome, CliError> {
     for file in &done.files {
         p.note(&file_line(file));
     }
-    p.note(&summary(&shown, &zone_note, &done, repository.is_some()));
+    p.note(&summary(
+        &shown,
+        &zone_note,
+        &done,
+        repository.is_some(),
+        args.coordinate,
+    ));
     Ok(Outcome::Success)
 }
 
@@ -189,7 +195,7 @@ fn file_line(file: &FileReport) -> String {
     format!("{verb:<9} {}{note}", file.path)
 }
 
-fn summary(dir: &Path, zone_note: &str, done: &Scaffolded, git: bool) -> String {
+fn summary(dir: &Path, zone_note: &str, done: &Scaffolded, git: bool, coordinate: bool) -> String {
     let count = |want: fn(&Action) -> bool| done.files.iter().filter(|f| want(&f.action)).count();
     let written = count(|a| matches!(a, Action::Created | Action::Replaced | Action::Appended(_)));
     let counts = [
@@ -269,9 +275,16 @@ fn summary(dir: &Path, zone_note: &str, done: &Scaffolded, git: bool) -> String 
     s.push_str(
         "Before the CI jobs run, set the variable POSTCAL_INSTALL (GitHub: a repository \
          variable; GitLab: a CI/CD variable) to the command that installs postcal: until then \
-         they fail saying so. The files' comments say which secrets to add. One calendar needs \
-         one runner at a time: publish from the scheduled CI job or from one cron host, not both.",
+         they fail saying so. The files' comments say which secrets to add. ",
     );
+    s.push_str(if coordinate {
+        "Every publish coordinates through the git remote (postcal.yaml says \
+         `coordination: git`), so the scheduled CI job and cron hosts may all publish; only the \
+         default branch publishes."
+    } else {
+        "One calendar needs one runner at a time: publish from the scheduled CI job or from one \
+         cron host, not both, unless they coordinate (`init --coordinate`; README, \"Many runners\")."
+    });
     s
 }
 

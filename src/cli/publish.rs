@@ -134,6 +134,20 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
         env.printer.note(&format!(
             "recorded {post}@{channel} as published ({n} part(s))"
         ));
+        // Coordinating, the other runners must see it before they settle.
+        if args.coordinate == Some(Coordinate::Git) || ws.config.publish.coordinate_git {
+            let pushed = publish::coordinate::GitRemote::open(&ws.root)
+                .and_then(|git| publish::coordinate::push_outcomes(&git, &ws.root));
+            if let Err(e) = pushed {
+                env.printer.error_line(
+                    &format!("recorded, but not pushed: {e}"),
+                    Some(
+                        "the next coordinated run pushes it; until then other runners do not know",
+                    ),
+                );
+                return Ok(Outcome::Failure);
+            }
+        }
         return Ok(Outcome::Success);
     }
     // A dry run writes nothing, not even the index.
@@ -171,7 +185,13 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
         });
     }
     let progress = super::progress::Bar::new(&env.printer);
-    let result = publish::publish_catalog(&mut catalog, env.now, &options, env, &progress);
+    let mut result = publish::publish_catalog(&mut catalog, env.now, &options, env, &progress);
+    // Coordinating, the checkout was brought to the remote's branch: the
+    // calendar is read again before anything is planned.
+    if matches!(result, Err(PublishError::Moved)) {
+        catalog = env.catalog(mode)?;
+        result = publish::publish_catalog(&mut catalog, env.now, &options, env, &progress);
+    }
     env.save(&mut catalog);
     let ws = &catalog;
     let report = match result {
@@ -194,8 +214,16 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
                     help: Some(e.help().to_owned()),
                 });
             }
-            env.printer.error_line(&e.to_string(), Some(e.help()));
+            env.printer
+                .error_line(&format!("{e}; nothing was sent"), Some(e.help()));
             return Err(CliError::Reported(1));
+        }
+        Err(PublishError::Moved) => {
+            return Err(CliError::Usage {
+                message: "the checkout moved twice while this run started; nothing was sent"
+                    .to_owned(),
+                help: Some("run again".to_owned()),
+            });
         }
         Err(e) => return Err(publish_error(e)),
     };

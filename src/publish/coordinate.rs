@@ -65,14 +65,24 @@ pub fn lines(records: &[Record]) -> String {
 pub enum CoordinationError {
     #[error("--coordinate git: {0}")]
     Setup(String),
-    #[error(
-        "--coordinate git: the remote `{remote}` cannot be reached, so nothing was sent: {why}"
-    )]
+    #[error("--coordinate git: the remote `{remote}` cannot be reached: {why}")]
     Unreachable { remote: String, why: String },
-    #[error(
-        "--coordinate git: the remote refused the push to `{branch}`, so nothing was sent: {why}"
-    )]
+    #[error("--coordinate git: the remote refused the push to `{branch}`: {why}")]
     Refused { branch: String, why: String },
+    /// The checkout is not the remote's branch: publishing from it could
+    /// send what the remote has cancelled.
+    #[error(
+        "--coordinate git: the checkout has changes or commits `origin/{branch}` does not ({what}); publishing from it could send what the remote cancelled"
+    )]
+    Stale { branch: String, what: String },
+    /// Only the remote's default branch publishes.
+    #[error(
+        "--coordinate git: this checkout is on `{branch}`, but the remote's default branch is `{default}`; only that one publishes"
+    )]
+    NotDefault { branch: String, default: String },
+    /// The calendar changed on the remote after this run read it.
+    #[error("--coordinate git: the calendar changed on the remote while this run planned")]
+    Moved,
     #[error(
         "--coordinate git: other runners moved the branch {0} times while this run claimed; nothing was sent"
     )]
@@ -101,6 +111,13 @@ impl CoordinationError {
                 "the next run tries again; many runners at the same minute race: start them at different offsets"
             }
             CoordinationError::Write { .. } => "check the folder can be written",
+            CoordinationError::Stale { .. } => {
+                "commit and push those changes, or drop them (`git stash`, or `git reset --hard origin/BRANCH`), then run again"
+            }
+            CoordinationError::NotDefault { .. } => {
+                "publish from a checkout of the default branch (a feature branch's calendar is not the plan)"
+            }
+            CoordinationError::Moved => "the next run takes the new calendar",
         }
     }
 }
@@ -110,21 +127,55 @@ pub const MAX_RACES: usize = 8;
 
 /// After the run: the outcomes to the remote, merged with whatever other
 /// runners pushed meanwhile (and again when one pushes in between).
-pub fn push_outcomes(git: &GitRemote, root: &Path) -> Result<(), CoordinationError> {
+pub fn push_outcomes(git: &GitRemote, root: &Path) -> Result<String, CoordinationError> {
     for _ in 0..=MAX_RACES {
         let seen = git.fetch()?;
         let both = merge_into_local(root, &seen.ledger)?;
         if both == seen.ledger {
             git.catch_up(root, &seen.head, &both);
-            return Ok(());
+            return Ok(seen.head);
         }
         if let Pushed::Done(commit) = git.push(&seen.head, &both, "postcal: outcomes")? {
             git.catch_up(root, &commit, &both);
-            return Ok(());
+            return Ok(commit);
         }
         std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(50..400)));
     }
     Err(CoordinationError::Busy(MAX_RACES + 1))
+}
+
+/// Before a coordinated run plans: the checkout made the remote's branch.
+/// Outcomes an earlier run could not push are pushed, the checkout is
+/// fast-forwarded, and then it must be at the remote's head with no change
+/// of its own (the calendar it plans from is the remote's). Whether the
+/// checkout moved (the workspace must then be read again).
+pub fn sync(root: &Path) -> Result<bool, CoordinationError> {
+    let git = GitRemote::open(root)?;
+    git.check_default_branch()?;
+    let before = git.git(&["rev-parse", "HEAD"]).unwrap_or_default();
+    let remote = push_outcomes(&git, root)?;
+    let head = git.git(&["rev-parse", "HEAD"]).unwrap_or_default();
+    let status = git
+        .git(&["status", "--porcelain", "--untracked-files=no"])
+        .unwrap_or_default();
+    let changes: Vec<&str> = status.lines().map(|l| l.get(3..).unwrap_or(l)).collect();
+    if head != remote || !changes.is_empty() {
+        let what = if changes.is_empty() {
+            "commits of its own".to_owned()
+        } else {
+            changes
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(CoordinationError::Stale {
+            branch: git.branch.clone(),
+            what,
+        });
+    }
+    Ok(head != before)
 }
 
 /// The remote branch as one fetch saw it.
@@ -183,13 +234,52 @@ impl GitRemote {
         git_in(&self.top, args)
     }
 
+    /// The checkout's branch must be the remote's default branch (when the
+    /// remote says which).
+    fn check_default_branch(&self) -> Result<(), CoordinationError> {
+        let said = self
+            .git(&["ls-remote", "--symref", &self.remote, "HEAD"])
+            .map_err(|why| CoordinationError::Unreachable {
+                remote: self.remote.clone(),
+                why: redact(&why),
+            })?;
+        let default = said
+            .lines()
+            .find_map(|l| l.strip_prefix("ref: refs/heads/"))
+            .and_then(|l| l.split('\t').next());
+        match default {
+            Some(d) if d != self.branch => Err(CoordinationError::NotDefault {
+                branch: self.branch.clone(),
+                default: d.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether `head` has the checkout's calendar (only the ledger may
+    /// differ).
+    pub fn same_calendar(&self, head: &str) -> bool {
+        let exclude = format!(":(top,exclude){}", self.ledger);
+        self.git(&["diff", "--quiet", "HEAD", head, "--", ":(top)", &exclude])
+            .is_ok()
+    }
+
     /// Fetch the branch: its head and its ledger.
     pub fn fetch(&self) -> Result<Seen, CoordinationError> {
         let spec = format!("refs/heads/{}", self.branch);
         self.git(&["fetch", "--quiet", "--no-tags", &self.remote, &spec])
-            .map_err(|why| CoordinationError::Unreachable {
-                remote: self.remote.clone(),
-                why: redact(&why),
+            .map_err(|why| {
+                if why.contains("couldn't find remote ref") {
+                    CoordinationError::Setup(format!(
+                        "the remote has no branch `{}`: push it first",
+                        self.branch
+                    ))
+                } else {
+                    CoordinationError::Unreachable {
+                        remote: self.remote.clone(),
+                        why: redact(&why),
+                    }
+                }
             })?;
         let head = self
             .git(&["rev-parse", "--verify", "FETCH_HEAD^{commit}"])
@@ -318,7 +408,10 @@ impl GitRemote {
             self.git(&["checkout", "--quiet", "HEAD", "--", &self.ledger])
                 .map(|_| ())
         } else {
-            std::fs::remove_file(&path).map_err(|e| e.to_string())
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
+                _ => Ok(()),
+            }
         };
         let merged = restored.and_then(|_| self.git(&["merge", "--ff-only", "--quiet", head]));
         if merged.is_err() {

@@ -107,6 +107,10 @@ pub enum PublishError {
     Mark(String),
     #[error(transparent)]
     Coordination(#[from] coordinate::CoordinationError),
+    /// `--coordinate git` fast-forwarded the checkout to the remote's
+    /// branch: read the workspace again and run again.
+    #[error("the checkout moved to the remote's branch")]
+    Moved,
 }
 
 /// Errors that concern no post this run can act on: calendar files that did
@@ -127,6 +131,7 @@ fn unloaded(files_with_posts: &HashSet<FileId>, errors: &[&Finding]) -> Vec<Find
 /// it is not frozen.
 enum Ready<'f> {
     Frozen,
+    Moved,
     Go {
         errors: Vec<&'f Finding>,
         lock: Option<lock::WorkspaceLock>,
@@ -163,6 +168,11 @@ fn ready<'f>(
     } else {
         Some(lock::acquire(root, options.lock_wait)?)
     };
+    // Coordinating: plan from the remote's calendar and ledger, never from
+    // a checkout that lags behind them.
+    if options.coordination.is_some() && !options.dry_run && coordinate::sync(root)? {
+        return Ok(Ready::Moved);
+    }
     let state = ledger::read(root)?;
     Ok(Ready::Go {
         errors,
@@ -181,16 +191,19 @@ pub fn publish(
     env: &dyn EnvSource,
     progress: &dyn Progress,
 ) -> Result<Report, PublishError> {
-    let Ready::Go {
-        errors,
-        lock,
-        state,
-    } = ready(&ws.root, ws.config.file, findings, options)?
-    else {
-        return Ok(Report {
-            frozen: true,
-            ..Report::default()
-        });
+    let (errors, lock, state) = match ready(&ws.root, ws.config.file, findings, options)? {
+        Ready::Go {
+            errors,
+            lock,
+            state,
+        } => (errors, lock, state),
+        Ready::Moved => return Err(PublishError::Moved),
+        Ready::Frozen => {
+            return Ok(Report {
+                frozen: true,
+                ..Report::default()
+            });
+        }
     };
     let files_with_posts = ws.posts.iter().map(|p| p.file).collect();
     // Queued posts take their slots (those the ledger fixes first).
@@ -226,16 +239,20 @@ pub fn publish_catalog(
     // Only errors keep a post back; the ledger matters to validation only
     // for past-post warnings, so it is read once, under the lock.
     let findings = catalog.findings(now, &crate::validate::PublishedSet::new());
-    let Ready::Go {
-        errors,
-        lock,
-        state,
-    } = ready(&catalog.root, catalog.config.file, &findings, options)?
-    else {
-        return Ok(Report {
-            frozen: true,
-            ..Report::default()
-        });
+    let (errors, lock, state) = match ready(&catalog.root, catalog.config.file, &findings, options)?
+    {
+        Ready::Go {
+            errors,
+            lock,
+            state,
+        } => (errors, lock, state),
+        Ready::Moved => return Err(PublishError::Moved),
+        Ready::Frozen => {
+            return Ok(Report {
+                frozen: true,
+                ..Report::default()
+            });
+        }
     };
     let wanted = if catalog.mode == crate::index::Mode::Off {
         // Without the index: every file, as a run always did.
@@ -388,6 +405,10 @@ impl<'a> Run<'a> {
         let mut races = 0;
         loop {
             let seen = git.fetch()?;
+            // What this run read is the calendar it may send from.
+            if !git.same_calendar(&seen.head) {
+                return Err(coordinate::CoordinationError::Moved.into());
+            }
             let both = coordinate::merge_into_local(&self.ws.root, &seen.ledger)?;
             let state = ledger::read(&self.ws.root)?;
             let decisions = plan::plan(self.ws, &state, now, &options.selection, self.errors);

@@ -114,7 +114,7 @@ pub fn scaffold(dir: &Path, opts: &Options) -> Result<Scaffolded, ScaffoldError>
         source,
     })?;
     let mut files = Vec::new();
-    let config = config_yaml(opts.timezone, &layout.folder);
+    let config = config_yaml(opts.timezone, &layout.folder, opts.coordinate);
     let config_action = write_whole(dir, CONFIG_FILE, &config, opts.force)?;
     let ours = config_action != Action::Kept;
     let config = if ours {
@@ -352,8 +352,14 @@ fn existing_time(day: NaiveDate, hour: u32, minute: u32, zone: Tz) -> String {
 /// top): its credentials' variables carry the folder's name
 /// (`CLIENTS_SHOP_MASTODON_TOKEN`), so the brands of one repository never
 /// share a secret by accident.
-fn config_yaml(zone: Tz, folder: &str) -> String {
-    let text = CONFIG.replace("@@TIMEZONE@@", zone.name());
+fn config_yaml(zone: Tz, folder: &str, coordinate: bool) -> String {
+    let mut text = CONFIG.replace("@@TIMEZONE@@", zone.name());
+    if coordinate {
+        text = text.replace(
+            "  freeze: false            # crisis switch: true stops all publishing\n",
+            "  freeze: false            # crisis switch: true stops all publishing\n  coordination: git        # every publish coordinates through the git remote (README, \"Many runners\")\n",
+        );
+    }
     if folder.is_empty() {
         return text;
     }
@@ -392,9 +398,9 @@ mod tests {
     #[test]
     fn a_workspace_in_a_folder_names_its_own_secrets() {
         let zone: Tz = "Europe/Madrid".parse().unwrap();
-        let top = config_yaml(zone, "");
+        let top = config_yaml(zone, "", false);
         assert!(top.contains("env:BRAND_MASTODON_TOKEN"));
-        let shop = config_yaml(zone, "clients/shop-2");
+        let shop = config_yaml(zone, "clients/shop-2", false);
         assert!(shop.contains("env:CLIENTS_SHOP_2_MASTODON_TOKEN"), "{shop}");
         assert!(
             shop.contains("env:CLIENTS_SHOP_2_BSKY_APP_PASSWORD"),
@@ -452,14 +458,14 @@ mod tests {
                 "X_SECRET"
             ]
         );
-        let example = Secrets::of_config(&config_yaml(chrono_tz::UTC, ""));
+        let example = Secrets::of_config(&config_yaml(chrono_tz::UTC, "", false));
         assert_eq!(example.active, ["BRAND_MASTODON_TOKEN"]);
         assert_eq!(example.commented, ["BRAND_BSKY_APP_PASSWORD"]);
     }
 
     #[test]
     fn github_env_lines() {
-        let env = Secrets::of_config(&config_yaml(chrono_tz::UTC, "")).github_env("  ");
+        let env = Secrets::of_config(&config_yaml(chrono_tz::UTC, "", false)).github_env("  ");
         assert_eq!(
             env,
             "  BRAND_MASTODON_TOKEN: ${{ secrets.BRAND_MASTODON_TOKEN }}\n  \

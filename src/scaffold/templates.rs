@@ -173,6 +173,9 @@ env:
 @@DEFAULTS@@
 jobs:
   publish:
+    # Only the default branch's calendar is the plan (a run started by hand
+    # on another branch would publish that branch's).
+    if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
     runs-on: ubuntu-latest
     timeout-minutes: 30
     steps:
@@ -329,11 +332,12 @@ pub(super) const CRON_COORDINATED: (&str, &str, &str) = (
 # flock keeps runs apart: a run that finds the previous one still busy
 # exits 75 and does nothing (the next one simply tries again).
 "#,
-    r#"# Every 5 minutes: take the calendar's changes, then publish; postcal
-# pushes its claims and the ledger itself. A quiet run prints nothing, so
-# cron mails only when something happened.
+    r#"# Every 5 minutes: publish. postcal brings the checkout to the remote's
+# branch first (refusing one with changes of its own) and pushes its claims
+# and the ledger itself. A quiet run prints nothing, so cron mails only when
+# something happened.
 "#,
-    r#"*/5 * * * * cd /srv/brand-calendar@@DIR@@ && flock -n -o -E 75 . sh -c 'git pull -q --ff-only; postcal publish --coordinate git'"#,
+    r#"*/5 * * * * cd /srv/brand-calendar@@DIR@@ && flock -n -o -E 75 . postcal publish --coordinate git"#,
 );
 
 /// The GitLab publish job's note on runners and its script: one runner, or
@@ -472,8 +476,9 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
   extends: .@@JOB@@
   stage: deploy
   rules:
-    - if: $CI_PIPELINE_SOURCE == "schedule"
-    - if: $CI_PIPELINE_SOURCE == "web"
+    # Only the default branch's calendar is the plan.
+    - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+    - if: $CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
   resource_group: postcal@@SLUG@@-publish   # one run at a time
   script:
 @@PUBLISH_SCRIPT@@"#;
