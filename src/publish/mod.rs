@@ -127,16 +127,11 @@ fn unloaded(files_with_posts: &HashSet<FileId>, errors: &[&Finding]) -> Vec<Find
         .collect()
 }
 
-/// What a run may go ahead with: its errors, and the lock and ledger when
-/// it is not frozen.
-enum Ready<'f> {
-    Frozen,
-    Moved,
-    Go {
-        errors: Vec<&'f Finding>,
-        lock: Option<lock::WorkspaceLock>,
-        state: ledger::LedgerState,
-    },
+/// What a run goes ahead with: its errors, the lock and the ledger.
+struct Go<'f> {
+    errors: Vec<&'f Finding>,
+    lock: Option<lock::WorkspaceLock>,
+    state: ledger::LedgerState,
 }
 
 fn ready<'f>(
@@ -144,7 +139,7 @@ fn ready<'f>(
     config_file: FileId,
     findings: &'f [Finding],
     options: &Options,
-) -> Result<Ready<'f>, PublishError> {
+) -> Result<Result<Go<'f>, Report>, PublishError> {
     let errors: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -160,7 +155,10 @@ fn ready<'f>(
         });
     }
     if options.frozen {
-        return Ok(Ready::Frozen);
+        return Ok(Err(Report {
+            frozen: true,
+            ..Report::default()
+        }));
     }
     // Take the lock before reading the ledger, so no other run writes it in between.
     let lock = if options.dry_run {
@@ -171,14 +169,14 @@ fn ready<'f>(
     // Coordinating: plan from the remote's calendar and ledger, never from
     // a checkout that lags behind them.
     if options.coordination.is_some() && !options.dry_run && coordinate::sync(root)? {
-        return Ok(Ready::Moved);
+        return Err(PublishError::Moved);
     }
     let state = ledger::read(root)?;
-    Ok(Ready::Go {
+    Ok(Ok(Go {
         errors,
         lock,
         state,
-    })
+    }))
 }
 
 /// Publish every due delivery of `ws`. `findings` are the workspace's
@@ -191,19 +189,13 @@ pub fn publish(
     env: &dyn EnvSource,
     progress: &dyn Progress,
 ) -> Result<Report, PublishError> {
-    let (errors, lock, state) = match ready(&ws.root, ws.config.file, findings, options)? {
-        Ready::Go {
-            errors,
-            lock,
-            state,
-        } => (errors, lock, state),
-        Ready::Moved => return Err(PublishError::Moved),
-        Ready::Frozen => {
-            return Ok(Report {
-                frozen: true,
-                ..Report::default()
-            });
-        }
+    let Go {
+        errors,
+        lock,
+        state,
+    } = match ready(&ws.root, ws.config.file, findings, options)? {
+        Ok(go) => go,
+        Err(frozen) => return Ok(frozen),
     };
     let files_with_posts = ws.posts.iter().map(|p| p.file).collect();
     // Queued posts take their slots (those the ledger fixes first).
@@ -239,20 +231,13 @@ pub fn publish_catalog(
     // Only errors keep a post back; the ledger matters to validation only
     // for past-post warnings, so it is read once, under the lock.
     let findings = catalog.findings(now, &crate::validate::PublishedSet::new());
-    let (errors, lock, state) = match ready(&catalog.root, catalog.config.file, &findings, options)?
-    {
-        Ready::Go {
-            errors,
-            lock,
-            state,
-        } => (errors, lock, state),
-        Ready::Moved => return Err(PublishError::Moved),
-        Ready::Frozen => {
-            return Ok(Report {
-                frozen: true,
-                ..Report::default()
-            });
-        }
+    let Go {
+        errors,
+        lock,
+        state,
+    } = match ready(&catalog.root, catalog.config.file, &findings, options)? {
+        Ok(go) => go,
+        Err(frozen) => return Ok(frozen),
     };
     let wanted = if catalog.mode == crate::index::Mode::Off {
         // Without the index: every file, as a run always did.
