@@ -465,4 +465,28 @@ fn a_coordinated_run_plans_from_the_remotes_calendar_and_refuses_a_checkout_that
     assert!(ledger.contains("\"published\""), "{ledger}");
     assert_eq!(git(&behind, &["status", "--porcelain"]), "");
     assert_eq!(m.created(), 1);
+
+    // A freeze pushed, then lifted: a frozen clone still takes the remote's
+    // calendar, and publishes once the freeze is gone.
+    git(&teammate, &["pull", "-q", "--ff-only"]);
+    let config = teammate.join("postcal.yaml");
+    let frozen = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("publish:\n", "publish:\n  freeze: true\n");
+    std::fs::write(&config, &frozen).unwrap();
+    let plan = teammate.join("calendars/plan.yaml");
+    let more = std::fs::read_to_string(&plan).unwrap()
+        + "  - id: later\n    at: 2026-12-03 13:00\n    status: approved\n    channels: [m]\n    text: Later\n";
+    std::fs::write(&plan, more).unwrap();
+    git(&teammate, &["commit", "-qam", "freeze"]);
+    git(&teammate, &["push", "-q", "origin", "main"]);
+    let (code, err) = publish(&behind, &m.env, "2026-12-03T12:05:00Z");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(m.created(), 1, "frozen");
+    std::fs::write(&config, frozen.replace("  freeze: true\n", "")).unwrap();
+    git(&teammate, &["commit", "-qam", "thaw"]);
+    git(&teammate, &["push", "-q", "origin", "main"]);
+    let (code, err) = publish(&behind, &m.env, "2026-12-03T12:06:00Z");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(m.created(), 2, "the lifted freeze reached the frozen clone");
 }

@@ -188,8 +188,12 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
     let mut result = publish::publish_catalog(&mut catalog, env.now, &options, env, &progress);
     // Coordinating, the checkout was brought to the remote's branch: the
     // calendar is read again before anything is planned.
-    if matches!(result, Err(PublishError::Moved)) {
+    for _ in 0..3 {
+        if !matches!(result, Err(PublishError::Moved)) {
+            break;
+        }
         catalog = env.catalog(mode)?;
+        options.frozen = catalog.config.publish.freeze || frozen_by_env(env.var("POSTCAL_FREEZE"))?;
         result = publish::publish_catalog(&mut catalog, env.now, &options, env, &progress);
     }
     env.save(&mut catalog);
@@ -219,11 +223,11 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
             return Err(CliError::Reported(1));
         }
         Err(PublishError::Moved) => {
-            return Err(CliError::Usage {
-                message: "the checkout moved twice while this run started; nothing was sent"
-                    .to_owned(),
-                help: Some("run again".to_owned()),
-            });
+            env.printer.error_line(
+                "the calendar kept changing on the remote while this run started; nothing was sent",
+                Some("the next run tries again"),
+            );
+            return Err(CliError::Reported(1));
         }
         Err(e) => return Err(publish_error(e)),
     };

@@ -175,7 +175,9 @@ pub fn sync(root: &Path) -> Result<bool, CoordinationError> {
             what,
         });
     }
-    Ok(head != before)
+    // Other runners' ledger commits need no second reading; a calendar
+    // change does.
+    Ok(head != before && !git.same_calendar_between(&before, &head))
 }
 
 /// The remote branch as one fetch saw it.
@@ -259,8 +261,12 @@ impl GitRemote {
     /// Whether `head` has the checkout's calendar (only the ledger may
     /// differ).
     pub fn same_calendar(&self, head: &str) -> bool {
+        self.same_calendar_between("HEAD", head)
+    }
+
+    fn same_calendar_between(&self, a: &str, b: &str) -> bool {
         let exclude = format!(":(top,exclude){}", self.ledger);
-        self.git(&["diff", "--quiet", "HEAD", head, "--", ":(top)", &exclude])
+        self.git(&["diff", "--quiet", a, b, "--", ":(top)", &exclude])
             .is_ok()
     }
 

@@ -197,6 +197,12 @@ impl LedgerState {
             part.first_key = r.key.clone();
             part.first_attempt = Some(r.ts);
         }
+        // An attempt after the part was published (and not retracted) is
+        // an old run's record merged in after the outcome (a killed
+        // runner's ledger reaching the remote late): it opens nothing.
+        if r.event == Event::Attempt && part.published.is_some() {
+            return;
+        }
         match r.event {
             Event::Published => {
                 part.published = Some(r.clone());
@@ -360,6 +366,28 @@ mod tests {
 
     fn ts() -> DateTime<Utc> {
         "2026-12-01T08:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn an_attempt_merged_in_after_the_outcome_opens_nothing() {
+        // A killed runner's ledger reaching the remote after another
+        // runner settled the part.
+        let state = LedgerState::from_records([
+            Record::new(ts(), "p", "m", 0, Event::Attempt),
+            Record::new(ts(), "p", "m", 0, Event::Published),
+            Record::new(ts(), "p", "m", 0, Event::Attempt),
+        ]);
+        let part = state.part("p", "m", 0).unwrap();
+        assert!(part.published.is_some());
+        assert!(part.pending().is_none());
+        assert_eq!(part.last.as_ref().unwrap().event, Event::Published);
+        // After a retraction, an attempt is a new one.
+        let again = LedgerState::from_records([
+            Record::new(ts(), "p", "m", 0, Event::Published),
+            Record::new(ts(), "p", "m", 0, Event::Retracted),
+            Record::new(ts(), "p", "m", 0, Event::Attempt),
+        ]);
+        assert!(again.part("p", "m", 0).unwrap().pending().is_some());
     }
 
     #[test]

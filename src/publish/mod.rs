@@ -154,7 +154,8 @@ fn ready<'f>(
             findings: config_errors,
         });
     }
-    if options.frozen {
+    let coordinating = options.coordination.is_some() && !options.dry_run;
+    if options.frozen && !coordinating {
         return Ok(Err(Report {
             frozen: true,
             ..Report::default()
@@ -167,9 +168,15 @@ fn ready<'f>(
         Some(lock::acquire(root, options.lock_wait)?)
     };
     // Coordinating: plan from the remote's calendar and ledger, never from
-    // a checkout that lags behind them.
-    if options.coordination.is_some() && !options.dry_run && coordinate::sync(root)? {
+    // a checkout that lags behind them (a freeze lifted there included).
+    if coordinating && coordinate::sync(root)? {
         return Err(PublishError::Moved);
+    }
+    if options.frozen {
+        return Ok(Err(Report {
+            frozen: true,
+            ..Report::default()
+        }));
     }
     let state = ledger::read(root)?;
     Ok(Ok(Go {
