@@ -7,9 +7,11 @@
 //! moved the branch first: fetch, plan again, claim again. Nothing is sent
 //! before its claim is on the remote; outcomes are pushed after the run.
 //!
-//! The commits are made with git's plumbing (a temporary index), so the
-//! checkout's branch, index and other files are never touched; the local
-//! ledger file is kept as the union of the remote's and its own lines.
+//! The commits are made with git's plumbing (a temporary index) on top of
+//! the remote's head. The checkout itself is only ever fast-forwarded to
+//! that head (`sync` before a run plans, `catch_up` after a push); one with
+//! changes or commits of its own is refused, never overwritten. Between
+//! the two, the local ledger file is the union of the remote's and its own.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
