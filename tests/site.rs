@@ -252,6 +252,19 @@ fn every_delivery_is_on_its_pages_and_every_link_resolves() {
     assert!(err.contains("is not a site postcal wrote"), "{err}");
     assert_eq!(read(&theirs.join("notes.txt")), "mine");
 
+    // A window of decades would be a file per week of it: refused.
+    let run = Command::new(env!("CARGO_BIN_EXE_postcal"))
+        .env_remove("POSTCAL_WORKSPACE")
+        .args(["--color", "never", "--workspace"])
+        .arg(ws.path())
+        .args(["site", "--out"])
+        .arg(ws.path().join("huge"))
+        .args(["--from", "2000-01-01", "--to", "2099-12-31"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(!ws.path().join("huge").exists());
+
     // A file someone put in the site folder is not thrown away with it.
     std::fs::write(out.join("logo.txt"), "ours").unwrap();
     let (code, err) = site(ws.path(), &out);

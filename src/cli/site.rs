@@ -49,6 +49,14 @@ pub fn run(args: SiteArgs, env: &Env) -> Result<Outcome, CliError> {
             help: Some("give a later `--to`".to_owned()),
         });
     }
+    // A page per week and month: a window of centuries would be a million
+    // files.
+    if to - from > chrono::Duration::days(3 * 366) {
+        return Err(CliError::Usage {
+            message: "the site shows at most three years at a time".to_owned(),
+            help: Some("narrow `--from`/`--to`".to_owned()),
+        });
+    }
     let deliveries: Vec<_> = crate::delivery::between(&ws, from, to)
         .into_iter()
         .filter(|d| args.channel.is_empty() || args.channel.contains(&d.channel.name))
