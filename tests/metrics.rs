@@ -247,6 +247,7 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("m: metrics could not be read"), "{err}");
+    assert!(!err.contains(mastodon::TOKEN), "the token is never printed");
     assert_eq!(snapshots(ws.path()).len(), before);
 }
 

@@ -143,9 +143,7 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
             metrics::METRICS_PATH
         ));
     }
-    let entries = report::entries(&ws, &state, &latest);
-    let mut r = report::report(&entries, from, to, args.by, zone);
-    (r.unmeasured, r.unmeasured_channels) = report::unmeasured(&state, &latest, from, to);
+    let (r, entries) = report::build(&ws, &state, &latest, (from, to), args.by);
     let suggestions = if args.suggest_slots {
         crate::metrics::slots::suggest(&entries, zone)
     } else {
@@ -170,16 +168,11 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
         ReportFormat::Table => report::table(&r, zone),
         ReportFormat::Csv => report::csv(&entries, from, to, zone),
         ReportFormat::Html => {
-            let inside: Vec<report::Entry> = entries
-                .iter()
-                .filter(|e| e.at >= from && e.at < to)
-                .cloned()
-                .collect();
             let title = ws
                 .root
                 .file_name()
                 .map_or("postcal".to_owned(), |n| n.to_string_lossy().into_owned());
-            crate::metrics::html::html(&r, &inside, zone, &title).map_err(|e| CliError::Usage {
+            crate::metrics::html::html(&r, &entries, zone, &title).map_err(|e| CliError::Usage {
                 message: format!("the report page cannot be rendered: {e}"),
                 help: Some("this is a bug in postcal: please report it".to_owned()),
             })?

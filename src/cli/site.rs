@@ -69,17 +69,9 @@ pub fn run(args: SiteArgs, env: &Env) -> Result<Outcome, CliError> {
     // With metrics, the results of the window are a page of the site.
     let (latest, _) = crate::metrics::latest(&ws.root);
     if !latest.is_empty() {
-        let entries = crate::metrics::report::entries(&ws, &state, &latest);
         let by = crate::metrics::report::By::Channel;
-        let mut r = crate::metrics::report::report(&entries, from, to, by, zone);
-        (r.unmeasured, r.unmeasured_channels) =
-            crate::metrics::report::unmeasured(&state, &latest, from, to);
-        let inside: Vec<_> = entries
-            .into_iter()
-            .filter(|e| e.at >= from && e.at < to)
-            .collect();
-        site.results_page = crate::metrics::html::html(&r, &inside, zone, &site.title).ok();
-        site.results = site.results_page.is_some();
+        let (r, entries) = crate::metrics::report::build(&ws, &state, &latest, (from, to), by);
+        site.results_page = crate::metrics::html::html(&r, &entries, zone, &site.title).ok();
     }
     let written = pages::write(&site, &args.out).map_err(|e| CliError::Usage {
         message: e.to_string(),

@@ -12,7 +12,7 @@
 //!
 //! A BOM, CRLF line ends and quoted commas and newlines are fine in both.
 
-use super::csv::{Fallbacks, NO_TIME, Row, RowError, error, line_of};
+use super::csv::{Fallbacks, NO_TIME, Row, RowError, error, records};
 
 /// The order of a date's parts (`--date-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -168,16 +168,11 @@ fn row(line: u64, at: Option<String>, text: String) -> Row {
 pub fn hootsuite(text: &str, order: DateOrder) -> (Vec<Row>, Vec<RowError>) {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (mut rows, mut errors) = (Vec::new(), Vec::new());
-    for (i, record) in reader(text, false).records().enumerate() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = line_of(body, e.position().map_or(0, |p| p.byte()));
-                errors.push(error(line, "", &format!("the row cannot be read: {e}")));
-                continue;
-            }
-        };
-        let line = line_of(body, record.position().map_or(0, |p| p.byte()));
+    let mut reader = reader(text, false);
+    for (i, (line, record)) in records(body, &mut reader, &mut errors)
+        .into_iter()
+        .enumerate()
+    {
         let cell = |n: usize| record.get(n).unwrap_or("").trim();
         if i == 0 && cell(0).to_ascii_lowercase().starts_with("date") {
             continue;
@@ -272,16 +267,7 @@ pub fn buffer(text: &str, order: DateOrder, fallbacks: Fallbacks) -> (Vec<Row>, 
     }
     let col = |name: &str| header.iter().position(|h| h == name);
     let (mut rows, mut errors) = (Vec::new(), Vec::new());
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = line_of(body, e.position().map_or(0, |p| p.byte()));
-                errors.push(error(line, "", &format!("the row cannot be read: {e}")));
-                continue;
-            }
-        };
-        let line = line_of(body, record.position().map_or(0, |p| p.byte()));
+    for (line, record) in records(body, &mut reader, &mut errors) {
         let get = |name: &str| {
             col(name)
                 .and_then(|i| record.get(i))

@@ -105,18 +105,7 @@ pub fn read(text: &str, fallbacks: Fallbacks) -> (Vec<Row>, Vec<RowError>) {
         return (Vec::new(), missing);
     }
     let (mut rows, mut errors) = (Vec::new(), Vec::new());
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = line_of(text, e.position().map_or(0, |p| p.byte()));
-                errors.push(error(line, "", &format!("the row cannot be read: {e}")));
-                continue;
-            }
-        };
-        // The line from the byte offset: the reader's own line count is
-        // one short after CRLF line ends.
-        let line = line_of(text, record.position().map_or(0, |p| p.byte()));
+    for (line, record) in records(text, &mut reader, &mut errors) {
         let get = |name: &str| {
             col(name)
                 .and_then(|i| record.get(i))
@@ -182,9 +171,31 @@ pub fn read(text: &str, fallbacks: Fallbacks) -> (Vec<Row>, Vec<RowError>) {
     (rows, errors)
 }
 
+/// The records `reader` reads of `text` (BOM already stripped), each with
+/// its 1-based line; a record that cannot be read is an error of its line.
+/// The line comes from the byte offset: the reader's own line count is one
+/// short after CRLF line ends.
+pub fn records(
+    text: &str,
+    reader: &mut csv::Reader<&[u8]>,
+    errors: &mut Vec<RowError>,
+) -> Vec<(u64, csv::StringRecord)> {
+    let mut out = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(r) => out.push((line_of(text, r.position().map_or(0, |p| p.byte())), r)),
+            Err(e) => {
+                let line = line_of(text, e.position().map_or(0, |p| p.byte()));
+                errors.push(error(line, "", &format!("the row cannot be read: {e}")));
+            }
+        }
+    }
+    out
+}
+
 /// The 1-based line of the record at byte `offset` of `text` (the reader
 /// may point at the line end before it, after a CRLF).
-pub fn line_of(text: &str, offset: u64) -> u64 {
+fn line_of(text: &str, offset: u64) -> u64 {
     let bytes = text.as_bytes();
     let mut end = usize::try_from(offset)
         .unwrap_or(usize::MAX)

@@ -45,13 +45,17 @@ struct Point {
 
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/// The page for `r`, whose window's entries are `entries`.
+/// The page for `r`; `entries` may reach past its window.
 pub fn html(
     r: &Report,
     entries: &[Entry],
     zone: Tz,
     title: &str,
 ) -> Result<String, minijinja::Error> {
+    let entries: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.at >= r.from && e.at < r.to)
+        .collect();
     let widest = r
         .groups
         .iter()

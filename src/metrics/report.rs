@@ -135,6 +135,22 @@ pub struct Report {
     pub unmeasured_channels: Vec<String>,
 }
 
+/// The report of the workspace's published deliveries in `[from, to)`,
+/// with every entry the metrics file has (a wider window than the
+/// report's, for the previous period and the suggested slots).
+pub fn build(
+    ws: &Workspace,
+    state: &LedgerState,
+    latest: &HashMap<(String, String), Snapshot>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    by: By,
+) -> (Report, Vec<Entry>) {
+    let all = entries(ws, state, latest);
+    let mut r = report(&all, from, to, by, ws.config.timezone);
+    (r.unmeasured, r.unmeasured_channels) = unmeasured(state, latest, from, to);
+    (r, all)
+}
+
 /// The deliveries published in `[from, to)` that `latest` has no
 /// snapshot of: how many, on which channels.
 pub fn unmeasured(

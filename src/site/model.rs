@@ -171,9 +171,7 @@ pub struct Site {
     pub media: Vec<(String, std::path::PathBuf)>,
     /// The results page (`report --format html` of the window), when the
     /// workspace has metrics: the navigation links to it.
-    #[serde(skip)]
     pub results_page: Option<String>,
-    pub results: bool,
 }
 
 fn first_line(text: &str) -> String {
@@ -424,7 +422,6 @@ pub fn build(
         posts,
         media,
         results_page: None,
-        results: false,
     }
 }
 
