@@ -24,4 +24,5 @@ pub mod schedule;
 pub mod schema;
 pub mod secrets;
 pub mod site;
+pub mod tokens;
 pub mod validate;

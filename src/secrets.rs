@@ -1,5 +1,5 @@
-//! Credentials: `env:NAME` and `file:PATH` references resolved at publish
-//! time into values that never print themselves.
+//! Credentials: `env:NAME`, `file:PATH` and `store:NAME` references
+//! resolved at publish time into values that never print themselves.
 
 use std::path::Path;
 
@@ -27,6 +27,9 @@ pub enum SecretError {
     File { path: String, reason: String },
     #[error("secret file {path} is empty")]
     EmptyFile { path: String },
+    /// A `store:` credential whose store cannot be read or lacks it.
+    #[error("{message}")]
+    Store { message: String, help: String },
 }
 
 impl SecretError {
@@ -39,6 +42,7 @@ impl SecretError {
                 "check the path (relative paths start at the workspace root) and its permissions"
                     .to_owned()
             }
+            SecretError::Store { help, .. } => help.clone(),
         }
     }
 }
@@ -66,6 +70,23 @@ pub fn resolve(
                 return Err(SecretError::EmptyFile { path: path.clone() });
             }
             Ok(SecretString::from(value.to_owned()))
+        }
+        SecretRef::Store(name) => {
+            let store = |e: crate::tokens::StoreError| SecretError::Store {
+                message: e.to_string(),
+                help: e.help(),
+            };
+            let key = crate::tokens::Key::from_env(env, root).map_err(store)?;
+            if !root.join(crate::tokens::STORE_PATH).exists() {
+                return Err(store(crate::tokens::StoreError::NoStore {
+                    name: name.clone(),
+                }));
+            }
+            let tokens = crate::tokens::load(root, &key).map_err(store)?;
+            tokens
+                .get(name)
+                .map(crate::tokens::Entry::value)
+                .ok_or_else(|| store(crate::tokens::StoreError::NoEntry { name: name.clone() }))
         }
     }
 }

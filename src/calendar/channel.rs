@@ -20,6 +20,8 @@ pub use facebook::{Facebook, GRAPH_VERSION};
 pub enum SecretRef {
     Env(String),
     File(String),
+    /// A token in the token store (`store:NAME`), renewed as it ages.
+    Store(String),
 }
 
 /// What to do when a request may or may not have taken effect and the
@@ -194,7 +196,8 @@ impl Channel {
     }
 }
 
-/// `env:NAME` or `file:PATH`; anything else is a literal (and refused).
+/// `env:NAME`, `file:PATH` or `store:NAME`; anything else is a literal (and
+/// refused).
 pub fn secret_ref(value: &str) -> Option<SecretRef> {
     if let Some(name) = value.strip_prefix("env:") {
         let valid = name
@@ -203,6 +206,9 @@ pub fn secret_ref(value: &str) -> Option<SecretRef> {
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         return valid.then(|| SecretRef::Env(name.to_owned()));
+    }
+    if let Some(name) = value.strip_prefix("store:") {
+        return is_valid_name(name).then(|| SecretRef::Store(name.to_owned()));
     }
     value
         .strip_prefix("file:")
@@ -529,6 +535,12 @@ mod tests {
         assert_eq!(secret_ref("env:"), None);
         assert_eq!(secret_ref("env:has space"), None);
         assert_eq!(secret_ref("hunter2"), None);
+        assert_eq!(
+            secret_ref("store:brand-threads"),
+            Some(SecretRef::Store("brand-threads".into()))
+        );
+        assert_eq!(secret_ref("store:"), None);
+        assert_eq!(secret_ref("store:Has Space"), None);
     }
 
     #[test]
