@@ -6,6 +6,7 @@
 //! binary is a thin shell around [`cli::main`].
 
 pub mod adapters;
+pub mod auth;
 pub mod calendar;
 pub mod cli;
 pub mod delivery;

@@ -47,6 +47,19 @@ impl SecretError {
     }
 }
 
+/// The token store's key, from `POSTCAL_STORE_KEY` or the file
+/// `POSTCAL_STORE_KEY_FILE` names.
+pub fn store_key(
+    env: &dyn EnvSource,
+    root: &Path,
+) -> Result<crate::tokens::Key, crate::tokens::StoreError> {
+    crate::tokens::Key::from_vars(
+        env.var(crate::tokens::KEY_VAR),
+        env.var(crate::tokens::KEY_FILE_VAR),
+        root,
+    )
+}
+
 /// Resolve a reference. File paths are relative to the workspace root; the
 /// value is trimmed of surrounding whitespace (a trailing newline, usually).
 pub fn resolve(
@@ -76,7 +89,7 @@ pub fn resolve(
                 message: e.to_string(),
                 help: e.help(),
             };
-            let key = crate::tokens::Key::from_env(env, root).map_err(store)?;
+            let key = store_key(env, root).map_err(store)?;
             if !root.join(crate::tokens::STORE_PATH).exists() {
                 return Err(store(crate::tokens::StoreError::NoStore {
                     name: name.clone(),

@@ -382,9 +382,10 @@ fn the_install_steps_fail_until_postcal_install_is_set() {
             assert!(out.status.success(), "{label}, installed: {}", text(&out));
         }
     }
-    // Two workflows and one GitLab template per workspace, and the Pages
-    // workflow of the two with --pages: 3 + 2 × 3 + 2.
-    assert_eq!(count, 11);
+    // Three workflows (pull requests, publish, token renewal) and one GitLab
+    // template per workspace, and the Pages workflow of the two with
+    // --pages: 3 × 4 + 2.
+    assert_eq!(count, 14);
 }
 
 /// Values for `${{ secrets.X }}` and `${{ vars.X }}`.

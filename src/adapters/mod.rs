@@ -3,6 +3,7 @@
 //! headers, secret redaction) lives once, in `http`.
 
 pub mod http;
+pub mod meta_token;
 pub mod redact;
 pub mod remote_id;
 

@@ -69,7 +69,9 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
                 }
             },
         };
+        let stored = crate::auth::stored_expiry(&ws.root, channel, env);
         let lifetime = match adapter.as_mut() {
+            _ if stored.is_some() => stored.map(Ok),
             Some(a) => Some(a.expiry(!args.offline)),
             None => adapters::recorded_expiry(channel).map(Ok),
         };

@@ -1,6 +1,7 @@
 //! The command line: argument parsing, dispatch, and the one place that turns
 //! outcomes and errors into output and exit codes.
 
+mod auth;
 mod completions;
 mod diff;
 mod doctor;
@@ -103,6 +104,8 @@ pub enum Command {
     Todo(todo::TodoArgs),
     /// Check every channel's credentials (and, unless --offline, that the platform accepts them).
     Doctor(doctor::DoctorArgs),
+    /// Tokens that renew themselves (Threads, Instagram): sign in, renew, list.
+    Auth(auth::AuthArgs),
     /// Print the JSON Schema for postcal.yaml or calendar files.
     Schema(schema::SchemaArgs),
     /// List the rules `validate` checks.
@@ -264,6 +267,7 @@ pub fn run(command: Command, env: &Env) -> Result<Outcome, CliError> {
         Command::Export(args) => export::run(args, env),
         Command::Import(args) => import::run(args, env),
         Command::Doctor(args) => doctor::run(args, env),
+        Command::Auth(args) => auth::run(args, env),
         Command::Schema(args) => schema::run(args, env),
         Command::Rules(args) => rules::run(args, env),
         Command::Completions(args) => completions::run(args, env),

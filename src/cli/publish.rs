@@ -261,6 +261,9 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
             report.skipped_ledger_lines
         ));
     }
+    // A renewal is said once (every ~53 days); a failed one every run
+    // until it works, since the token runs out a week later.
+    let renewals = super::auth::say_renewals(&report.renewals, env, false);
     if let Some(e) = &report.ledger_failure {
         env.printer.error_line(
             &with_causes(e),
@@ -293,11 +296,13 @@ pub fn run(args: PublishArgs, env: &Env) -> Result<Outcome, CliError> {
                 .out(&human(&report, zone, args.dry_run, &env.printer))?
         }
     }
-    Ok(if report.needs_attention() {
-        Outcome::Failure
-    } else {
-        Outcome::Success
-    })
+    Ok(
+        if report.needs_attention() || renewals == Outcome::Failure {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        },
+    )
 }
 
 /// One line per delivery acted on, then a summary; nothing at all when

@@ -81,6 +81,9 @@ pub struct Report {
     /// while this run claimed, and whether its outcomes reached the remote.
     pub races: usize,
     pub unpushed: Option<coordinate::CoordinationError>,
+    /// Stored tokens of this run's channels, renewed in their last week
+    /// before anything was sent (SPEC §5).
+    pub renewals: Vec<crate::auth::Renewal>,
 }
 
 impl Report {
@@ -351,6 +354,7 @@ impl Run<'_> {
             }
         }
         if !options.dry_run {
+            report.renewals = renew_tokens(&ws.root, &decisions, now, options, env);
             progress.start(decisions.iter().filter(|d| d.is_executed()).count());
             let engine = Engine {
                 root: &ws.root,
@@ -380,6 +384,49 @@ impl Run<'_> {
             .sort_by(|a, b| (a.at, &a.post, &a.channel).cmp(&(b.at, &b.post, &b.channel)));
         Ok(report)
     }
+}
+
+/// Renew the stored tokens that run out within a week of the channels this
+/// run sends to (or deletes from), under the lock the run holds. A store
+/// that cannot be opened is said once per channel; the deliveries then
+/// fail on their credential, each with its reason. Coordinated runs leave
+/// renewal to `auth refresh` (the weekly job): a renewed store would be a
+/// change of the checkout's own, which their next sync refuses.
+fn renew_tokens(
+    root: &std::path::Path,
+    decisions: &[plan::Decision<'_>],
+    now: DateTime<Utc>,
+    options: &Options,
+    env: &dyn EnvSource,
+) -> Vec<crate::auth::Renewal> {
+    if options.coordination.is_some() {
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
+    let channels: Vec<_> = decisions
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.action,
+                plan::Action::Publish(_) | plan::Action::Retract { .. }
+            )
+        })
+        .filter(|d| seen.insert(d.channel.name.as_str()))
+        .filter_map(|d| crate::auth::renewable(d.channel))
+        .collect();
+    crate::auth::renew(root, &channels, env, options.timeouts, now, false).unwrap_or_else(|e| {
+        channels
+            .iter()
+            .map(|r| crate::auth::Renewal {
+                channel: r.channel.name.clone(),
+                name: r.name.to_owned(),
+                outcome: crate::auth::RenewalOutcome::Failed {
+                    reason: format!("{e} ({})", e.help()),
+                    until: None,
+                },
+            })
+            .collect()
+    })
 }
 
 impl<'a> Run<'a> {

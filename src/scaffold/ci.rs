@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::Secrets;
 use super::templates::{
-    CRON_COORDINATED, CRON_ONE_RUNNER, CRONTAB, GITHUB_COORDINATED, GITHUB_INSTALL,
-    GITHUB_ONE_RUNNER, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI, GITLAB_COORDINATED,
-    GITLAB_INCLUDE, GITLAB_ONE_RUNNER,
+    CRON_COORDINATED, CRON_ONE_RUNNER, CRONTAB, GITHUB_AUTH_REFRESH, GITHUB_COORDINATED,
+    GITHUB_INSTALL, GITHUB_ONE_RUNNER, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI,
+    GITLAB_COORDINATED, GITLAB_INCLUDE, GITLAB_ONE_RUNNER,
 };
 
 /// What `init` writes CI files for.
@@ -113,6 +113,10 @@ pub(super) fn files(layout: &Layout, secrets: &Secrets, choices: Choices) -> (Ve
             github(&publish, layout).replace("@@SECRETS_ENV@@", &secrets.github_env("          ")),
         ),
     ];
+    out.push(file(
+        format!(".github/workflows/postcal{slug}-auth-refresh.yml"),
+        github(GITHUB_AUTH_REFRESH, layout),
+    ));
     if choices.pages {
         out.push(file(
             format!(".github/workflows/postcal{slug}-site.yml"),

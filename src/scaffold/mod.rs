@@ -264,6 +264,9 @@ impl Secrets {
                 if let Some(name) = value.trim().strip_prefix("env:") {
                     push_new(&mut active, name.trim());
                 }
+                if value.trim().starts_with("store:") {
+                    push_new(&mut active, crate::tokens::KEY_VAR);
+                }
             }
         }
         let mut commented = Vec::new();
@@ -384,6 +387,8 @@ const LINES_HEADER: &str = "# postcal";
 const GITATTRIBUTES: &[&str] = &[
     ".postcal/ledger.jsonl merge=union",
     ".postcal/metrics.jsonl merge=union",
+    // Two renewals merge to the newer (README: "Tokens that renew themselves").
+    ".postcal/tokens.age merge=postcal-tokens",
 ];
 const GITIGNORE: &[&str] = &[".postcal/lock", ".postcal/cache/"];
 

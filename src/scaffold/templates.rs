@@ -183,6 +183,72 @@ jobs:
 @@INSTALL@@
 @@PUBLISH_STEPS@@"#;
 
+/// The weekly renewal of stored tokens (GitHub): `publish` renews only the
+/// tokens of channels it sends on, so a quiet channel's would run out.
+pub(super) const GITHUB_AUTH_REFRESH: &str = r#"# Written by `postcal init`. Every Monday: renew the stored tokens@@SCOPE@@
+# (Threads, Instagram: 60 days each) that run out within 7 days, and commit
+# the token store (.postcal/tokens.age) back. `publish` renews them too, but
+# only when it sends on their channels; this keeps a quiet channel's token
+# alive. With no `store:` credential in postcal.yaml it does nothing.
+#
+# Secrets: POSTCAL_STORE_KEY, the line `postcal auth key` printed. It shares
+# the publish workflow's concurrency group, so the two never run at once.
+name: Renew tokens@@LABEL@@ (postcal)
+
+on:
+  schedule:
+    - cron: "17 6 * * 1"
+  workflow_dispatch:
+
+concurrency:
+  group: postcal@@SLUG@@-publish
+  cancel-in-progress: false
+
+permissions:
+  contents: write
+
+env:
+  POSTCAL_INSTALL: ${{ vars.POSTCAL_INSTALL }}
+@@DEFAULTS@@
+jobs:
+  refresh:
+    if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - uses: actions/checkout@v4
+@@INSTALL@@
+      - name: Renew the tokens that run out within 7 days
+        id: refresh
+        continue-on-error: true
+        run: postcal auth refresh
+        env:
+          POSTCAL_STORE_KEY: ${{ secrets.POSTCAL_STORE_KEY }}
+      - name: Commit the token store
+        if: ${{ !cancelled() }}
+        run: |
+          [ -f .postcal/tokens.age ] || exit 0
+          git add .postcal/tokens.age
+          git diff --cached --quiet && exit 0
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          git commit -q -m "Token store after a renewal@@LABEL@@"
+          for try in 1 2 3; do
+            if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
+              exit 0
+            fi
+            git rebase --abort 2>/dev/null || true
+            sleep $((try * 10))
+          done
+          echo "::error::could not push the renewed token store; the old tokens work until they run out: run this workflow again"
+          exit 1
+      - name: Fail when a renewal failed
+        if: ${{ steps.refresh.outcome == 'failure' }}
+        run: |
+          echo "::error::a token could not be renewed; the step above says which and why"
+          exit 1
+"#;
+
 /// The install step's script (GitHub), indented for a `run: |` block.
 pub(super) const GITHUB_PAGES: &str = r#"# Written by `postcal init --pages`. On every push to the default branch,
 # daily (so published links appear) and by hand: build the calendar@@SCOPE@@
@@ -264,6 +330,8 @@ pub(super) const GITHUB_ONE_RUNNER: (&str, &str, &str) = (
         run: |
           [ -f .postcal/ledger.jsonl ] || exit 0
           git add .postcal/ledger.jsonl
+          # Tokens `publish` renewed (Threads, Instagram) go back with it.
+          if [ -f .postcal/tokens.age ]; then git add .postcal/tokens.age; fi
           git diff --cached --quiet && exit 0
           git config user.name "github-actions[bot]"
           git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
@@ -322,7 +390,7 @@ pub(super) const CRON_ONE_RUNNER: (&str, &str, &str) = (
 # fails is retried by the next run). A quiet run prints nothing, so cron
 # mails only when something happened.
 "#,
-    r#"*/5 * * * * cd /srv/brand-calendar@@DIR@@ && flock -n -o -E 75 . sh -c 'git pull -q --rebase --autostash; postcal publish; rc=$?; git add .postcal/ledger.jsonl 2>/dev/null; git diff --cached --quiet || git commit -qm "Ledger after a publish run"; git push -q; exit $rc'"#,
+    r#"*/5 * * * * cd /srv/brand-calendar@@DIR@@ && flock -n -o -E 75 . sh -c 'git pull -q --rebase --autostash; postcal publish; rc=$?; git add .postcal/ledger.jsonl 2>/dev/null; git add .postcal/tokens.age 2>/dev/null; git diff --cached --quiet || git commit -qm "Ledger after a publish run"; git push -q; exit $rc'"#,
 );
 
 pub(super) const CRON_COORDINATED: (&str, &str, &str) = (
@@ -359,6 +427,7 @@ pub(super) const GITLAB_ONE_RUNNER: (&str, &str) = (
       postcal publish || rc=$?
       if [ -f .postcal/ledger.jsonl ]; then
         git add .postcal/ledger.jsonl
+        if [ -f .postcal/tokens.age ]; then git add .postcal/tokens.age; fi
         if ! git diff --cached --quiet; then
           git config user.name "postcal"
           git config user.email "postcal@$CI_SERVER_HOST"

@@ -20,8 +20,6 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::secrets::EnvSource;
-
 pub use file::{load, load_or_empty, save};
 pub use merge::merge;
 
@@ -150,10 +148,14 @@ impl Key {
         (Key { identity }, line)
     }
 
-    /// The key `POSTCAL_STORE_KEY` holds, or the file
-    /// `POSTCAL_STORE_KEY_FILE` names (relative to `root`).
-    pub fn from_env(env: &dyn EnvSource, root: &Path) -> Result<Key, StoreError> {
-        let (text, from) = match (env.var(KEY_VAR), env.var(KEY_FILE_VAR)) {
+    /// The key `POSTCAL_STORE_KEY` holds (`key`), or the file
+    /// `POSTCAL_STORE_KEY_FILE` names (`key_file`, relative to `root`).
+    pub fn from_vars(
+        key: Option<String>,
+        key_file: Option<String>,
+        root: &Path,
+    ) -> Result<Key, StoreError> {
+        let (text, from) = match (key, key_file) {
             (Some(v), _) if !v.trim().is_empty() => (v, KEY_VAR.to_owned()),
             (_, Some(path)) if !path.trim().is_empty() => {
                 let path = root.join(path.trim());

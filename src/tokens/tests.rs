@@ -5,6 +5,14 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
 
+fn from_env(env: &HashMap<String, String>, root: &Path) -> Result<Key, StoreError> {
+    Key::from_vars(
+        env.get(KEY_VAR).cloned(),
+        env.get(KEY_FILE_VAR).cloned(),
+        root,
+    )
+}
+
 fn at(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0).unwrap()
 }
@@ -32,7 +40,7 @@ fn a_store_round_trips_and_never_shows_a_value() {
     // Another process, with the key from the environment.
     let env: HashMap<String, String> =
         [(KEY_VAR.to_owned(), line.expose_secret().to_owned())].into();
-    let again = load(dir.path(), &Key::from_env(&env, dir.path()).unwrap()).unwrap();
+    let again = load(dir.path(), &from_env(&env, dir.path()).unwrap()).unwrap();
     let got = again.get("brand").unwrap();
     assert_eq!(got.value().expose_secret(), "TH-secret-1");
     assert_eq!(got.expires_at, Some(at(1) + chrono::Duration::days(60)));
@@ -69,14 +77,11 @@ fn a_wrong_key_a_torn_file_and_a_missing_key_are_errors_not_an_empty_store() {
     std::fs::write(&path, &flipped).unwrap();
     assert!(load(dir.path(), &key).is_err());
     let env: HashMap<String, String> = HashMap::new();
-    assert!(matches!(
-        Key::from_env(&env, dir.path()),
-        Err(StoreError::NoKey)
-    ));
+    assert!(matches!(from_env(&env, dir.path()), Err(StoreError::NoKey)));
     let env: HashMap<String, String> =
         [(KEY_VAR.to_owned(), "AGE-SECRET-KEY-1NOPE".to_owned())].into();
     assert!(matches!(
-        Key::from_env(&env, dir.path()),
+        from_env(&env, dir.path()),
         Err(StoreError::BadKey { .. })
     ));
 }
@@ -96,7 +101,7 @@ fn a_key_file_may_hold_age_keygens_comments() {
     .unwrap();
     let env: HashMap<String, String> = [(KEY_FILE_VAR.to_owned(), "key.txt".to_owned())].into();
     assert_eq!(
-        Key::from_env(&env, dir.path()).unwrap().recipient(),
+        from_env(&env, dir.path()).unwrap().recipient(),
         key.recipient()
     );
 }
