@@ -11,6 +11,7 @@ mod discord;
 mod facebook;
 mod linkedin;
 mod mastodon;
+mod meta;
 mod slack;
 mod telegram;
 mod webhook;
