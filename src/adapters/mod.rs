@@ -332,5 +332,10 @@ pub fn build(
         ChannelKind::Linkedin(c) => Box::new(linkedin::Linkedin::new(c, &cx)?),
         ChannelKind::Facebook(c) => Box::new(facebook::Facebook::new(c, &cx)?),
         ChannelKind::X(c) => Box::new(x::X::new(c, &cx)?),
+        ChannelKind::Threads(_) => {
+            return Err(AdapterError::unsupported(
+                "postcal cannot publish to Threads yet",
+            ));
+        }
     })
 }

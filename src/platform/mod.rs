@@ -30,10 +30,11 @@ pub enum Platform {
     Linkedin,
     Facebook,
     X,
+    Threads,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 9] = [
+    pub const ALL: [Platform; 10] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
@@ -43,6 +44,7 @@ impl Platform {
         Platform::Linkedin,
         Platform::Facebook,
         Platform::X,
+        Platform::Threads,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Platform {
             Platform::Linkedin => "linkedin",
             Platform::Facebook => "facebook",
             Platform::X => "x",
+            Platform::Threads => "threads",
         }
     }
 
@@ -102,6 +105,7 @@ impl Platform {
                 "api_base",
                 "on_ambiguous",
             ],
+            Platform::Threads => &["user_id", "token", "api_base", "on_ambiguous"],
         }
     }
 
@@ -116,6 +120,7 @@ impl Platform {
             Platform::Linkedin => &["author", "token"],
             Platform::Facebook => &["page_id", "page_token"],
             Platform::X => &["api_key", "api_secret", "access_token", "access_secret"],
+            Platform::Threads => &["user_id", "token"],
         }
     }
 
@@ -123,6 +128,13 @@ impl Platform {
     /// generic webhook passes it on).
     pub fn supports_cw(self) -> bool {
         matches!(self, Platform::Mastodon | Platform::Webhook)
+    }
+
+    /// Whether the platform fetches attachments from a URL itself rather
+    /// than taking their bytes (Threads): the workspace's media must then be
+    /// served at `media_base_url`.
+    pub fn fetches_media_by_url(self) -> bool {
+        matches!(self, Platform::Threads)
     }
 
     /// What the platform accepts as attachments.
@@ -204,6 +216,16 @@ impl Platform {
                 max_alt_chars: Some(1000),
                 accepts: MediaSupport::Images,
             },
+            // One image or video, or a carousel of 2–20 (PLATFORMS.md §5,
+            // addendum C, quoting Meta): JPEG or PNG ≤ 8 MB (see
+            // `image_limit`), MOV or MP4 ≤ 1 GB, alt text ≤ 1,000 characters.
+            Platform::Threads => MediaRules {
+                max_items: 20,
+                max_image_bytes: 8 * MB,
+                max_video_bytes: Some(1000 * MB),
+                max_alt_chars: Some(1000),
+                accepts: MediaSupport::ImagesAndVideo,
+            },
         }
     }
 
@@ -226,6 +248,7 @@ impl Platform {
                 }),
                 _ => None,
             },
+            Platform::Threads => matches!(mime, "image/jpeg" | "image/png").then_some(any),
             _ => Some(any),
         }
     }
