@@ -137,6 +137,28 @@ impl Platform {
         matches!(self, Platform::Threads)
     }
 
+    /// The most distinct links one post (or thread part) may carry.
+    pub fn max_links(self) -> Option<usize> {
+        match self {
+            // "The number of links is restricted to 5 or fewer" [FB threads].
+            Platform::Threads => Some(5),
+            _ => None,
+        }
+    }
+
+    /// How many posts the platform publishes per account in a rolling
+    /// window, where it says (replies aside).
+    pub fn publish_quota(self) -> Option<Quota> {
+        match self {
+            // "250 API-published posts within a 24-hour moving period".
+            Platform::Threads => Some(Quota {
+                posts: 250,
+                window: chrono::Duration::hours(24),
+            }),
+            _ => None,
+        }
+    }
+
     /// What the platform accepts as attachments.
     pub fn media_rules(self) -> MediaRules {
         const MB: u64 = 1_000_000;
@@ -252,6 +274,13 @@ impl Platform {
             _ => Some(any),
         }
     }
+}
+
+/// A publishing quota: at most `posts` in any `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub posts: usize,
+    pub window: chrono::Duration,
 }
 
 /// One image type's limits on a platform (`Platform::image_limit`).
