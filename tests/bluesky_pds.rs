@@ -183,6 +183,7 @@ fn part<'a>(
         reply_to: None,
         root: None,
         key: rkey,
+        prepared: None,
         now,
     }
 }

@@ -20,7 +20,10 @@ impl MediaBase {
         })?;
         if !matches!(url.scheme(), "https" | "http") || url.cannot_be_a_base() {
             return Err((
-                format!("`media_base_url` must be an http(s) address, not `{}:`", url.scheme()),
+                format!(
+                    "`media_base_url` must be an http(s) address, not `{}:`",
+                    url.scheme()
+                ),
                 format!("the platform fetches each file from it, {example}"),
             ));
         }
@@ -33,7 +36,9 @@ impl MediaBase {
         if url.query().is_some() || url.fragment().is_some() {
             return Err((
                 "`media_base_url` has a query or fragment (`?…` or `#…`)".to_owned(),
-                format!("a file's path is appended to it, so give the folder's address alone, {example}"),
+                format!(
+                    "a file's path is appended to it, so give the folder's address alone, {example}"
+                ),
             ));
         }
         if !url.path().ends_with('/') {
@@ -68,13 +73,18 @@ mod tests {
     fn a_file_is_the_base_plus_its_encoded_path() {
         let base = MediaBase::parse("https://cdn.example/acme").unwrap();
         assert_eq!(base.as_str(), "https://cdn.example/acme/", "a `/` is added");
-        assert_eq!(base.url_of("media/a.png"), "https://cdn.example/acme/media/a.png");
+        assert_eq!(
+            base.url_of("media/a.png"),
+            "https://cdn.example/acme/media/a.png"
+        );
         assert_eq!(
             base.url_of("media/new blend #2?.png"),
             "https://cdn.example/acme/media/new%20blend%20%232%3F.png"
         );
         assert_eq!(
-            MediaBase::parse("http://127.0.0.1:8080/").unwrap().url_of("./a/b.jpg"),
+            MediaBase::parse("http://127.0.0.1:8080/")
+                .unwrap()
+                .url_of("./a/b.jpg"),
             "http://127.0.0.1:8080/a/b.jpg"
         );
     }

@@ -81,7 +81,6 @@ pub struct RawApproval {
     pub channels: IndexMap<Located<String>, Vec<Located<String>>>,
 }
 
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPublish {

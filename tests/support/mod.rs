@@ -471,6 +471,7 @@ pub fn part<'a>(text: &'a str, key: &'a str) -> postcal::adapters::Part<'a> {
         reply_to: None,
         root: None,
         key,
+        prepared: None,
         now: TEST_NOW.parse().unwrap(),
     }
 }

@@ -28,9 +28,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::http::{Http, bearer};
+use super::meta::{BLOCKED, DUPLICATE, Product, Refused, code_of, is_gone, usage_wait};
 use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
 use crate::calendar::channel;
-use super::meta::{BLOCKED, DUPLICATE, Product, Refused, code_of, is_gone, usage_wait};
 
 /// How Graph refusals are explained for a Page.
 const PAGE: Product = Product {

@@ -22,11 +22,7 @@ impl Builder<'_> {
         let raw = &self.raw.value;
         // Each field on its own, so that every mistake is reported at once.
         let user_id = self.user_id();
-        let api_base = self.endpoint(
-            "api_base",
-            &raw.api_base,
-            Some("https://graph.threads.net"),
-        );
+        let api_base = self.endpoint("api_base", &raw.api_base, Some("https://graph.threads.net"));
         Some(ChannelKind::Threads(Threads {
             user_id: user_id?,
             token: self.credential(&raw.token)?,

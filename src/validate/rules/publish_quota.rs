@@ -26,7 +26,11 @@ fn check(
     slots: &[Slot],
     out: &mut Vec<Finding>,
 ) {
-    let Some(quota) = cx.config.channels.get(channel).and_then(|c| c.platform().publish_quota())
+    let Some(quota) = cx
+        .config
+        .channels
+        .get(channel)
+        .and_then(|c| c.platform().publish_quota())
     else {
         return;
     };

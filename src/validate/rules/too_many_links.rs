@@ -51,7 +51,9 @@ fn check(_cx: &Context<'_>, cfg: &RuleConfig, d: &Delivery<'_>, out: &mut Vec<Fi
                     d.channel.name
                 ),
             )
-            .with_help("move some links into a thread part, or give this channel a variant with fewer"),
+            .with_help(
+                "move some links into a thread part, or give this channel a variant with fewer",
+            ),
         );
     }
 }
