@@ -184,6 +184,7 @@ fn part<'a>(
         root: None,
         key: rkey,
         prepared: None,
+        media_base: None,
         now,
     }
 }

@@ -206,6 +206,22 @@ pub fn is_gone(e: &AdapterError) -> bool {
     e.code.as_deref() == Some("100/33")
 }
 
+/// A Graph time (`created_time`, Threads' `timestamp`):
+/// `2026-12-01T09:00:00+0000`, or RFC 3339.
+pub fn graph_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z")
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(text))
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// The same text, but for line endings and the space around it, which
+/// Meta does not keep as sent.
+pub fn same_text(theirs: &str, ours: &str) -> bool {
+    let norm = |s: &str| s.replace("\r\n", "\n").trim().to_owned();
+    norm(theirs) == norm(ours)
+}
+
 /// How long the usage headers say calls are throttled: the longest
 /// `estimated_time_to_regain_access` (minutes) of any business use case,
 /// else [`APP_THROTTLE_WAIT`] when the app's (or Page's) usage is at 100%.
@@ -324,6 +340,21 @@ mod tests {
             r#"{"1":[{"estimated_time_to_regain_access":-5}]}"#,
         )]);
         assert_eq!(usage_wait(&nonsense), None);
+    }
+
+    #[test]
+    fn graph_times_are_read() {
+        let t = graph_time("2026-12-01T09:00:00+0000").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-01T09:00:00+00:00");
+        assert!(graph_time("2026-12-01T10:00:00+01:00").is_some());
+        assert!(graph_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn messages_match_but_for_line_endings_and_edges() {
+        assert!(same_text(" Hello\r\nworld \n", "Hello\nworld"));
+        assert!(!same_text("Hello world", "Hello  world"));
+        assert!(!same_text("Hello", "Hello!"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod mastodon;
 mod meta;
 mod slack;
 mod telegram;
+mod threads;
 mod webhook;
 mod x;
 
@@ -122,6 +123,9 @@ pub struct Part<'a> {
     /// as the ledger recorded it before the call that publishes it; `None`
     /// when nothing was prepared yet (or the platform prepares nothing).
     pub prepared: Option<&'a str>,
+    /// `media_base_url`: where platforms that fetch media by URL (Threads)
+    /// find `media` (the base plus each item's `name`).
+    pub media_base: Option<&'a crate::calendar::MediaBase>,
     /// The run's time (Bluesky `createdAt`, webhook timestamps).
     pub now: DateTime<Utc>,
 }
@@ -353,10 +357,6 @@ pub fn build(
         ChannelKind::Linkedin(c) => Box::new(linkedin::Linkedin::new(c, &cx)?),
         ChannelKind::Facebook(c) => Box::new(facebook::Facebook::new(c, &cx)?),
         ChannelKind::X(c) => Box::new(x::X::new(c, &cx)?),
-        ChannelKind::Threads(_) => {
-            return Err(AdapterError::unsupported(
-                "postcal cannot publish to Threads yet",
-            ));
-        }
+        ChannelKind::Threads(c) => Box::new(threads::Threads::new(c, &cx)?),
     })
 }

@@ -472,6 +472,7 @@ pub fn part<'a>(text: &'a str, key: &'a str) -> postcal::adapters::Part<'a> {
         root: None,
         key,
         prepared: None,
+        media_base: None,
         now: TEST_NOW.parse().unwrap(),
     }
 }

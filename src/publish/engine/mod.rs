@@ -51,6 +51,8 @@ impl Backoff {
 
 pub struct Engine<'a> {
     pub root: &'a std::path::Path,
+    /// `media_base_url`, for platforms that fetch media by URL.
+    pub media_base: Option<&'a crate::calendar::MediaBase>,
     pub now: DateTime<Utc>,
     pub env: &'a dyn EnvSource,
     pub timeouts: adapters::http::Timeouts,
@@ -370,6 +372,7 @@ impl Engine<'_> {
                 root: root.as_ref(),
                 key: &key,
                 prepared: pending_here.and_then(|p| p.container.as_deref()),
+                media_base: self.media_base,
                 now: self.now,
             };
             let step = match pending_here {

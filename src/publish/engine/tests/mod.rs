@@ -180,6 +180,7 @@ impl Fixture {
     fn engine(&self) -> Engine<'_> {
         Engine {
             root: self.dir.path(),
+            media_base: None,
             now: now(),
             env: &self.env,
             timeouts: Default::default(),
