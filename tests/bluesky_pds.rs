@@ -183,6 +183,8 @@ fn part<'a>(
         reply_to: None,
         root: None,
         key: rkey,
+        prepared: None,
+        media_base: None,
         now,
     }
 }

@@ -12,8 +12,10 @@ mod discord;
 mod facebook;
 mod linkedin;
 mod mastodon;
+mod meta;
 mod slack;
 mod telegram;
+mod threads;
 mod webhook;
 mod x;
 
@@ -118,6 +120,13 @@ pub struct Part<'a> {
     /// The part's identity, fixed by its first attempt and stored in the
     /// ledger: the idempotency key (on Bluesky, the record key).
     pub key: &'a str,
+    /// What [`Adapter::prepare`] made for this part (a Threads container),
+    /// as the ledger recorded it before the call that publishes it; `None`
+    /// when nothing was prepared yet (or the platform prepares nothing).
+    pub prepared: Option<&'a str>,
+    /// `media_base_url`: where platforms that fetch media by URL (Threads)
+    /// find `media` (the base plus each item's `name`).
+    pub media_base: Option<&'a crate::calendar::MediaBase>,
     /// The run's time (Bluesky `createdAt`, webhook timestamps).
     pub now: DateTime<Utc>,
 }
@@ -134,6 +143,10 @@ pub enum ErrorKind {
     Ambiguous,
     /// Refused; the same request will be refused again (4xx, bad credentials).
     Permanent,
+    /// Nothing was sent, and a limit of the platform's says not now (the
+    /// Threads publishing quota is used up): not tried again in this run,
+    /// the next run tries again (inside the catch-up window).
+    Held,
     /// The platform cannot do this at all (delete on Slack).
     Unsupported,
 }
@@ -178,6 +191,19 @@ impl AdapterError {
 /// channel (`instance`, `service`, `api_base`, `url`), which is how tests
 /// point it at a local server.
 pub trait Adapter: Send {
+    /// For platforms that publish in two steps (Threads, Instagram): make
+    /// what the final call publishes (a media container), which no one sees
+    /// yet, and return its id. The engine records it in the ledger (on
+    /// disk) before it calls [`Adapter::post`] with it in `part.prepared`,
+    /// so a run that dies in between leaves the id for `lookup` and the
+    /// next `post`. Given `part.prepared` (an earlier run's), return it
+    /// again while it can still be published, else make a new one.
+    /// `Ok(None)` (the default): nothing to prepare, `post` does it all.
+    /// An error here means nothing was posted.
+    fn prepare(&mut self, _part: &Part<'_>) -> Result<Option<String>, AdapterError> {
+        Ok(None)
+    }
+
     /// Publish one part.
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError>;
 
@@ -332,5 +358,6 @@ pub fn build(
         ChannelKind::Linkedin(c) => Box::new(linkedin::Linkedin::new(c, &cx)?),
         ChannelKind::Facebook(c) => Box::new(facebook::Facebook::new(c, &cx)?),
         ChannelKind::X(c) => Box::new(x::X::new(c, &cx)?),
+        ChannelKind::Threads(c) => Box::new(threads::Threads::new(c, &cx)?),
     })
 }

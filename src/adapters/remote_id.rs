@@ -118,6 +118,11 @@ pub fn from_url(channel: &Channel, url: &str) -> Result<String, String> {
             channel.platform()
         )),
         ChannelKind::Linkedin(_) => linkedin_from_url(url.trim(), &parsed, &segments),
+        // threads.net/@user/post/CODE shows a shortcode, not the media id
+        // the API deletes and reads by.
+        ChannelKind::Threads(_) => Err(format!(
+            "`{url}` shows the post's short code, not its Threads media id: give `--remote-id ID` instead (the post's `id` in GET https://graph.threads.net/v1.0/me/threads?fields=id,permalink)"
+        )),
     }
 }
 
@@ -166,7 +171,8 @@ pub fn looks_like_id(channel: &Channel, id: &str) -> bool {
         ChannelKind::Mastodon(_)
         | ChannelKind::Discord(_)
         | ChannelKind::Telegram(_)
-        | ChannelKind::X(_) => is_number(id),
+        | ChannelKind::X(_)
+        | ChannelKind::Threads(_) => is_number(id),
         ChannelKind::Bluesky(_) => id.starts_with("at://") && id.matches('/').count() == 4,
         ChannelKind::Facebook(_) => id
             .split_once('_')

@@ -14,6 +14,8 @@ use crate::platform::Platform;
 
 mod facebook;
 pub use facebook::{Facebook, GRAPH_VERSION};
+mod threads;
+pub use threads::{THREADS_VERSION, Threads};
 
 /// A credential as written: a reference resolved at publish time, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,7 @@ pub enum ChannelKind {
     Linkedin(Linkedin),
     Facebook(Facebook),
     X(X),
+    Threads(Threads),
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +155,7 @@ impl Channel {
             ChannelKind::Linkedin(_) => Platform::Linkedin,
             ChannelKind::Facebook(_) => Platform::Facebook,
             ChannelKind::X(_) => Platform::X,
+            ChannelKind::Threads(_) => Platform::Threads,
         }
     }
 
@@ -173,6 +177,7 @@ impl Channel {
             ChannelKind::Slack(s) => vec![("webhook", &s.webhook)],
             ChannelKind::Telegram(t) => vec![("token", &t.token)],
             ChannelKind::Facebook(f) => vec![("page_token", &f.page_token)],
+            ChannelKind::Threads(t) => vec![("token", &t.token)],
             ChannelKind::Webhook(w) => {
                 let mut out = Vec::new();
                 if let WebhookUrl::Secret(r) = &w.url {
@@ -411,6 +416,7 @@ impl<'a> Builder<'a> {
             }
             Platform::Linkedin => ChannelKind::Linkedin(self.linkedin()?),
             Platform::Facebook => self.facebook()?,
+            Platform::Threads => self.threads()?,
             Platform::X => ChannelKind::X(X {
                 api_key: self.credential(&raw.api_key)?,
                 api_secret: self.credential(&raw.api_secret)?,

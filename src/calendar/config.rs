@@ -118,7 +118,26 @@ pub fn resolve(
         approval,
         queues,
         unusable_queues,
+        media_base: raw
+            .media_base_url
+            .as_ref()
+            .and_then(|written| media_base(written, file, findings)),
     })
+}
+
+/// `media_base_url`, checked; a finding (and `None`) when it cannot be used.
+fn media_base(
+    written: &Located<String>,
+    file: FileId,
+    findings: &mut Vec<Finding>,
+) -> Option<super::MediaBase> {
+    match super::MediaBase::parse(&written.value) {
+        Ok(base) => Some(base),
+        Err((message, help)) => {
+            findings.push(config_error(RuleId::CONFIG, file, written.loc, message).with_help(help));
+            None
+        }
+    }
 }
 
 /// `approval:`, with a channel it names checked against `channels:`.

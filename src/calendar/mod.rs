@@ -5,6 +5,7 @@ pub mod channel;
 mod config;
 pub mod files;
 mod load;
+pub mod media_base;
 mod model;
 mod queues;
 pub mod raw;
@@ -18,6 +19,7 @@ pub use channel::{
 };
 pub use config::PLACEHOLDERS;
 pub use load::{CONFIG_FILE, find_root};
+pub use media_base::MediaBase;
 pub use model::{
     Approval, Blackout, Config, Field, Inherited, Media, Post, PostExtra, PublishSettings, Queue,
     RuleEntry, RuleOptions, Status, Variant, Workspace,

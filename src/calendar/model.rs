@@ -142,6 +142,8 @@ pub struct Config {
     pub queues: Vec<Queue>,
     /// Queues declared but unusable (a finding in postcal.yaml says why).
     pub unusable_queues: Vec<String>,
+    /// `media_base_url`: where platforms that fetch media by URL find it.
+    pub media_base: Option<super::MediaBase>,
 }
 
 /// A queue: its posts go out in file order, one per free weekly slot.

@@ -9,8 +9,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::model::Status;
-use crate::diagnostic::{Loc, Located};
-use crate::platform::Platform;
+use crate::diagnostic::Located;
+
+mod channel;
+pub use channel::{RawChannel, RawChatId, RawNumericId, RawOnAmbiguous};
 
 /// `postcal.yaml`: the workspace configuration.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -43,6 +45,11 @@ pub struct RawConfig {
     /// Queues of posts without `at`, placed into free weekly slots.
     #[serde(default)]
     pub queues: IndexMap<Located<String>, Located<RawQueue>>,
+    /// Where the workspace folder is served over HTTPS (a CDN, GitHub Pages,
+    /// a repository's raw URL), for platforms that fetch media by URL
+    /// (Threads): `media/a.png` is fetched from this URL + `media/a.png`.
+    #[serde(default)]
+    pub media_base_url: Option<Located<String>>,
 }
 
 /// A queue: posts with `queue: NAME` (and no `at`) go out in file order,
@@ -72,167 +79,6 @@ pub struct RawApproval {
     /// Narrower lists for some channels: channel name → who may approve its posts.
     #[serde(default)]
     pub channels: IndexMap<Located<String>, Vec<Located<String>>>,
-}
-
-/// One channel. Which fields apply depends on `platform`; credential fields
-/// (`token`, `app_password`, `webhook`, `secret`, `client_secret`,
-/// `page_token`, X's `api_key`, `api_secret`, `access_token`, `access_secret`)
-/// take `env:NAME` or `file:PATH` only.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawChannel {
-    pub platform: Located<Platform>,
-    /// Mastodon: server URL, e.g. `https://mastodon.social`.
-    #[serde(default)]
-    pub instance: Option<Located<String>>,
-    /// Mastodon access token, Telegram bot token or LinkedIn access token (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub token: Option<Located<String>>,
-    /// Mastodon or webhook: the character limit (Mastodon default 500).
-    #[serde(default)]
-    pub max_chars: Option<Located<u32>>,
-    /// Bluesky handle, e.g. `acme.bsky.social`.
-    #[serde(default)]
-    pub handle: Option<Located<String>>,
-    /// Bluesky app password (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub app_password: Option<Located<String>>,
-    /// Bluesky PDS URL (default `https://bsky.social`).
-    #[serde(default)]
-    pub service: Option<Located<String>>,
-    /// Bluesky AppView `metrics pull` reads likes and reposts from
-    /// (default `https://public.api.bsky.app`).
-    #[serde(default)]
-    pub appview: Option<Located<String>>,
-    /// Discord or Slack webhook URL (`env:NAME` or `file:PATH`: the URL carries a token).
-    #[serde(default)]
-    pub webhook: Option<Located<String>>,
-    /// Telegram chat: a number or `@channelname`.
-    #[serde(default)]
-    pub chat_id: Option<Located<RawChatId>>,
-    /// Telegram Bot API base URL (default `https://api.telegram.org`), or
-    /// LinkedIn's (default `https://api.linkedin.com`), the Facebook Graph
-    /// API's (default `https://graph.facebook.com`), X's (default
-    /// `https://api.x.com`).
-    #[serde(default)]
-    pub api_base: Option<Located<String>>,
-    /// Facebook: the Page's numeric id.
-    #[serde(default)]
-    pub page_id: Option<Located<RawPageId>>,
-    /// Facebook: a Page access token (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub page_token: Option<Located<String>>,
-    /// Facebook: the Graph API version, e.g. `v23.0` (the default).
-    #[serde(default)]
-    pub graph_version: Option<Located<String>>,
-    /// X: the app's API key, or consumer key (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub api_key: Option<Located<String>>,
-    /// X: the app's API key secret, or consumer secret (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub api_secret: Option<Located<String>>,
-    /// X: the account's OAuth 1.0a access token (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub access_token: Option<Located<String>>,
-    /// X: the account's access token secret (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub access_secret: Option<Located<String>>,
-    /// Generic webhook endpoint (literal URL or `env:NAME`).
-    #[serde(default)]
-    pub url: Option<Located<String>>,
-    /// Generic webhook signing secret (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub secret: Option<Located<String>>,
-    /// LinkedIn: who posts, `urn:li:person:…` or `urn:li:organization:…`.
-    #[serde(default)]
-    pub author: Option<Located<String>>,
-    /// LinkedIn API version, `YYYYMM` (the `LinkedIn-Version` header).
-    #[serde(default)]
-    pub linkedin_version: Option<Located<String>>,
-    /// LinkedIn app's client id: with `client_secret`, doctor asks LinkedIn when the token expires.
-    #[serde(default)]
-    pub client_id: Option<Located<String>>,
-    /// LinkedIn app's client secret (`env:NAME` or `file:PATH`).
-    #[serde(default)]
-    pub client_secret: Option<Located<String>>,
-    /// LinkedIn: when the token expires (`2027-01-30` or RFC 3339), as LinkedIn
-    /// showed it; doctor warns 14 days before.
-    #[serde(default)]
-    pub expires_at: Option<Located<String>>,
-    /// When a request may or may not have been posted and the platform
-    /// cannot be asked: `hold` (default: record it unknown, wait for a
-    /// person) or `retry` (send again: a possible duplicate over a missed post).
-    #[serde(default)]
-    pub on_ambiguous: Option<Located<RawOnAmbiguous>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RawOnAmbiguous {
-    Hold,
-    Retry,
-}
-
-impl RawChannel {
-    /// The fields written, besides `platform`, with where they are.
-    pub fn present_fields(&self) -> Vec<(&'static str, Loc)> {
-        let string_fields = [
-            ("instance", &self.instance),
-            ("token", &self.token),
-            ("handle", &self.handle),
-            ("app_password", &self.app_password),
-            ("service", &self.service),
-            ("appview", &self.appview),
-            ("webhook", &self.webhook),
-            ("api_base", &self.api_base),
-            ("url", &self.url),
-            ("secret", &self.secret),
-            ("author", &self.author),
-            ("linkedin_version", &self.linkedin_version),
-            ("client_id", &self.client_id),
-            ("client_secret", &self.client_secret),
-            ("expires_at", &self.expires_at),
-            ("page_token", &self.page_token),
-            ("graph_version", &self.graph_version),
-            ("api_key", &self.api_key),
-            ("api_secret", &self.api_secret),
-            ("access_token", &self.access_token),
-            ("access_secret", &self.access_secret),
-        ];
-        let mut out: Vec<_> = string_fields
-            .iter()
-            .filter_map(|(n, v)| v.as_ref().map(|v| (*n, v.loc)))
-            .collect();
-        if let Some(v) = &self.max_chars {
-            out.push(("max_chars", v.loc));
-        }
-        if let Some(v) = &self.chat_id {
-            out.push(("chat_id", v.loc));
-        }
-        if let Some(v) = &self.on_ambiguous {
-            out.push(("on_ambiguous", v.loc));
-        }
-        if let Some(v) = &self.page_id {
-            out.push(("page_id", v.loc));
-        }
-        out
-    }
-}
-
-/// A Facebook Page id: a number, or the same digits quoted.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum RawPageId {
-    Number(u64),
-    Text(String),
-}
-
-/// A Telegram chat id: a number, or `@channelname`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum RawChatId {
-    Number(i64),
-    Name(String),
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -16,6 +16,8 @@ pub const SLACK_LIMIT: usize = 40_000;
 pub const LINKEDIN_LIMIT: usize = 3000;
 /// A Facebook Page post's message (third-party figure, PLATFORMS.md §D).
 pub const FACEBOOK_LIMIT: usize = 63_206;
+/// A Threads post's text, in Meta's unit (see [`threads_length`]).
+pub const THREADS_LIMIT: usize = 500;
 
 /// The length of one rendered text against its platform's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +113,11 @@ pub fn count_text(
             limit: Some(FACEBOOK_LIMIT),
             ..base
         },
+        Platform::Threads => Length {
+            count: threads_length(text),
+            limit: Some(THREADS_LIMIT),
+            ..base
+        },
         // twitter-text v3: NFC, weights 100/200, URLs 23, emoji 2.
         Platform::X => Length {
             count: super::x_count::parse(text).weighted_length,
@@ -119,6 +126,27 @@ pub fn count_text(
             ..base
         },
     }
+}
+
+/// A text's length as Threads counts it: "Text posts are limited to 500
+/// characters. Emojis are counted as the number of UTF-8 bytes" (Meta's
+/// Threads Posts page, whose "characters" link to a grapheme splitter).
+/// So each grapheme is one, except one that is an emoji (a sequence in
+/// twemoji's table, the one X's count uses), which is its UTF-8 bytes:
+/// `😀` is 4, `❤️` 6, a family joined by ZWJs 25.
+pub fn threads_length(text: &str) -> usize {
+    if text.is_ascii() {
+        return graphemes(text);
+    }
+    text.graphemes(true)
+        .map(|g| {
+            if super::x_count::longest_emoji(g).is_some() {
+                g.len()
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 fn graphemes(text: &str) -> usize {
@@ -320,6 +348,22 @@ mod tests {
         assert_eq!((len.count, len.limit), (8, Some(3000)));
         assert!(count_text(Platform::Linkedin, &"_".repeat(1501), None, None, false).is_over());
         assert!(!count_text(Platform::Linkedin, &"a".repeat(3000), None, None, false).is_over());
+    }
+
+    #[test]
+    fn threads_counts_an_emoji_as_its_utf8_bytes() {
+        let threads = |t: &str| count_text(Platform::Threads, t, None, None, false);
+        assert_eq!(threads("Café au lait").count, 12, "é is one");
+        assert_eq!(threads("😀").count, 4);
+        assert_eq!(threads("❤️").count, 6, "with its variation selector");
+        assert_eq!(threads("👨‍👩‍👧").count, 18, "a ZWJ family is its bytes");
+        assert_eq!(threads("🇪🇸").count, 8, "a flag");
+        assert_eq!(threads("日本").count, 2, "CJK is one each");
+        assert_eq!(threads("#1").count, 2, "a keycap needs its FE0F and 20E3");
+        let full = "😀".repeat(125);
+        assert!(!threads(&full).is_over(), "125 emoji are 500");
+        assert!(threads(&format!("{full}a")).is_over());
+        assert!(threads(&"a".repeat(501)).is_over());
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!   `https://` and the domain as written.
 //! - X: what it shortens to t.co (twitter-text's URL extraction, bare
 //!   domains with a real top-level domain included), linking to `https://`
-//!   and the domain as written when there is no scheme.
+//!   and the domain as written when there is no scheme. Threads: the same
+//!   (it links and counts bare domains too).
 //! - Mastodon: http(s) URLs only, found as the length count finds them
 //!   ([`super::http_links`]); Mastodon does not link bare domains.
 //! - Discord, Slack, Telegram, LinkedIn, Facebook and generic webhooks:
@@ -43,7 +44,10 @@ pub fn links_in(platform: Platform, text: &str) -> Vec<Link> {
             })
             .collect(),
         // What X shortens to t.co, bare domains with a real TLD included.
-        Platform::X => super::x_url_ranges(text)
+        // Threads counts "all unique URLs found in the text", bare domains
+        // among them (Meta's example counts `www.facebook.com`): the same
+        // extraction finds them.
+        Platform::X | Platform::Threads => super::x_url_ranges(text)
             .into_iter()
             .map(|range| {
                 let written = &text[range.clone()];

@@ -30,10 +30,11 @@ pub enum Platform {
     Linkedin,
     Facebook,
     X,
+    Threads,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 9] = [
+    pub const ALL: [Platform; 10] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
@@ -43,6 +44,7 @@ impl Platform {
         Platform::Linkedin,
         Platform::Facebook,
         Platform::X,
+        Platform::Threads,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Platform {
             Platform::Linkedin => "linkedin",
             Platform::Facebook => "facebook",
             Platform::X => "x",
+            Platform::Threads => "threads",
         }
     }
 
@@ -102,6 +105,7 @@ impl Platform {
                 "api_base",
                 "on_ambiguous",
             ],
+            Platform::Threads => &["user_id", "token", "api_base", "on_ambiguous"],
         }
     }
 
@@ -116,6 +120,7 @@ impl Platform {
             Platform::Linkedin => &["author", "token"],
             Platform::Facebook => &["page_id", "page_token"],
             Platform::X => &["api_key", "api_secret", "access_token", "access_secret"],
+            Platform::Threads => &["user_id", "token"],
         }
     }
 
@@ -123,6 +128,35 @@ impl Platform {
     /// generic webhook passes it on).
     pub fn supports_cw(self) -> bool {
         matches!(self, Platform::Mastodon | Platform::Webhook)
+    }
+
+    /// Whether the platform fetches attachments from a URL itself rather
+    /// than taking their bytes (Threads): the workspace's media must then be
+    /// served at `media_base_url`.
+    pub fn fetches_media_by_url(self) -> bool {
+        matches!(self, Platform::Threads)
+    }
+
+    /// The most distinct links one post (or thread part) may carry.
+    pub fn max_links(self) -> Option<usize> {
+        match self {
+            // "The number of links is restricted to 5 or fewer" [FB threads].
+            Platform::Threads => Some(5),
+            _ => None,
+        }
+    }
+
+    /// How many posts the platform publishes per account in a rolling
+    /// window, where it says (replies aside).
+    pub fn publish_quota(self) -> Option<Quota> {
+        match self {
+            // "250 API-published posts within a 24-hour moving period".
+            Platform::Threads => Some(Quota {
+                posts: 250,
+                window: chrono::Duration::hours(24),
+            }),
+            _ => None,
+        }
     }
 
     /// What the platform accepts as attachments.
@@ -204,6 +238,16 @@ impl Platform {
                 max_alt_chars: Some(1000),
                 accepts: MediaSupport::Images,
             },
+            // One image or video, or a carousel of 2–20 (PLATFORMS.md §5,
+            // addendum C, quoting Meta): JPEG or PNG ≤ 8 MB (see
+            // `image_limit`), MOV or MP4 ≤ 1 GB, alt text ≤ 1,000 characters.
+            Platform::Threads => MediaRules {
+                max_items: 20,
+                max_image_bytes: 8 * MB,
+                max_video_bytes: Some(1000 * MB),
+                max_alt_chars: Some(1000),
+                accepts: MediaSupport::ImagesAndVideo,
+            },
         }
     }
 
@@ -226,9 +270,17 @@ impl Platform {
                 }),
                 _ => None,
             },
+            Platform::Threads => matches!(mime, "image/jpeg" | "image/png").then_some(any),
             _ => Some(any),
         }
     }
+}
+
+/// A publishing quota: at most `posts` in any `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub posts: usize,
+    pub window: chrono::Duration,
 }
 
 /// One image type's limits on a platform (`Platform::image_limit`).

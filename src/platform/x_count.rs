@@ -227,7 +227,7 @@ fn emoji_entities(text: &str) -> Vec<(usize, usize)> {
 /// The byte length of the emoji sequence `rest` starts with: the longest one
 /// in the table that matches (which is what the regex's alternation picks;
 /// the generator checks that).
-fn longest_emoji(rest: &str) -> Option<usize> {
+pub(super) fn longest_emoji(rest: &str) -> Option<usize> {
     let first = rest.as_bytes().first()?;
     if first.is_ascii() && !matches!(first, b'#' | b'*' | b'0'..=b'9') {
         return None;

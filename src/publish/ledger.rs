@@ -47,6 +47,11 @@ pub struct Record {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// On an `attempt`: what the adapter prepared for the part before the
+    /// call that publishes it (a Threads container id), never the post's
+    /// id. An addition to SPEC §4's record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
     /// On `failed`: the failure was transient (a later run may retry inside
     /// the catch-up window). An addition to SPEC §4's record.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -72,6 +77,7 @@ impl Record {
             remote_id: None,
             url: None,
             error: None,
+            container: None,
             transient: false,
             runner: None,
             until: None,

@@ -358,6 +358,7 @@ impl Run<'_> {
             progress.start(decisions.iter().filter(|d| d.is_executed()).count());
             let engine = Engine {
                 root: &ws.root,
+                media_base: ws.config.media_base.as_ref(),
                 now,
                 env,
                 timeouts: options.timeouts,

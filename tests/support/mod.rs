@@ -471,6 +471,8 @@ pub fn part<'a>(text: &'a str, key: &'a str) -> postcal::adapters::Part<'a> {
         reply_to: None,
         root: None,
         key,
+        prepared: None,
+        media_base: None,
         now: TEST_NOW.parse().unwrap(),
     }
 }

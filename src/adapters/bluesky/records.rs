@@ -127,7 +127,7 @@ pub(super) fn may_exist(e: &AdapterError) -> bool {
         ErrorKind::Ambiguous => true,
         ErrorKind::Transient { .. } => e.status.is_some_and(|status| status >= 500),
         ErrorKind::Permanent => e.message.contains("already"),
-        ErrorKind::Unsupported => false,
+        ErrorKind::Unsupported | ErrorKind::Held => false,
     }
 }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{Facebook, comment_remote, thread_root};
+use crate::adapters::meta::{graph_time as created, same_text};
 use crate::adapters::{AdapterError, Part, Remote};
 
 /// Clocks differ: an item made up to this long before the attempt's time
@@ -86,40 +87,5 @@ impl Facebook {
             Some(root) if part.index > 0 => comment_remote(root, id),
             _ => self.post_remote(id),
         }))
-    }
-}
-
-/// The Graph's `created_time`: `2026-12-01T09:00:00+0000`.
-fn created(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z")
-        .or_else(|_| DateTime::parse_from_rfc3339(text))
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// The same message, but for line endings and the space around it, which
-/// Facebook does not keep as sent.
-fn same_text(theirs: &str, ours: &str) -> bool {
-    let norm = |s: &str| s.replace("\r\n", "\n").trim().to_owned();
-    norm(theirs) == norm(ours)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn graph_times_are_read() {
-        let t = created("2026-12-01T09:00:00+0000").unwrap();
-        assert_eq!(t.to_rfc3339(), "2026-12-01T09:00:00+00:00");
-        assert!(created("2026-12-01T10:00:00+01:00").is_some());
-        assert!(created("yesterday").is_none());
-    }
-
-    #[test]
-    fn messages_match_but_for_line_endings_and_edges() {
-        assert!(same_text(" Hello\r\nworld \n", "Hello\nworld"));
-        assert!(!same_text("Hello world", "Hello  world"));
-        assert!(!same_text("Hello", "Hello!"));
     }
 }

@@ -2,8 +2,8 @@
 //! (reactions as likes, comments as replies, shares as reposts). A post
 //! that is gone answers the Graph's "does not exist" (code 100, subcode 33).
 
-use super::graph::is_gone;
 use super::{Facebook, object_id};
+use crate::adapters::meta::is_gone;
 use crate::adapters::{AdapterError, Metrics};
 
 const FIELDS: &str =

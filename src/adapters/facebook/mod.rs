@@ -17,7 +17,6 @@
 //!   throttled, no request is made until the wait is over.
 
 mod find;
-mod graph;
 mod metrics;
 
 use std::time::Instant;
@@ -29,9 +28,18 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::http::{Http, bearer};
+use super::meta::{BLOCKED, DUPLICATE, Product, Refused, code_of, is_gone, usage_wait};
 use super::{Adapter, AdapterError, Context, ErrorKind, MediaItem, Part, Remote};
 use crate::calendar::channel;
-use graph::{BLOCKED, DUPLICATE, Refused, code_of, is_gone, usage_wait};
+
+/// How Graph refusals are explained for a Page.
+const PAGE: Product = Product {
+    token: "the Page token",
+    invalid: "it is not a valid Page token",
+    renew: "make a new one from a long-lived user token (README: Facebook Pages)",
+    permissions: "a Page token with pages_manage_posts and pages_read_engagement, from someone who can create content on the Page",
+    missing: "the Page, post or comment does not exist, or this token cannot see it: check `page_id`",
+};
 
 /// How far back a duplicate refusal is matched against the Page's posts.
 const DUPLICATE_LOOKBACK: chrono::Duration = chrono::Duration::hours(24);
@@ -106,7 +114,7 @@ impl Facebook {
         if refused.is_throttling() {
             self.hold_off(refused.wait);
         }
-        Err(refused.into_error(&self.http, what))
+        Err(refused.into_error(&self.http, what, &PAGE))
     }
 
     fn hold_off(&mut self, wait: Option<std::time::Duration>) {

@@ -1,7 +1,7 @@
 //! A Facebook Page channel: its settings and how they are read.
 
 use super::{Builder, ChannelKind};
-use crate::calendar::raw::RawPageId;
+use crate::calendar::raw::RawNumericId;
 use crate::diagnostic::RuleId;
 
 /// A Facebook Page, posted to with a Page access token.
@@ -41,8 +41,8 @@ impl Builder<'_> {
     fn page_id(&mut self) -> Option<String> {
         let id = self.raw.value.page_id.as_ref()?;
         let text = match &id.value {
-            RawPageId::Number(n) => return Some(n.to_string()),
-            RawPageId::Text(s) => s.trim(),
+            RawNumericId::Number(n) => return Some(n.to_string()),
+            RawNumericId::Text(s) => s.trim(),
         };
         if is_number(text) {
             return Some(text.to_owned());
@@ -81,6 +81,6 @@ impl Builder<'_> {
     }
 }
 
-fn is_number(s: &str) -> bool {
+pub(super) fn is_number(s: &str) -> bool {
     !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())
 }

@@ -51,6 +51,8 @@ impl Backoff {
 
 pub struct Engine<'a> {
     pub root: &'a std::path::Path,
+    /// `media_base_url`, for platforms that fetch media by URL.
+    pub media_base: Option<&'a crate::calendar::MediaBase>,
     pub now: DateTime<Utc>,
     pub env: &'a dyn EnvSource,
     pub timeouts: adapters::http::Timeouts,
@@ -67,6 +69,16 @@ pub struct Engine<'a> {
     /// margin). No request starts after it: another runner may settle
     /// the claim from then on.
     pub claims_end: Option<std::time::Instant>,
+}
+
+/// How an adapter's preparation for a part ended (`Adapter::prepare`).
+enum Prepared {
+    /// Nothing to prepare, or what it made is recorded.
+    Ready,
+    /// Refused: nothing was posted.
+    Refused(AdapterError),
+    /// The ledger could not record what was made: nothing is published.
+    LedgerFailed,
 }
 
 /// How one step of a delivery ended.
@@ -359,6 +371,8 @@ impl Engine<'_> {
                 reply_to: previous.as_ref(),
                 root: root.as_ref(),
                 key: &key,
+                prepared: pending_here.and_then(|p| p.container.as_deref()),
+                media_base: self.media_base,
                 now: self.now,
             };
             let step = match pending_here {
@@ -458,6 +472,9 @@ impl Engine<'_> {
         settling: bool,
     ) -> Step {
         let index = part.index as usize;
+        // What the adapter made for the part (a container), kept across
+        // retries: the final call publishes it rather than a new one.
+        let mut prepared: Option<String> = part.prepared.map(str::to_owned);
         let mut attempt = 1;
         loop {
             if self.is_stopped() {
@@ -474,8 +491,22 @@ impl Engine<'_> {
             let mut a = self.base_record(d, index, Event::Attempt);
             a.key = Some(part.key.to_owned());
             a.hash = Some(hash.to_owned());
+            a.container = prepared.clone();
             record!(self, a);
-            let error = match adapter.post(part) {
+            let result = match self.prepare(adapter, d, part, hash, &mut prepared) {
+                Prepared::LedgerFailed => return Step::LedgerFailed,
+                Prepared::Refused(e) => Err(e),
+                Prepared::Ready => adapter.post(&Part {
+                    prepared: prepared.as_deref(),
+                    ..part.clone()
+                }),
+            };
+            // The part as it now stands: a look-up asks about what was prepared.
+            let part = &Part {
+                prepared: prepared.as_deref(),
+                ..part.clone()
+            };
+            let error = match result {
                 Ok(remote) => {
                     let remote = self.redacted(adapter, remote);
                     return self.record_published(d, part, hash, remote);
@@ -521,11 +552,50 @@ impl Engine<'_> {
                         }
                     }
                 }
+                ErrorKind::Held if settling => {
+                    return Step::Stopped(outcome(d, OutcomeKind::Failed).with_error(&format!(
+                        "{}; an earlier request may have landed, so this stays open: the next run checks again before anything else",
+                        error.message
+                    )));
+                }
+                ErrorKind::Held => return self.failed(d, part, hash, &error.message, true),
                 ErrorKind::Permanent | ErrorKind::Unsupported => {
                     return self.failed(d, part, hash, &error.message, false);
                 }
             }
         }
+    }
+
+    /// Let the adapter prepare the part (`Adapter::prepare`) and record
+    /// what it made, on disk, before anything publishes it: a run that dies
+    /// in between leaves its id in the ledger, so the next run publishes
+    /// or finds that one instead of making another.
+    fn prepare(
+        &self,
+        adapter: &mut dyn Adapter,
+        d: &Delivery<'_>,
+        part: &Part<'_>,
+        hash: &str,
+        prepared: &mut Option<String>,
+    ) -> Prepared {
+        let made = match adapter.prepare(&Part {
+            prepared: prepared.as_deref(),
+            ..part.clone()
+        }) {
+            Ok(made) => made.map(|id| adapter.redactor().redact(&id)),
+            Err(e) => return Prepared::Refused(e),
+        };
+        if let Some(id) = made.as_ref().filter(|id| prepared.as_ref() != Some(*id)) {
+            let mut a = self.base_record(d, part.index as usize, Event::Attempt);
+            a.key = Some(part.key.to_owned());
+            a.hash = Some(hash.to_owned());
+            a.container = Some(id.clone());
+            if self.record(&a).is_err() {
+                return Prepared::LedgerFailed;
+            }
+        }
+        *prepared = made;
+        Prepared::Ready
     }
 
     fn failed(

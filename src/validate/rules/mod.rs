@@ -16,10 +16,13 @@ mod literal_secret;
 mod max_hashtags;
 mod max_per_day;
 pub mod media;
+mod media_url;
 mod min_gap;
 mod past_post;
+mod publish_quota;
 mod structural;
 mod too_long;
+mod too_many_links;
 mod unknown_channel;
 mod x_cost_budget;
 
@@ -95,8 +98,10 @@ pub fn all() -> &'static [Rule] {
             duplicate_id::RULE,
             unknown_channel::RULE,
             too_long::RULE,
+            too_many_links::RULE,
             empty_post::RULE,
             media::RULE,
+            media_url::RULE,
             alt_text::RULE,
             approver::RULE,
             cw_unsupported::RULE,
@@ -106,6 +111,7 @@ pub fn all() -> &'static [Rule] {
             banned_phrases::RULE,
             min_gap::RULE,
             max_per_day::RULE,
+            publish_quota::RULE,
             duplicate_text::RULE,
             x_cost_budget::RULE,
         ]);

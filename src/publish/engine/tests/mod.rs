@@ -26,6 +26,10 @@ struct Scripted {
     /// Empty: the platform cannot look posts up.
     lookups: VecDeque<Result<Option<Remote>, AdapterError>>,
     deletes: VecDeque<Result<(), AdapterError>>,
+    /// Empty: the platform prepares nothing.
+    prepares: VecDeque<Result<Option<String>, AdapterError>>,
+    /// What each `prepare` and `post` call was given in `part.prepared`.
+    given: Vec<(&'static str, Option<String>)>,
     /// `resend_is_safe(age, may_be_running)`.
     safe: fn(chrono::Duration, bool) -> bool,
     calls: Vec<&'static str>,
@@ -40,6 +44,8 @@ impl Scripted {
             posts: VecDeque::new(),
             lookups: VecDeque::new(),
             deletes: VecDeque::new(),
+            prepares: VecDeque::new(),
+            given: Vec::new(),
             safe: |_, _| false,
             calls: Vec::new(),
             sent: Vec::new(),
@@ -57,8 +63,15 @@ fn exhausted() -> AdapterError {
 }
 
 impl Adapter for Scripted {
+    fn prepare(&mut self, part: &Part<'_>) -> Result<Option<String>, AdapterError> {
+        self.given
+            .push(("prepare", part.prepared.map(str::to_owned)));
+        self.prepares.pop_front().unwrap_or(Ok(None))
+    }
+
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         self.calls.push("post");
+        self.given.push(("post", part.prepared.map(str::to_owned)));
         let id = |r: Option<&Remote>| r.map(|r| r.id.clone());
         self.sent
             .push((part.index, id(part.reply_to), id(part.root)));
@@ -167,6 +180,7 @@ impl Fixture {
     fn engine(&self) -> Engine<'_> {
         Engine {
             root: self.dir.path(),
+            media_base: None,
             now: now(),
             env: &self.env,
             timeouts: Default::default(),
@@ -238,6 +252,7 @@ fn attempt(channel: &str, ago: chrono::Duration) -> Record {
     r
 }
 
+mod prepare;
 mod retract;
 mod send;
 mod settle;

@@ -1,8 +1,10 @@
-//! The Graph API's answers: the error envelope `{"error": {message, type,
-//! code, error_subcode, fbtrace_id}}` read into what it means for a request
-//! (transient, ambiguous, permanent; PLATFORMS.md §7 and addendum D), and
-//! the usage headers (`X-App-Usage`, `X-Business-Use-Case-Usage`) read into
-//! how long to wait.
+//! Meta's Graph APIs (the Facebook Graph, the Threads Graph) answer alike:
+//! the error envelope `{"error": {message, type, code, error_subcode,
+//! fbtrace_id}}` is read here into what it means for a request (transient,
+//! ambiguous, permanent; PLATFORMS.md §7 and addendum D), and the usage
+//! headers (`X-App-Usage`, `X-Business-Use-Case-Usage`) into how long to
+//! wait. What differs per product (which token, which permissions) comes
+//! in a [`Product`].
 //!
 //! - 190: the token is invalid (permanent, with a `doctor` hint).
 //! - 4, 17, 32, 613, 341, 80000–80009, 80014 and subcode 1390008 ("posting
@@ -28,6 +30,21 @@ use crate::adapters::{AdapterError, ErrorKind};
 /// hold off: the app's window is a rolling hour, and calls made while
 /// throttled prolong it, so this is long enough to leave it to a later run.
 const APP_THROTTLE_WAIT: Duration = Duration::from_secs(5 * 60);
+
+/// What a person is told about a refusal, in one product's words.
+#[derive(Debug, Clone, Copy)]
+pub struct Product {
+    /// The credential, e.g. "the Page token".
+    pub token: &'static str,
+    /// Why a refused token (190 without a known subcode) was refused.
+    pub invalid: &'static str,
+    /// How to get a new one.
+    pub renew: &'static str,
+    /// What a token lacking a permission needs.
+    pub permissions: &'static str,
+    /// What 100/33 (no such object) most likely means.
+    pub missing: &'static str,
+}
 
 /// The token is invalid or expired.
 pub const INVALID_TOKEN: i64 = 190;
@@ -129,7 +146,7 @@ impl Refused {
     }
 
     /// What a person should do about it, if anything particular.
-    fn hint(&self) -> Option<String> {
+    fn hint(&self, product: &Product) -> Option<String> {
         let hint = match self.code? {
             INVALID_TOKEN => {
                 let why = match self.subcode {
@@ -137,15 +154,16 @@ impl Refused {
                     Some(460) => "it was invalidated when a password changed",
                     Some(458) => "the app was removed from the account",
                     Some(464) => "the account is not confirmed",
-                    _ => "it is not a valid Page token",
+                    _ => product.invalid,
                 };
                 format!(
-                    "the Page token was refused ({why}): make a new one from a long-lived user token (README: Facebook Pages) and check it with `postcal doctor`"
+                    "{} was refused ({why}): {} and check it with `postcal doctor`",
+                    product.token, product.renew
                 )
             }
-            10 | 200..=299 => "the token lacks a permission: a Page token with pages_manage_posts and pages_read_engagement, from someone who can create content on the Page".to_owned(),
-            _ if self.is_throttling() => "Meta is throttling this app or Page".to_owned(),
-            100 if self.subcode == Some(33) => "the Page, post or comment does not exist, or this token cannot see it: check `page_id`".to_owned(),
+            10 | 200..=299 => format!("the token lacks a permission: {}", product.permissions),
+            _ if self.is_throttling() => "Meta is throttling this app or account".to_owned(),
+            100 if self.subcode == Some(33) => product.missing.to_owned(),
             _ => return None,
         };
         Some(hint)
@@ -153,7 +171,7 @@ impl Refused {
 
     /// The error for the request `what` (`POST /{page}/feed`), its message
     /// free of secrets.
-    pub fn into_error(self, http: &Http, what: &str) -> AdapterError {
+    pub fn into_error(self, http: &Http, what: &str, product: &Product) -> AdapterError {
         let mut message = format!("{what}: HTTP {}", self.status);
         if !self.message.is_empty() {
             message.push_str(&format!(": {}", self.message));
@@ -165,7 +183,7 @@ impl Refused {
             (Some(code), None) => message.push_str(&format!(" (code {code})")),
             _ => {}
         }
-        if let Some(hint) = self.hint() {
+        if let Some(hint) = self.hint(product) {
             message.push_str(&format!("; {hint}"));
         }
         AdapterError {
@@ -186,6 +204,22 @@ pub fn code_of(e: &AdapterError) -> Option<i64> {
 /// permissions, or does not support this operation".
 pub fn is_gone(e: &AdapterError) -> bool {
     e.code.as_deref() == Some("100/33")
+}
+
+/// A Graph time (`created_time`, Threads' `timestamp`):
+/// `2026-12-01T09:00:00+0000`, or RFC 3339.
+pub fn graph_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z")
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(text))
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// The same text, but for line endings and the space around it, which
+/// Meta does not keep as sent.
+pub fn same_text(theirs: &str, ours: &str) -> bool {
+    let norm = |s: &str| s.replace("\r\n", "\n").trim().to_owned();
+    norm(theirs) == norm(ours)
 }
 
 /// How long the usage headers say calls are throttled: the longest
@@ -224,6 +258,14 @@ pub fn usage_wait(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    const PRODUCT: Product = Product {
+        token: "the token",
+        invalid: "it is not valid",
+        renew: "make a new one",
+        permissions: "more",
+        missing: "gone",
+    };
 
     fn refused(status: u16, code: Option<i64>, subcode: Option<i64>) -> Refused {
         Refused {
@@ -301,11 +343,26 @@ mod tests {
     }
 
     #[test]
+    fn graph_times_are_read() {
+        let t = graph_time("2026-12-01T09:00:00+0000").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-01T09:00:00+00:00");
+        assert!(graph_time("2026-12-01T10:00:00+01:00").is_some());
+        assert!(graph_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn messages_match_but_for_line_endings_and_edges() {
+        assert!(same_text(" Hello\r\nworld \n", "Hello\nworld"));
+        assert!(!same_text("Hello world", "Hello  world"));
+        assert!(!same_text("Hello", "Hello!"));
+    }
+
+    #[test]
     fn the_code_travels_with_the_error() {
         let http = Http::new(Default::default(), vec![]).unwrap();
         let mut r = refused(400, Some(190), Some(463));
         r.fbtrace_id = Some("AbC".into());
-        let e = r.into_error(&http, "POST /{page}/feed");
+        let e = r.into_error(&http, "POST /{page}/feed", &PRODUCT);
         assert_eq!(e.code.as_deref(), Some("190/463"));
         assert_eq!(code_of(&e), Some(190));
         assert!(e.message.contains("fbtrace_id AbC"), "{}", e.message);
