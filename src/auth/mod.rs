@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::adapters::Expiry;
 use crate::adapters::http::Timeouts;
 use crate::adapters::meta_token::{self, App};
-use crate::calendar::{Channel, SecretRef};
+use crate::calendar::{Channel, ChannelKind, SecretRef};
 use crate::secrets::EnvSource;
 use crate::tokens::{self, Entry, Store, StoreError};
 
@@ -37,9 +37,10 @@ pub struct Renewable<'a> {
 
 /// The channel's renewable token, if it has one.
 pub fn renewable(channel: &Channel) -> Option<Renewable<'_>> {
-    // Threads and Instagram channels join here as their adapters land.
-    let found: Option<(App, &str, &SecretRef)> = None;
-    let (app, api_base, token) = found?;
+    let (app, api_base, token) = match &channel.kind {
+        ChannelKind::Threads(t) => (App::Threads, t.api_base.as_str(), &t.token),
+        _ => return None,
+    };
     match token {
         SecretRef::Store(name) => Some(Renewable {
             channel,

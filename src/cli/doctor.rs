@@ -107,6 +107,9 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
         ]);
     }
     env.printer.out(&format!("{t}\n"))?;
+    if !args.offline {
+        problems += media(&ws, env)?;
+    }
     for warning in warnings {
         env.printer.note(&format!("warning: {warning}"));
     }
@@ -115,6 +118,39 @@ pub fn run(args: DoctorArgs, env: &Env) -> Result<Outcome, CliError> {
     } else {
         Outcome::Success
     })
+}
+
+/// The media that platforms fetch by URL (Threads, Instagram) for the
+/// next 7 days' deliveries, asked for at `media_base_url`: each must be
+/// served as the workspace has it. The number of problems.
+fn media(ws: &crate::calendar::Workspace, env: &Env) -> Result<usize, CliError> {
+    use crate::planning::media_urls;
+    let needed = media_urls::needed(ws, env.now, 7);
+    if needed.is_empty() {
+        return Ok(0);
+    }
+    let http = media_urls::client(Timeouts::default()).map_err(|message| CliError::Usage {
+        message,
+        help: None,
+    })?;
+    let mut problems = 0;
+    for n in &needed {
+        if let Err(why) = media_urls::check(&http, n) {
+            problems += 1;
+            let first = n.deliveries.first().map_or("", String::as_str);
+            env.printer.error_line(
+                &format!("media `{}` for {first}: {} — {why}", n.file, n.url),
+                Some("the platform fetches the file from this address when the post goes out: make it serve the file as it is in git"),
+            );
+        }
+    }
+    if problems == 0 {
+        env.printer.note(&format!(
+            "media: the {} file(s) the next 7 days' posts fetch by URL are served as in the workspace",
+            needed.len()
+        ));
+    }
+    Ok(problems)
 }
 
 /// Warn this long before a credential runs out (SPEC §5).

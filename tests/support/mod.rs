@@ -13,6 +13,7 @@ pub mod discord;
 pub mod facebook;
 pub mod linkedin;
 pub mod mastodon;
+pub mod meta_oauth;
 pub mod png;
 pub mod server;
 pub mod slack;
