@@ -209,7 +209,8 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
     );
 
     // A post deleted on the server is recorded as gone, once.
-    instance.remove(&id_of("Grind right before you brew"));
+    let tip = id_of("Grind right before you brew");
+    instance.remove(&tip);
     let (code, _, err) = postcal(
         ws.path(),
         env,
@@ -222,18 +223,28 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
         .map(|s| s["post"].as_str().unwrap().to_owned().leak() as &str)
         .collect();
     assert_eq!(gone, ["tip"]);
-    let asked = m.requests_to("/api/v1/statuses/").len();
+    let reads = || -> Vec<support::Recorded> {
+        m.requests()
+            .into_iter()
+            .filter(|r| r.method == "GET" && r.path == "/api/v1/statuses")
+            .collect()
+    };
+    let asked = reads().len();
     let (code, _, err) = postcal(
         ws.path(),
         env,
         &["metrics", "pull", "--now", "2026-12-09T08:00:00+01:00"],
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        m.requests_to("/api/v1/statuses/").len(),
-        asked + 2,
-        "the gone post is not asked about"
-    );
+    // One batched read (Mastodon 4.3), without the gone post.
+    let now_read = reads();
+    assert_eq!(now_read.len(), asked + 1);
+    let ids: Vec<String> = url::form_urlencoded::parse(now_read[asked].query.as_bytes())
+        .filter(|(k, _)| k == "id[]")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(!ids.contains(&tip), "the gone post is not asked about");
 
     // Rate limited: said, exit 1, nothing written; publishing is not touched.
     let before = snapshots(ws.path()).len();
@@ -249,6 +260,25 @@ fn a_pull_records_each_published_post_and_the_report_says_what_worked() {
     assert!(err.contains("m: metrics could not be read"), "{err}");
     assert!(!err.contains(mastodon::TOKEN), "the token is never printed");
     assert_eq!(snapshots(ws.path()).len(), before);
+
+    // A short wait is waited out: the same pull then reads the posts.
+    (m.set_behaviour)(Behaviour::RateLimited {
+        retry_after_secs: 1,
+    });
+    let (code, err) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            (m.set_behaviour)(Behaviour::Ok);
+        });
+        let (code, _, err) = postcal(
+            ws.path(),
+            env,
+            &["metrics", "pull", "--now", "2026-12-09T10:00:00+01:00"],
+        );
+        (code, err)
+    });
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(snapshots(ws.path()).len(), before + 2);
 }
 
 #[test]
@@ -519,4 +549,51 @@ fn facebook_metrics_are_reactions_comments_and_shares() {
         serde_json::json!({"likes": 0, "reposts": 0, "replies": 0})
     );
     assert_eq!(graph.post_ids().len(), 2);
+}
+
+#[test]
+fn mastodon_metrics_are_read_twenty_at_a_time_or_one_by_one_before_4_3() {
+    let (m, instance) = mastodon::start_with(Behaviour::Ok);
+    let ws = support::workspace(&[("m", "mastodon", &m)]);
+    let mut adapter = support::adapter(ws.path(), "m", &m.env);
+    let ids: Vec<String> = (0..45)
+        .map(|i| {
+            let (text, key) = (format!("post {i}"), format!("key-{i}"));
+            adapter.post(&support::part(&text, &key)).unwrap().id
+        })
+        .collect();
+    instance.engage(&ids[7], 4, 2, 1);
+    instance.remove(&ids[30]);
+    let asked: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let batches = || -> Vec<usize> {
+        m.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path == "/api/v1/statuses")
+            .map(|r| {
+                url::form_urlencoded::parse(r.query.as_bytes())
+                    .filter(|(k, _)| k == "id[]")
+                    .count()
+            })
+            .collect()
+    };
+    let got = adapter.metrics(&asked).unwrap();
+    assert_eq!(batches(), [20, 20, 5]);
+    assert_eq!(got.len(), 45);
+    assert_eq!(got[30], None, "the deleted status is gone");
+    assert_eq!(got.iter().filter(|g| g.is_some()).count(), 44);
+    let seventh = got[7].as_ref().unwrap();
+    assert_eq!(
+        (seventh.likes, seventh.reposts, seventh.replies),
+        (Some(4), Some(2), Some(1))
+    );
+    // A server before 4.3 has no batch endpoint: one status at a time, the
+    // same answers.
+    instance.before_4_3();
+    let singles_before = m.requests_to("/api/v1/statuses/").len();
+    assert_eq!(adapter.metrics(&asked).unwrap(), got);
+    assert_eq!(batches().len(), 4, "asked once, then no more");
+    assert_eq!(
+        m.requests_to("/api/v1/statuses/").len() - singles_before,
+        45
+    );
 }

@@ -15,12 +15,15 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::adapters::{ErrorKind, Metrics};
+use crate::adapters::{AdapterError, ErrorKind, Metrics};
 use crate::calendar::Workspace;
 use crate::publish::ledger::LedgerState;
 use crate::secrets::EnvSource;
 
 pub const METRICS_PATH: &str = ".postcal/metrics.jsonl";
+
+/// The longest `Retry-After` a pull waits out (once per channel).
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// One delivery's engagement as a pull saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,7 +134,21 @@ pub fn pull(
             }
         };
         let ids: Vec<&str> = mine.iter().map(|(_, _, id)| *id).collect();
-        match adapter.metrics(&ids) {
+        let mut answer = adapter.metrics(&ids);
+        // A short wait the platform asks for is waited out, once; a long
+        // one is left to the next pull (metrics are never urgent).
+        if let Err(AdapterError {
+            kind: ErrorKind::Transient {
+                retry_after: Some(wait),
+            },
+            ..
+        }) = &answer
+            && *wait <= MAX_WAIT
+        {
+            std::thread::sleep(*wait);
+            answer = adapter.metrics(&ids);
+        }
+        match answer {
             Ok(answers) => {
                 for ((post, _, id), answer) in mine.iter().zip(answers) {
                     let snapshot = Snapshot {

@@ -46,6 +46,8 @@ struct Inner {
     /// request with the same key then fails with 503.
     lock_keys: bool,
     media_polls: HashMap<String, u32>,
+    /// A server before 4.3, without `GET /api/v1/statuses`.
+    before_4_3: bool,
 }
 
 #[derive(Clone)]
@@ -81,10 +83,51 @@ impl Instance {
         status["replies_count"] = replies.into();
     }
 
+    /// Behave as a server before Mastodon 4.3: no `GET /api/v1/statuses`.
+    pub fn before_4_3(&self) {
+        self.inner.lock().unwrap().before_4_3 = true;
+    }
+
     /// Delete the status `id` (someone removed it on the server).
     pub fn remove(&self, id: &str) {
         self.inner.lock().unwrap().statuses.remove(id);
     }
+}
+
+/// `GET /api/v1/statuses?id[]=…` (4.3): the statuses that exist, in the
+/// order asked, each with its counts; those that do not are left out.
+async fn get_statuses(
+    State(st): State<St>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    if account(&headers).is_none() {
+        return unauthorized();
+    }
+    if let Some(refusal) = st.control.behaviour().refusal(|r| refuse(&st, r)) {
+        return refusal;
+    }
+    let inner = st.inner.lock().unwrap();
+    if inner.before_4_3 {
+        return error(StatusCode::NOT_FOUND, "Record not found");
+    }
+    let found: Vec<serde_json::Value> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .filter(|(k, _)| k == "id[]")
+            .filter_map(|(_, id)| inner.statuses.get(id.as_ref()).map(with_counts))
+            .collect();
+    axum::Json(found).into_response()
+}
+
+/// A status as the API shows it: counts are 0 until people answer.
+fn with_counts(status: &serde_json::Value) -> serde_json::Value {
+    let mut status = status.clone();
+    for count in ["favourites_count", "reblogs_count", "replies_count"] {
+        if status.get(count).is_none() {
+            status[count] = 0.into();
+        }
+    }
+    status
 }
 
 /// `GET /api/v1/statuses/:id`: the status with its counts (0 until people
@@ -98,15 +141,7 @@ async fn get_status(State(st): State<St>, headers: HeaderMap, Path(id): Path<Str
     }
     let inner = st.inner.lock().unwrap();
     match inner.statuses.get(&id) {
-        Some(status) => {
-            let mut status = status.clone();
-            for count in ["favourites_count", "reblogs_count", "replies_count"] {
-                if status.get(count).is_none() {
-                    status[count] = 0.into();
-                }
-            }
-            axum::Json(status).into_response()
-        }
+        Some(status) => axum::Json(with_counts(status)).into_response(),
         None => error(StatusCode::NOT_FOUND, "Record not found"),
     }
 }
@@ -447,7 +482,7 @@ pub fn start_with(behaviour: Behaviour) -> (Fake, Instance) {
         inner: inner.clone(),
     };
     let router = Router::new()
-        .route("/api/v1/statuses", post(create_status))
+        .route("/api/v1/statuses", post(create_status).get(get_statuses))
         .route(
             "/api/v1/statuses/{id}",
             delete(delete_status).get(get_status),
