@@ -1,5 +1,8 @@
 //! The Threads API's endpoints, strict about fields, states and quotas.
 
+// A refusal is the response a handler returns: kept as it is, not boxed.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, Request, State};
@@ -576,9 +579,7 @@ fn publish_container(st: &St, id: &str) -> Result<String, Response> {
     let post = Post {
         id: media_id.clone(),
         text: c.text.clone(),
-        media_type: format!("{}_POST", c.media_type)
-            .replace("CAROUSEL_POST", "CAROUSEL_ALBUM")
-            .replace("TEXT_POST", "TEXT_POST"),
+        media_type: format!("{}_POST", c.media_type).replace("CAROUSEL_POST", "CAROUSEL_ALBUM"),
         reply_to: c.reply_to.clone(),
         container: Some(id.to_owned()),
         at: now,
