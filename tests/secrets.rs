@@ -79,6 +79,11 @@ fn channel(platform: Platform, base: &str) -> (String, Vec<(String, String)>, Ve
             env(&[("S_TOKEN", "EAAGfacebookPAGEtokenSECRET77".into())]),
             vec!["EAAGfacebookPAGEtokenSECRET77"],
         ),
+        Platform::Threads => (
+            format!("user_id: 17841400000000001\n    token: env:S_TOKEN\n    api_base: {base}"),
+            env(&[("S_TOKEN", "THAAthreadsTOKENsecret42".into())]),
+            vec!["THAAthreadsTOKENsecret42"],
+        ),
         Platform::X => (
             format!(
                 "api_key: env:S_KEY\n    api_secret: env:S_SECRET\n    access_token: env:S_TOKEN\n    access_secret: env:S_TOKEN_SECRET\n    api_base: {base}"

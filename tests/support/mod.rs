@@ -18,6 +18,7 @@ pub mod png;
 pub mod server;
 pub mod slack;
 pub mod telegram;
+pub mod threads;
 pub mod webhook;
 pub mod x;
 
