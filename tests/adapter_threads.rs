@@ -96,6 +96,17 @@ fn publish(ws: &Ws, fake: &Fake, now: &str) -> (i32, String) {
     )
 }
 
+/// A workspace whose one post is `A cup` with the image `media/a.png`.
+fn one_image(fake: &Fake, account: &Account) -> Ws {
+    let ws = workspace(fake, account);
+    png(&ws, "a.png", 2);
+    ws.calendar(&post(
+        "A cup",
+        "    media:\n      - file: media/a.png\n        alt: A cup\n",
+    ));
+    ws
+}
+
 /// `POST /{user}/threads_publish` requests received.
 fn publishes(fake: &Fake) -> usize {
     fake.requests()
@@ -286,12 +297,7 @@ fn a_create_or_publish_answered_500_is_settled_without_a_second_post() {
     // An image whose publish answered 500 after publishing: its container
     // says PUBLISHED, and the media id comes from the account's posts.
     let (fake, account) = threads::start_with(Behaviour::Ok);
-    let ws = workspace(&fake, &account);
-    png(&ws, "a.png", 2);
-    ws.calendar(&post(
-        "A cup",
-        "    media:\n      - file: media/a.png\n        alt: A cup\n",
-    ));
+    let ws = one_image(&fake, &account);
     account.script_publish([Behaviour::CommitThenFail(500)]);
     let (code, out) = publish(&ws, &fake, NOW);
     assert_eq!(code, 0, "{out}");
@@ -302,12 +308,7 @@ fn a_create_or_publish_answered_500_is_settled_without_a_second_post() {
     // A container create answered 500: no post exists, so a new container
     // is made; the first is never published.
     let (fake, account) = threads::start_with(Behaviour::Ok);
-    let ws = workspace(&fake, &account);
-    png(&ws, "a.png", 2);
-    ws.calendar(&post(
-        "A cup",
-        "    media:\n      - file: media/a.png\n        alt: A cup\n",
-    ));
+    let ws = one_image(&fake, &account);
     fake.control.plan("A cup", [Behaviour::CommitThenFail(500)]);
     let (code, out) = publish(&ws, &fake, NOW);
     assert_eq!(code, 0, "{out}");
@@ -331,12 +332,7 @@ fn kill_when(ws: &Ws, fake: &Fake, ready: impl Fn() -> bool) {
 #[test]
 fn killed_between_the_container_and_its_publication_the_next_run_publishes_that_container() {
     let (fake, account) = threads::start_with(Behaviour::Ok);
-    let ws = workspace(&fake, &account);
-    png(&ws, "a.png", 2);
-    ws.calendar(&post(
-        "A cup",
-        "    media:\n      - file: media/a.png\n        alt: A cup\n",
-    ));
+    let ws = one_image(&fake, &account);
     // Processing never ends while the run waits: it dies in between.
     account.ready_after(u32::MAX);
     kill_when(&ws, &fake, || {
@@ -358,12 +354,7 @@ fn killed_between_the_container_and_its_publication_the_next_run_publishes_that_
 #[test]
 fn killed_after_the_publication_the_next_run_records_the_media_id() {
     let (fake, account) = threads::start_with(Behaviour::Ok);
-    let ws = workspace(&fake, &account);
-    png(&ws, "a.png", 2);
-    ws.calendar(&post(
-        "A cup",
-        "    media:\n      - file: media/a.png\n        alt: A cup\n",
-    ));
+    let ws = one_image(&fake, &account);
     account.script_publish([Behaviour::CommitThenHang(Duration::from_secs(60))]);
     kill_when(&ws, &fake, || !account.posts().is_empty());
     assert!(ws.published().is_empty());
