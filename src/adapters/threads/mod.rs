@@ -29,6 +29,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::container::{self, NOT_READY as NOT_READY_NOTE};
 use super::http::{Http, bearer};
 use super::meta::{Product, Refused, is_gone};
 use super::{Adapter, AdapterError, Context, ErrorKind, Expiry, Part, Remote};
@@ -55,8 +56,8 @@ pub struct Threads {
     base: String,
     user: String,
     token: SecretString,
-    /// Waits between container status reads (`publishing::Poll`).
-    poll: publishing::Poll,
+    /// Waits between container status reads.
+    poll: container::Poll,
 }
 
 #[derive(Deserialize)]
@@ -79,7 +80,7 @@ impl Threads {
             base: format!("{}/{THREADS_VERSION}", config.api_base),
             user: config.user_id.clone(),
             token,
-            poll: publishing::Poll::default(),
+            poll: container::Poll::default(),
         })
     }
 
@@ -119,8 +120,7 @@ fn refusal(http: &Http, what: &str, refused: Refused) -> AdapterError {
         e.kind = ErrorKind::Transient {
             retry_after: Some(std::time::Duration::from_secs(5)),
         };
-        e.message
-            .push_str("; the container is not ready yet (nothing was published)");
+        e.message.push_str(&format!("; {NOT_READY_NOTE}"));
     } else if restricted {
         e.kind = ErrorKind::Permanent;
         e.message
@@ -141,22 +141,12 @@ impl Adapter for Threads {
 
     fn prepare(&mut self, part: &Part<'_>) -> Result<Option<String>, AdapterError> {
         // Nothing is posted by anything here: an unclear answer is a retry.
-        self.prepare_container(part).map_err(|e| match e.kind {
-            ErrorKind::Ambiguous => AdapterError {
-                kind: ErrorKind::Transient { retry_after: None },
-                message: format!(
-                    "{} (making the media container; nothing was posted, so it is tried again)",
-                    e.message
-                ),
-                ..e
-            },
-            _ => e,
-        })
+        self.prepare_container(part).map_err(container::preparing)
     }
 
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         match part.prepared {
-            Some(container) => self.publish(part, container),
+            Some(prepared) => container::publish(self, part, prepared),
             None if part.media.is_empty() => self.post_text(part),
             None => Err(AdapterError::permanent(
                 "a Threads post with media needs its container made first",
@@ -219,11 +209,5 @@ impl Adapter for Threads {
 
 /// A recorded id, safe to put in a path: Threads' ids are numbers.
 fn media_id(id: &str) -> Result<&str, AdapterError> {
-    if !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(id)
-    } else {
-        Err(AdapterError::permanent(format!(
-            "`{id}` is not a Threads media id (a number)"
-        )))
-    }
+    container::numeric_id(id, "Threads")
 }
