@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 
 use super::{Behaviour, Control, Fake, server};
 
-mod errors;
+pub mod errors;
 use errors::{bad_token, fail, gate, invalid, no_such, refuse, scripted, usage};
 
 pub const PAGE_ID: &str = "104857600123";

@@ -12,12 +12,7 @@ use super::{Fields, PAGE_ID, Scripted, St, TOKEN};
 use crate::support::{Refusal, retry_after};
 
 /// The error envelope.
-pub(super) fn graph_error(
-    status: StatusCode,
-    code: i64,
-    subcode: Option<i64>,
-    message: &str,
-) -> Response {
+pub fn graph_error(status: StatusCode, code: i64, subcode: Option<i64>, message: &str) -> Response {
     let kind = if code == 190 {
         "OAuthException"
     } else {
@@ -38,7 +33,7 @@ pub(super) fn graph_error(
     (status, axum::Json(json!({ "error": error }))).into_response()
 }
 
-pub(super) fn bad_token() -> Response {
+pub fn bad_token() -> Response {
     let mut r = graph_error(
         StatusCode::BAD_REQUEST,
         190,
@@ -52,12 +47,12 @@ pub(super) fn bad_token() -> Response {
     r
 }
 
-pub(super) fn invalid(message: &str) -> Response {
+pub fn invalid(message: &str) -> Response {
     graph_error(StatusCode::BAD_REQUEST, 100, None, message)
 }
 
 /// 100/33, as the Graph says an id is unknown.
-pub(super) fn no_such(method: &str, id: &str) -> Response {
+pub fn no_such(method: &str, id: &str) -> Response {
     graph_error(
         StatusCode::BAD_REQUEST,
         100,
@@ -138,7 +133,7 @@ fn invalid_code(code: i64, message: &str) -> Response {
 }
 
 /// The shared behaviours' refusals, in the Graph's terms.
-pub(super) fn refuse(refusal: Refusal) -> Response {
+pub fn refuse(refusal: Refusal) -> Response {
     match refusal {
         Refusal::RateLimited(secs) => {
             let mut r = graph_error(
@@ -167,7 +162,7 @@ pub(super) fn refuse(refusal: Refusal) -> Response {
 }
 
 /// A server error: the 500 with code 2, or code 1 for other statuses.
-pub(super) fn fail(status: StatusCode) -> Response {
+pub fn fail(status: StatusCode) -> Response {
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         return graph_error(
             status,
