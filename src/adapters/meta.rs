@@ -195,6 +195,35 @@ impl Refused {
     }
 }
 
+/// A request to `{base}/{path}` with `token` in the `Authorization`
+/// header (never in the URL).
+pub fn request(
+    http: &Http,
+    base: &str,
+    token: &secrecy::SecretString,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::blocking::RequestBuilder {
+    http.client()
+        .request(method, format!("{base}/{path}"))
+        .header("Authorization", crate::adapters::http::bearer(token))
+}
+
+/// Send `request`: a success's JSON, or the refusal as `refuse` explains it
+/// in the product's own terms.
+pub fn call<T: serde::de::DeserializeOwned>(
+    http: &Http,
+    what: &str,
+    request: reqwest::blocking::RequestBuilder,
+    refuse: impl FnOnce(Refused) -> AdapterError,
+) -> Result<T, AdapterError> {
+    let response = http.exchange(what, request)?;
+    if response.status().is_success() {
+        return http.json(what, response);
+    }
+    Err(refuse(Refused::read(response)))
+}
+
 /// The Graph code of an adapter error made by [`Refused::into_error`].
 pub fn code_of(e: &AdapterError) -> Option<i64> {
     e.code.as_deref()?.split('/').next()?.parse().ok()

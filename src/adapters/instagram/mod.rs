@@ -30,8 +30,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::container::{self, NOT_READY};
-use super::http::{Http, bearer};
-use super::meta::{Product, Refused};
+use super::http::Http;
+use super::meta::{self, Product, Refused};
 use super::{Adapter, AdapterError, Context, ErrorKind, Expiry, Part, Remote};
 use crate::calendar::channel::{self, InstagramLogin};
 
@@ -112,28 +112,18 @@ impl Instagram {
 
     /// A request to `{base}/{path}` with the token.
     fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
-        self.http
-            .client()
-            .request(method, format!("{}/{path}", self.base))
-            .header("Authorization", bearer(&self.token))
+        meta::request(&self.http, &self.base, &self.token, method, path)
     }
 
-    /// Send and read a success's JSON; a refusal in Instagram's own terms.
+    /// Send and read a success's JSON; a refusal in the product's own terms.
     fn call<T: DeserializeOwned>(
         &self,
         what: &str,
         request: RequestBuilder,
     ) -> Result<T, AdapterError> {
-        let response = self.http.exchange(what, request)?;
-        if response.status().is_success() {
-            return self.http.json(what, response);
-        }
-        Err(refusal(
-            &self.http,
-            what,
-            Refused::read(response),
-            self.product(),
-        ))
+        meta::call(&self.http, what, request, |r| {
+            refusal(&self.http, what, r, self.product())
+        })
     }
 }
 

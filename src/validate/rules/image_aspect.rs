@@ -37,7 +37,7 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
             };
             for m in media_for(post, channel) {
                 let size = *sizes.entry(m.file.value.as_str()).or_insert_with(|| {
-                    let path = locate(&cx.root, &m.file.value).ok()?;
+                    let path = locate(cx.root, &m.file.value).ok()?;
                     let size = imagesize::size(path).ok()?;
                     Some((size.width, size.height))
                 });
