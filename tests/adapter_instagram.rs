@@ -24,7 +24,7 @@ struct Setup {
     graph: Graph,
     ws: tempfile::TempDir,
     /// Serves the workspace folder: `media_base_url`.
-    _media: server::Server,
+    media: server::Server,
 }
 
 /// A fake account (clock at `NOW`), a workspace with channel `ig` and its
@@ -45,7 +45,7 @@ fn setup(behaviour: Behaviour, login: &str, files: &[(&str, Vec<u8>)]) -> Setup 
         fake,
         graph,
         ws,
-        _media: media,
+        media,
     }
 }
 
@@ -613,4 +613,43 @@ fn a_refused_token_says_how_to_get_a_new_one() {
     );
     assert!(e.message.contains("postcal auth login"), "{}", e.message);
     assert!(!e.message.contains("IGAAwrong0000"));
+}
+
+#[test]
+fn an_expired_container_is_never_published_and_a_published_one_is_not_published_again() {
+    let s = setup(
+        Behaviour::Ok,
+        "instagram",
+        &[("media/cup.jpg", jpeg(1080, 1080))],
+    );
+    let mut adapter = support::adapter(s.ws.path(), "ig", &s.fake.env);
+    let media = [postcal::adapters::MediaItem {
+        path: s.ws.path().join("media/cup.jpg"),
+        name: "media/cup.jpg".into(),
+        alt: Some("A cup".into()),
+    }];
+    let base = postcal::calendar::MediaBase::parse(&format!("{}/", s.media.base)).unwrap();
+    let mut part = support::part("Late cup", "k0");
+    part.media = &media;
+    part.media_base = Some(&base);
+    part.now = at(NOW);
+    let old = adapter.prepare(&part).unwrap().unwrap();
+    s.graph.set_clock(at(NOW) + chrono::Duration::hours(25));
+    part.prepared = Some(&old);
+    assert_eq!(
+        adapter.lookup(&part, at(NOW)).unwrap(),
+        None,
+        "expired: not posted"
+    );
+    let e = adapter.post(&part).unwrap_err();
+    assert!(e.message.contains("expired"), "{e:?}");
+    let new = adapter.prepare(&part).unwrap().unwrap();
+    assert_ne!(new, old, "a new container, the expired one left alone");
+    part.prepared = Some(&new);
+    part.now = at(NOW) + chrono::Duration::hours(25);
+    let posted = adapter.post(&part).unwrap();
+    // Asked again (a retry after an unclear answer): found, not re-sent.
+    assert_eq!(adapter.post(&part).unwrap(), posted);
+    assert_eq!(publishes(&s.fake).len(), 1);
+    assert_eq!(s.graph.media_ids(), [posted.id]);
 }

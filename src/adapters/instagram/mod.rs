@@ -155,8 +155,10 @@ fn refusal(http: &Http, what: &str, refused: Refused, product: &Product) -> Adap
             NOT_READY,
         )
     } else if expired {
+        // Nothing was published, and a new attempt's `prepare` finds the
+        // container gone and makes another.
         (
-            ErrorKind::Permanent,
+            ErrorKind::Transient { retry_after: None },
             "the container expired or does not exist (nothing was published): the next attempt makes a new one",
         )
     } else if limit {

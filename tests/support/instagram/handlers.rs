@@ -16,6 +16,18 @@ type Params = Query<HashMap<String, String>>;
 
 const CAPTION_MAX: usize = 2200;
 
+/// What `GET /{media}` and `GET /{user}/media` can return.
+const MEDIA_FIELDS: &[&str] = &[
+    "id",
+    "caption",
+    "timestamp",
+    "permalink",
+    "media_type",
+    "like_count",
+    "comments_count",
+    "username",
+];
+
 /// A refusal with a code and subcode, as the publishing API gives them.
 fn refused(code: i64, subcode: i64, message: &str) -> Response {
     graph_error(StatusCode::BAD_REQUEST, code, Some(subcode), message)
@@ -40,21 +52,34 @@ fn gate(version: &str, headers: &HeaderMap) -> Option<Response> {
 }
 
 /// The requested `fields` of `object`; one it does not have is 100.
-fn pick(object: &Value, query: &HashMap<String, String>, known: &[&str], kind: &str) -> Response {
+fn fields_of(
+    object: &Value,
+    query: &HashMap<String, String>,
+    known: &[&str],
+    kind: &str,
+) -> Result<Value, Box<Response>> {
     let fields = query.get("fields").map_or("id", String::as_str);
     let mut out = serde_json::Map::new();
     for field in fields.split(',').map(str::trim) {
         if !known.contains(&field) {
-            return invalid(&format!(
+            return Err(Box::new(invalid(&format!(
                 "(#100) Tried accessing nonexisting field ({field}) on node type ({kind})"
-            ));
+            ))));
         }
         if let Some(v) = object.get(field) {
             out.insert(field.to_owned(), v.clone());
         }
     }
     out.insert("id".into(), object["id"].clone());
-    axum::Json(Value::Object(out)).into_response()
+    Ok(Value::Object(out))
+}
+
+/// [`fields_of`], as the answer.
+fn pick(object: &Value, query: &HashMap<String, String>, known: &[&str], kind: &str) -> Response {
+    match fields_of(object, query, known, kind) {
+        Ok(v) => axum::Json(v).into_response(),
+        Err(r) => *r,
+    }
 }
 
 fn form(body: &[u8]) -> HashMap<String, String> {
@@ -309,31 +334,13 @@ pub(super) async fn list(
                 .and_then(|l| l.parse::<usize>().ok())
                 .unwrap_or(25)
                 .clamp(1, 100);
-            let known = [
-                "id",
-                "caption",
-                "timestamp",
-                "permalink",
-                "media_type",
-                "like_count",
-                "comments_count",
-            ];
+
             let mut data = Vec::new();
             for m in inner.media.values().rev().take(limit) {
-                let fields = query.get("fields").map_or("id", String::as_str);
-                let mut out = serde_json::Map::new();
-                for field in fields.split(',') {
-                    if !known.contains(&field) {
-                        return invalid(&format!(
-                            "(#100) Tried accessing nonexisting field ({field}) on node type (IGMedia)"
-                        ));
-                    }
-                    if let Some(v) = m.get(field) {
-                        out.insert(field.to_owned(), v.clone());
-                    }
+                match fields_of(m, &query, MEDIA_FIELDS, "IGMedia") {
+                    Ok(v) => data.push(v),
+                    Err(r) => return *r,
                 }
-                out.insert("id".into(), m["id"].clone());
-                data.push(Value::Object(out));
             }
             axum::Json(json!({ "data": data, "paging": {} })).into_response()
         }
@@ -393,21 +400,7 @@ pub(super) async fn node(
         );
     }
     match inner.media.get(&node) {
-        Some(m) => pick(
-            m,
-            &query,
-            &[
-                "id",
-                "caption",
-                "timestamp",
-                "permalink",
-                "media_type",
-                "like_count",
-                "comments_count",
-                "username",
-            ],
-            "IGMedia",
-        ),
+        Some(m) => pick(m, &query, MEDIA_FIELDS, "IGMedia"),
         None => no_such("get", &node),
     }
 }
