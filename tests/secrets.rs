@@ -129,6 +129,16 @@ fn channel(platform: Platform, base: &str) -> (String, Vec<(String, String)>, Ve
             ]),
             vec!["AQVlinkedinTOKENsecret42", "clientSECRETvalue"],
         ),
+        Platform::Threads => (
+            format!("user_id: \"1234567890\"\n    token: env:S_TOKEN\n    api_base: {base}"),
+            env(&[("S_TOKEN", "THAAthreadsTOKENsecret31".into())]),
+            vec!["THAAthreadsTOKENsecret31"],
+        ),
+        Platform::Instagram => (
+            format!("user_id: \"17841405822304914\"\n    token: env:S_TOKEN\n    api_base: {base}"),
+            env(&[("S_TOKEN", "IGAAinstagramTOKENsecret37".into())]),
+            vec!["IGAAinstagramTOKENsecret37"],
+        ),
     }
 }
 
@@ -165,17 +175,28 @@ fn no_secret_shows_anywhere_for_any_adapter() {
         let server = echo_server();
         let (yaml, env, secrets) = channel(platform, &server.base);
         let dir = tempfile::tempdir().unwrap();
+        // Instagram takes no text-only posts and no threads: one image.
+        let instagram = platform == Platform::Instagram;
+        let (media_base, post_tail) = if instagram {
+            std::fs::write(dir.path().join("a.jpg"), support::png::jpeg(1080, 1080)).unwrap();
+            (
+                format!("media_base_url: {}/\n", server.base),
+                "    media:\n      - file: a.jpg\n        alt: A cup\n",
+            )
+        } else {
+            (String::new(), "    thread: [Two]\n")
+        };
         std::fs::write(
             dir.path().join("postcal.yaml"),
             format!(
-                "timezone: Europe/Madrid\nchannels:\n  ch:\n    platform: {platform}\n    {yaml}\n"
+                "timezone: Europe/Madrid\n{media_base}channels:\n  ch:\n    platform: {platform}\n    {yaml}\n"
             ),
         )
         .unwrap();
         std::fs::create_dir(dir.path().join("calendars")).unwrap();
         std::fs::write(
             dir.path().join("calendars/c.yaml"),
-            "posts:\n  - id: p\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [ch]\n    text: Hello https://lumen.example/a\n    thread: [Two]\n",
+            format!("posts:\n  - id: p\n    at: 2026-12-01 09:50\n    status: approved\n    channels: [ch]\n    text: Hello https://lumen.example/a\n{post_tail}"),
         )
         .unwrap();
         let (publish_code, publish) = run(dir.path(), &env, &["publish"]);

@@ -1,4 +1,4 @@
-//! Meta's Graph APIs (the Facebook Graph, the Threads Graph) answer alike:
+//! Meta's Graph APIs (the Facebook Graph, the Threads Graph, Instagram's) answer alike:
 //! the error envelope `{"error": {message, type, code, error_subcode,
 //! fbtrace_id}}` is read here into what it means for a request (transient,
 //! ambiguous, permanent; PLATFORMS.md §7 and addendum D), and the usage
@@ -24,7 +24,7 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
 use crate::adapters::http::{Http, retry_after, snippet};
-use crate::adapters::{AdapterError, ErrorKind};
+use crate::adapters::{AdapterError, ErrorKind, Remote};
 
 /// With the app's own usage at 100% and no estimate from Meta, how long to
 /// hold off: the app's window is a rolling hour, and calls made while
@@ -195,6 +195,35 @@ impl Refused {
     }
 }
 
+/// A request to `{base}/{path}` with `token` in the `Authorization`
+/// header (never in the URL).
+pub fn request(
+    http: &Http,
+    base: &str,
+    token: &secrecy::SecretString,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::blocking::RequestBuilder {
+    http.client()
+        .request(method, format!("{base}/{path}"))
+        .header("Authorization", crate::adapters::http::bearer(token))
+}
+
+/// Send `request`: a success's JSON, or the refusal as `refuse` explains it
+/// in the product's own terms.
+pub fn call<T: serde::de::DeserializeOwned>(
+    http: &Http,
+    what: &str,
+    request: reqwest::blocking::RequestBuilder,
+    refuse: impl FnOnce(Refused) -> AdapterError,
+) -> Result<T, AdapterError> {
+    let response = http.exchange(what, request)?;
+    if response.status().is_success() {
+        return http.json(what, response);
+    }
+    Err(refuse(Refused::read(response)))
+}
+
 /// The Graph code of an adapter error made by [`Refused::into_error`].
 pub fn code_of(e: &AdapterError) -> Option<i64> {
     e.code.as_deref()?.split('/').next()?.parse().ok()
@@ -220,6 +249,81 @@ pub fn graph_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 pub fn same_text(theirs: &str, ours: &str) -> bool {
     let norm = |s: &str| s.replace("\r\n", "\n").trim().to_owned();
     norm(theirs) == norm(ours)
+}
+
+/// Clocks differ: a post listed up to this long before an attempt's time
+/// still counts as made after it.
+pub const CLOCK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
+
+/// An account's posts, as Meta lists them (`GET /{user}/threads`,
+/// `GET /{user}/media`): newest first, the text in `text` (Threads) or
+/// `caption` (Instagram).
+#[derive(Deserialize)]
+pub struct Listing {
+    #[serde(default)]
+    data: Vec<Listed>,
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    id: String,
+    #[serde(default, alias = "caption")]
+    text: Option<String>,
+    #[serde(default)]
+    timestamp: Option<String>,
+    #[serde(default)]
+    permalink: Option<String>,
+}
+
+impl Listing {
+    /// The earliest post with `text` made at or after `after`.
+    pub fn earliest(self, text: &str, after: chrono::DateTime<chrono::Utc>) -> Option<Remote> {
+        self.data
+            .into_iter()
+            .filter(|item| same_text(item.text.as_deref().unwrap_or(""), text))
+            .filter_map(|item| {
+                let at = graph_time(item.timestamp.as_deref()?)?;
+                (at >= after).then_some((at, item))
+            })
+            .min_by_key(|(at, _)| *at)
+            .map(|(_, item)| Remote {
+                id: item.id,
+                url: item.permalink,
+            })
+    }
+}
+
+/// A media's insights (`GET /{media}/insights?metric=…`): each metric's
+/// `total_value`, or its first value.
+#[derive(Deserialize)]
+pub struct Insights {
+    #[serde(default)]
+    data: Vec<Insight>,
+}
+
+#[derive(Deserialize)]
+struct Insight {
+    name: String,
+    #[serde(default)]
+    values: Vec<InsightValue>,
+    #[serde(default)]
+    total_value: Option<InsightValue>,
+}
+
+#[derive(Deserialize)]
+struct InsightValue {
+    value: u64,
+}
+
+impl Insights {
+    pub fn value(&self, name: &str) -> Option<u64> {
+        let metric = self.data.iter().find(|m| m.name == name)?;
+        metric
+            .total_value
+            .as_ref()
+            .or(metric.values.first())
+            .map(|v| v.value)
+    }
 }
 
 /// How long the usage headers say calls are throttled: the longest

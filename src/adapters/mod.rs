@@ -8,8 +8,10 @@ pub mod redact;
 pub mod remote_id;
 
 mod bluesky;
+mod container;
 mod discord;
 mod facebook;
+mod instagram;
 mod linkedin;
 mod mastodon;
 mod meta;
@@ -124,7 +126,8 @@ pub struct Part<'a> {
     /// as the ledger recorded it before the call that publishes it; `None`
     /// when nothing was prepared yet (or the platform prepares nothing).
     pub prepared: Option<&'a str>,
-    /// `media_base_url`: where platforms that fetch media by URL (Threads)
+    /// `media_base_url`: where platforms that fetch media by URL (Threads,
+    /// Instagram)
     /// find `media` (the base plus each item's `name`).
     pub media_base: Option<&'a crate::calendar::MediaBase>,
     /// The run's time (Bluesky `createdAt`, webhook timestamps).
@@ -359,5 +362,6 @@ pub fn build(
         ChannelKind::Facebook(c) => Box::new(facebook::Facebook::new(c, &cx)?),
         ChannelKind::X(c) => Box::new(x::X::new(c, &cx)?),
         ChannelKind::Threads(c) => Box::new(threads::Threads::new(c, &cx)?),
+        ChannelKind::Instagram(c) => Box::new(instagram::Instagram::new(c, &cx)?),
     })
 }

@@ -123,6 +123,10 @@ pub fn from_url(channel: &Channel, url: &str) -> Result<String, String> {
         ChannelKind::Threads(_) => Err(format!(
             "`{url}` shows the post's short code, not its Threads media id: give `--remote-id ID` instead (the post's `id` in GET https://graph.threads.net/v1.0/me/threads?fields=id,permalink)"
         )),
+        // instagram.com/p/CODE/ (or /reel/CODE/) shows a shortcode too.
+        ChannelKind::Instagram(_) => Err(format!(
+            "`{url}` shows the post's short code, not its Instagram media id: give `--remote-id ID` instead (the post's `id` in GET /{{user_id}}/media?fields=id,permalink)"
+        )),
     }
 }
 
@@ -172,7 +176,8 @@ pub fn looks_like_id(channel: &Channel, id: &str) -> bool {
         | ChannelKind::Discord(_)
         | ChannelKind::Telegram(_)
         | ChannelKind::X(_)
-        | ChannelKind::Threads(_) => is_number(id),
+        | ChannelKind::Threads(_)
+        | ChannelKind::Instagram(_) => is_number(id),
         ChannelKind::Bluesky(_) => id.starts_with("at://") && id.matches('/').count() == 4,
         ChannelKind::Facebook(_) => id
             .split_once('_')

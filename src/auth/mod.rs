@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::adapters::Expiry;
 use crate::adapters::http::Timeouts;
 use crate::adapters::meta_token::{self, App};
+use crate::calendar::channel::InstagramLogin;
 use crate::calendar::{Channel, ChannelKind, SecretRef};
 use crate::secrets::EnvSource;
 use crate::tokens::{self, Entry, Store, StoreError};
@@ -39,6 +40,10 @@ pub struct Renewable<'a> {
 pub fn renewable(channel: &Channel) -> Option<Renewable<'_>> {
     let (app, api_base, token) = match &channel.kind {
         ChannelKind::Threads(t) => (App::Threads, t.api_base.as_str(), &t.token),
+        // A Facebook Login token is the linked Page's, which does not run out.
+        ChannelKind::Instagram(i) if i.login == InstagramLogin::Instagram => {
+            (App::Instagram, i.api_base.as_str(), &i.token)
+        }
         _ => return None,
     };
     match token {

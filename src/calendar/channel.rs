@@ -16,6 +16,8 @@ mod facebook;
 pub use facebook::{Facebook, GRAPH_VERSION};
 mod threads;
 pub use threads::{THREADS_VERSION, Threads};
+mod instagram;
+pub use instagram::{Instagram, InstagramLogin};
 
 /// A credential as written: a reference resolved at publish time, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,7 @@ pub enum ChannelKind {
     Facebook(Facebook),
     X(X),
     Threads(Threads),
+    Instagram(Instagram),
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +159,7 @@ impl Channel {
             ChannelKind::Facebook(_) => Platform::Facebook,
             ChannelKind::X(_) => Platform::X,
             ChannelKind::Threads(_) => Platform::Threads,
+            ChannelKind::Instagram(_) => Platform::Instagram,
         }
     }
 
@@ -178,6 +182,7 @@ impl Channel {
             ChannelKind::Telegram(t) => vec![("token", &t.token)],
             ChannelKind::Facebook(f) => vec![("page_token", &f.page_token)],
             ChannelKind::Threads(t) => vec![("token", &t.token)],
+            ChannelKind::Instagram(i) => vec![("token", &i.token)],
             ChannelKind::Webhook(w) => {
                 let mut out = Vec::new();
                 if let WebhookUrl::Secret(r) = &w.url {
@@ -417,6 +422,7 @@ impl<'a> Builder<'a> {
             Platform::Linkedin => ChannelKind::Linkedin(self.linkedin()?),
             Platform::Facebook => self.facebook()?,
             Platform::Threads => self.threads()?,
+            Platform::Instagram => self.instagram()?,
             Platform::X => ChannelKind::X(X {
                 api_key: self.credential(&raw.api_key)?,
                 api_secret: self.credential(&raw.api_secret)?,

@@ -12,7 +12,7 @@ use super::model::Status;
 use crate::diagnostic::Located;
 
 mod channel;
-pub use channel::{RawChannel, RawChatId, RawNumericId, RawOnAmbiguous};
+pub use channel::{RawChannel, RawChatId, RawLogin, RawNumericId, RawOnAmbiguous};
 
 /// `postcal.yaml`: the workspace configuration.
 #[derive(Debug, Deserialize, JsonSchema)]

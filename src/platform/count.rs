@@ -18,6 +18,8 @@ pub const LINKEDIN_LIMIT: usize = 3000;
 pub const FACEBOOK_LIMIT: usize = 63_206;
 /// A Threads post's text, in Meta's unit (see [`threads_length`]).
 pub const THREADS_LIMIT: usize = 500;
+/// An Instagram caption (PLATFORMS.md §6: 2,200 characters).
+pub const INSTAGRAM_LIMIT: usize = 2200;
 
 /// The length of one rendered text against its platform's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +113,13 @@ pub fn count_text(
         Platform::Facebook => Length {
             count: text.encode_utf16().count(),
             limit: Some(FACEBOOK_LIMIT),
+            ..base
+        },
+        // Meta names no unit for a caption: UTF-16 code units, as for
+        // Facebook, never count fewer than code points.
+        Platform::Instagram => Length {
+            count: text.encode_utf16().count(),
+            limit: Some(INSTAGRAM_LIMIT),
             ..base
         },
         Platform::Threads => Length {

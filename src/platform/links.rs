@@ -9,6 +9,7 @@
 //!   domains with a real top-level domain included), linking to `https://`
 //!   and the domain as written when there is no scheme. Threads: the same
 //!   (it links and counts bare domains too).
+//! - Instagram: none (a caption's URLs are plain text).
 //! - Mastodon: http(s) URLs only, found as the length count finds them
 //!   ([`super::http_links`]); Mastodon does not link bare domains.
 //! - Discord, Slack, Telegram, LinkedIn, Facebook and generic webhooks:
@@ -60,6 +61,8 @@ pub fn links_in(platform: Platform, text: &str) -> Vec<Link> {
                 Link { range, uri }
             })
             .collect(),
+        // A caption's links are plain text: Instagram links none of them.
+        Platform::Instagram => Vec::new(),
         Platform::Mastodon
         | Platform::Discord
         | Platform::Slack

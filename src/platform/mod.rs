@@ -31,10 +31,11 @@ pub enum Platform {
     Facebook,
     X,
     Threads,
+    Instagram,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 10] = [
+    pub const ALL: [Platform; 11] = [
         Platform::Mastodon,
         Platform::Bluesky,
         Platform::Discord,
@@ -45,6 +46,7 @@ impl Platform {
         Platform::Facebook,
         Platform::X,
         Platform::Threads,
+        Platform::Instagram,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Platform {
             Platform::Facebook => "facebook",
             Platform::X => "x",
             Platform::Threads => "threads",
+            Platform::Instagram => "instagram",
         }
     }
 
@@ -106,6 +109,14 @@ impl Platform {
                 "on_ambiguous",
             ],
             Platform::Threads => &["user_id", "token", "api_base", "on_ambiguous"],
+            Platform::Instagram => &[
+                "user_id",
+                "token",
+                "login",
+                "graph_version",
+                "api_base",
+                "on_ambiguous",
+            ],
         }
     }
 
@@ -120,7 +131,7 @@ impl Platform {
             Platform::Linkedin => &["author", "token"],
             Platform::Facebook => &["page_id", "page_token"],
             Platform::X => &["api_key", "api_secret", "access_token", "access_secret"],
-            Platform::Threads => &["user_id", "token"],
+            Platform::Threads | Platform::Instagram => &["user_id", "token"],
         }
     }
 
@@ -131,10 +142,34 @@ impl Platform {
     }
 
     /// Whether the platform fetches attachments from a URL itself rather
-    /// than taking their bytes (Threads): the workspace's media must then be
-    /// served at `media_base_url`.
+    /// than taking their bytes (Threads, Instagram): the workspace's media
+    /// must then be served at `media_base_url`.
     pub fn fetches_media_by_url(self) -> bool {
-        matches!(self, Platform::Threads)
+        matches!(self, Platform::Threads | Platform::Instagram)
+    }
+
+    /// Whether a post must carry media (Instagram has no text-only posts).
+    pub fn needs_media(self) -> bool {
+        matches!(self, Platform::Instagram)
+    }
+
+    /// The most hashtags and @mentions one post's text may carry, where
+    /// the platform refuses more (Instagram: 30 hashtags; 20 mentions,
+    /// third-party).
+    pub fn max_tags(self) -> Option<(usize, usize)> {
+        match self {
+            Platform::Instagram => Some((30, 20)),
+            _ => None,
+        }
+    }
+
+    /// The aspect ratios (width / height) an image must fall within, where
+    /// the platform refuses others (Instagram's feed: 4:5 to 1.91:1).
+    pub fn image_aspect(self) -> Option<(f64, f64)> {
+        match self {
+            Platform::Instagram => Some((0.8, 1.91)),
+            _ => None,
+        }
     }
 
     /// The most distinct links one post (or thread part) may carry.
@@ -153,6 +188,12 @@ impl Platform {
             // "250 API-published posts within a 24-hour moving period".
             Platform::Threads => Some(Quota {
                 posts: 250,
+                window: chrono::Duration::hours(24),
+            }),
+            // "50 API-published posts within a 24-hour moving period"
+            // (`content_publishing_limit`'s `quota_total`; older copies: 25).
+            Platform::Instagram => Some(Quota {
+                posts: 50,
                 window: chrono::Duration::hours(24),
             }),
             _ => None,
@@ -248,6 +289,17 @@ impl Platform {
                 max_alt_chars: Some(1000),
                 accepts: MediaSupport::ImagesAndVideo,
             },
+            // One image, one video (a Reel), or a carousel of 2–10
+            // (PLATFORMS.md §6, addendum E): JPEG only ≤ 8 MB (see
+            // `image_limit`), a Reel MP4 or MOV ≤ 300 MB (Meta's Reels
+            // specification), alt text ≤ 1,000 (a cautious cap).
+            Platform::Instagram => MediaRules {
+                max_items: 10,
+                max_image_bytes: 8 * MB,
+                max_video_bytes: Some(300 * MB),
+                max_alt_chars: Some(1000),
+                accepts: MediaSupport::ImagesAndVideo,
+            },
         }
     }
 
@@ -271,7 +323,30 @@ impl Platform {
                 _ => None,
             },
             Platform::Threads => matches!(mime, "image/jpeg" | "image/png").then_some(any),
+            Platform::Instagram => (mime == "image/jpeg").then_some(any),
             _ => Some(any),
+        }
+    }
+}
+
+impl Platform {
+    /// How to fix an image of a type the platform does not take.
+    pub fn image_types_help(self) -> &'static str {
+        match self {
+            Platform::Instagram => {
+                "Instagram takes JPEG images only: convert it to JPEG (the file's bytes decide, not its extension)"
+            }
+            Platform::Threads => "convert it to JPEG or PNG",
+            _ => "convert it to JPEG, PNG or WebP",
+        }
+    }
+
+    /// Whether the platform takes video of type `mime` (where it takes
+    /// video at all): Instagram's Reels are MP4 or MOV.
+    pub fn takes_video_type(self, mime: &str) -> bool {
+        match self {
+            Platform::Instagram => matches!(mime, "video/mp4" | "video/quicktime"),
+            _ => true,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod bluesky;
 pub mod chromium;
 pub mod discord;
 pub mod facebook;
+pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
 pub mod meta_oauth;

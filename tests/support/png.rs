@@ -55,3 +55,27 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     chunk(&mut out, b"IEND", &[]);
     out
 }
+
+/// The start of a baseline JPEG of `width`×`height` (SOI, JFIF, SOF0, EOI):
+/// what type sniffing and size readers look at, not a picture.
+pub fn jpeg(width: u16, height: u16) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    out.extend(b"JFIF\0");
+    out.extend([0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
+    out.extend([0xFF, 0xC0, 0x00, 0x11, 0x08]);
+    out.extend(height.to_be_bytes());
+    out.extend(width.to_be_bytes());
+    out.extend([0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+    out.extend([0xFF, 0xD9]);
+    out
+}
+
+/// The start of an MP4 file (its `ftyp` box): what type sniffing reads.
+pub fn mp4() -> Vec<u8> {
+    let mut out = vec![0x00, 0x00, 0x00, 0x18];
+    out.extend(b"ftypmp42");
+    out.extend([0x00, 0x00, 0x00, 0x00]);
+    out.extend(b"mp42isom");
+    out.extend([0u8; 32]);
+    out
+}

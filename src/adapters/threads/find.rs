@@ -10,53 +10,10 @@
 //! - Insights: `GET /{media}/insights?metric=likes,replies,reposts,quotes,views`.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
-use super::publishing::Status;
 use super::{Threads, media_id};
-use crate::adapters::meta::{graph_time, is_gone, same_text};
-use crate::adapters::{AdapterError, ErrorKind, Metrics, Part, Remote};
-
-/// Clocks differ: a post made up to this long before the attempt's time
-/// still counts as made after it.
-const CLOCK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
-
-#[derive(Deserialize)]
-struct Listing {
-    #[serde(default)]
-    data: Vec<Item>,
-}
-
-#[derive(Deserialize)]
-struct Item {
-    id: String,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    timestamp: Option<String>,
-    #[serde(default)]
-    permalink: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Insights {
-    #[serde(default)]
-    data: Vec<Insight>,
-}
-
-#[derive(Deserialize)]
-struct Insight {
-    name: String,
-    #[serde(default)]
-    values: Vec<Value>,
-    #[serde(default)]
-    total_value: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct Value {
-    value: u64,
-}
+use crate::adapters::meta::{CLOCK_SLACK, Insights, Listing, is_gone};
+use crate::adapters::{AdapterError, Metrics, Part, Remote};
 
 impl Threads {
     pub(super) fn find(
@@ -65,19 +22,7 @@ impl Threads {
         since: DateTime<Utc>,
     ) -> Result<Option<Remote>, AdapterError> {
         match part.prepared {
-            Some(container) => match self.status(container)? {
-                Status::Published => match self.listed(part, since)? {
-                    Some(remote) => Ok(Some(remote)),
-                    None => Err(AdapterError::new(
-                        ErrorKind::Transient { retry_after: None },
-                        format!(
-                            "container {container} is published, but its post is not among the account's posts yet"
-                        ),
-                    )),
-                },
-                // Never published: ready, still processing, or dead.
-                _ => Ok(None),
-            },
+            Some(container) => crate::adapters::container::settle(self, part, container, since),
             // Media is only ever published through a recorded container.
             None if !part.media.is_empty() => Ok(None),
             None => self.listed(part, since),
@@ -105,19 +50,7 @@ impl Threads {
                 ("limit", "100"),
             ]);
         let listing: Listing = self.call(what, request)?;
-        let found = listing
-            .data
-            .into_iter()
-            .filter(|item| same_text(item.text.as_deref().unwrap_or(""), part.text))
-            .filter_map(|item| {
-                let at = graph_time(item.timestamp.as_deref()?)?;
-                (at >= after).then_some((at, item))
-            })
-            .min_by_key(|(at, _)| *at);
-        Ok(found.map(|(_, item)| Remote {
-            id: item.id,
-            url: item.permalink,
-        }))
+        Ok(listing.earliest(part.text, after))
     }
 
     pub(super) fn read_metrics(
@@ -137,14 +70,7 @@ impl Threads {
                 }
                 Err(e) => return Err(e),
             };
-            let value = |name: &str| {
-                let metric = insights.data.iter().find(|m| m.name == name)?;
-                metric
-                    .total_value
-                    .as_ref()
-                    .or(metric.values.first())
-                    .map(|v| v.value)
-            };
+            let value = |name: &str| insights.value(name);
             out.push(Some(Metrics {
                 likes: value("likes"),
                 replies: value("replies"),

@@ -29,8 +29,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::http::{Http, bearer};
-use super::meta::{Product, Refused, is_gone};
+use super::container::{self, NOT_READY as NOT_READY_NOTE};
+use super::http::Http;
+use super::meta::{self, Product, Refused, is_gone};
 use super::{Adapter, AdapterError, Context, ErrorKind, Expiry, Part, Remote};
 use crate::calendar::channel::{self, THREADS_VERSION};
 
@@ -55,8 +56,8 @@ pub struct Threads {
     base: String,
     user: String,
     token: SecretString,
-    /// Waits between container status reads (`publishing::Poll`).
-    poll: publishing::Poll,
+    /// Waits between container status reads.
+    poll: container::Poll,
 }
 
 #[derive(Deserialize)]
@@ -79,29 +80,22 @@ impl Threads {
             base: format!("{}/{THREADS_VERSION}", config.api_base),
             user: config.user_id.clone(),
             token,
-            poll: publishing::Poll::default(),
+            poll: container::Poll::default(),
         })
     }
 
     /// A request to `{base}/{path}` with the token.
     fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
-        self.http
-            .client()
-            .request(method, format!("{}/{path}", self.base))
-            .header("Authorization", bearer(&self.token))
+        meta::request(&self.http, &self.base, &self.token, method, path)
     }
 
-    /// Send and read a success's JSON; a refusal in Threads' own terms.
+    /// Send and read a success's JSON; a refusal in the product's own terms.
     fn call<T: DeserializeOwned>(
         &self,
         what: &str,
         request: RequestBuilder,
     ) -> Result<T, AdapterError> {
-        let response = self.http.exchange(what, request)?;
-        if response.status().is_success() {
-            return self.http.json(what, response);
-        }
-        Err(refusal(&self.http, what, Refused::read(response)))
+        meta::call(&self.http, what, request, |r| refusal(&self.http, what, r))
     }
 }
 
@@ -119,8 +113,7 @@ fn refusal(http: &Http, what: &str, refused: Refused) -> AdapterError {
         e.kind = ErrorKind::Transient {
             retry_after: Some(std::time::Duration::from_secs(5)),
         };
-        e.message
-            .push_str("; the container is not ready yet (nothing was published)");
+        e.message.push_str(&format!("; {NOT_READY_NOTE}"));
     } else if restricted {
         e.kind = ErrorKind::Permanent;
         e.message
@@ -141,22 +134,12 @@ impl Adapter for Threads {
 
     fn prepare(&mut self, part: &Part<'_>) -> Result<Option<String>, AdapterError> {
         // Nothing is posted by anything here: an unclear answer is a retry.
-        self.prepare_container(part).map_err(|e| match e.kind {
-            ErrorKind::Ambiguous => AdapterError {
-                kind: ErrorKind::Transient { retry_after: None },
-                message: format!(
-                    "{} (making the media container; nothing was posted, so it is tried again)",
-                    e.message
-                ),
-                ..e
-            },
-            _ => e,
-        })
+        self.prepare_container(part).map_err(container::preparing)
     }
 
     fn post(&mut self, part: &Part<'_>) -> Result<Remote, AdapterError> {
         match part.prepared {
-            Some(container) => self.publish(part, container),
+            Some(prepared) => container::publish(self, part, prepared),
             None if part.media.is_empty() => self.post_text(part),
             None => Err(AdapterError::permanent(
                 "a Threads post with media needs its container made first",
@@ -219,11 +202,5 @@ impl Adapter for Threads {
 
 /// A recorded id, safe to put in a path: Threads' ids are numbers.
 fn media_id(id: &str) -> Result<&str, AdapterError> {
-    if !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(id)
-    } else {
-        Err(AdapterError::permanent(format!(
-            "`{id}` is not a Threads media id (a number)"
-        )))
-    }
+    container::numeric_id(id, "Threads")
 }

@@ -2,45 +2,15 @@
 //! image or video, or a carousel of children), their status waited for
 //! until `FINISHED`, then `threads_publish`; a text post in one call.
 
-use std::time::Duration;
-
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
 
 use super::{Created, Threads, media_id};
+use crate::adapters::container::{
+    self, Containers, Limits, Poll, Status, check_quota, safe_to_repeat,
+};
 use crate::adapters::{AdapterError, ErrorKind, MediaItem, Part, Remote};
 
-/// How long `post` waits for a container to be ready: status reads with
-/// waits doubling from `first` up to `cap`, `total` at most (Meta: about
-/// 30 s for most media; "once a minute, for no more than 5 minutes" for
-/// video, which a later run goes on with).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Poll {
-    pub first: Duration,
-    pub cap: Duration,
-    pub total: Duration,
-}
-
-impl Default for Poll {
-    fn default() -> Self {
-        Poll {
-            first: Duration::from_millis(250),
-            cap: Duration::from_secs(15),
-            total: Duration::from_secs(50),
-        }
-    }
-}
-
-/// A container's state, as `GET /{container}?fields=status,error_message` says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Status {
-    InProgress,
-    Finished,
-    Published,
-    Expired,
-    Error(String),
-}
-
-#[derive(Deserialize)]
+#[derive(serde::Deserialize)]
 struct StatusAnswer {
     #[serde(default)]
     status: Option<String>,
@@ -48,29 +18,41 @@ struct StatusAnswer {
     error_message: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Limits {
-    #[serde(default)]
-    data: Vec<Limit>,
-}
+impl Containers for Threads {
+    fn product(&self) -> &'static str {
+        "Threads"
+    }
 
-#[derive(Deserialize)]
-struct Limit {
-    #[serde(default)]
-    quota_usage: Option<u64>,
-    #[serde(default)]
-    config: Option<LimitConfig>,
-    #[serde(default)]
-    reply_quota_usage: Option<u64>,
-    #[serde(default)]
-    reply_config: Option<LimitConfig>,
-}
+    fn poll(&self) -> Poll {
+        self.poll
+    }
 
-#[derive(Deserialize)]
-struct LimitConfig {
-    quota_total: u64,
-    #[serde(default)]
-    quota_duration: Option<u64>,
+    fn status(&self, container: &str) -> Result<Status, AdapterError> {
+        self.status(container)
+    }
+
+    fn publish_call(&self, container: &str) -> Result<String, AdapterError> {
+        let request = self
+            .request(
+                reqwest::Method::POST,
+                &format!("{}/threads_publish", self.user),
+            )
+            .form(&[("creation_id", container)]);
+        let created: Created = self.call("POST /{user}/threads_publish", request)?;
+        Ok(created.id)
+    }
+
+    fn published(&self, id: String) -> Remote {
+        self.posted(id)
+    }
+
+    fn listed(
+        &self,
+        part: &Part<'_>,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Remote>, AdapterError> {
+        self.listed(part, since)
+    }
 }
 
 impl Threads {
@@ -81,12 +63,8 @@ impl Threads {
         &mut self,
         part: &Part<'_>,
     ) -> Result<Option<String>, AdapterError> {
-        if let Some(container) = part.prepared {
-            match self.status(container)? {
-                Status::Expired | Status::Error(_) => {}
-                // Ready, on its way, or already out: `post` goes on with it.
-                _ => return Ok(Some(container.to_owned())),
-            }
+        if let Some(container) = container::reusable(self, part)? {
+            return Ok(Some(container));
         }
         self.check_quota(part)?;
         if part.media.is_empty() {
@@ -103,7 +81,7 @@ impl Threads {
                 let mut form = vec![("is_carousel_item".to_owned(), "true".to_owned())];
                 form.extend(media_fields(part, item)?);
                 let child = self.create(form)?;
-                self.wait_ready(&child)?;
+                container::wait_ready(self, &child)?;
                 children.push(child);
             }
             let mut form = common;
@@ -121,66 +99,6 @@ impl Threads {
         form.push(("auto_publish_text".into(), "true".into()));
         let id = self.create(form)?;
         Ok(self.posted(id))
-    }
-
-    /// Publish the prepared container once it is ready.
-    pub(super) fn publish(
-        &mut self,
-        part: &Part<'_>,
-        container: &str,
-    ) -> Result<Remote, AdapterError> {
-        media_id(container)?;
-        match self.wait_ready(container)? {
-            Status::Published => return self.published_container(part, container),
-            Status::Finished => {}
-            other => return Err(not_ready(container, &other)),
-        }
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let request = self
-                .request(
-                    reqwest::Method::POST,
-                    &format!("{}/threads_publish", self.user),
-                )
-                .form(&[("creation_id", container)]);
-            let e = match self.call::<Created>("POST /{user}/threads_publish", request) {
-                Ok(created) => return Ok(self.posted(created.id)),
-                Err(e) => e,
-            };
-            match e.kind {
-                // Not propagated yet: waited out here a few times.
-                ErrorKind::Transient { retry_after }
-                    if tries < 3 && e.message.contains("not ready") =>
-                {
-                    std::thread::sleep(retry_after.unwrap_or(self.poll.first).min(self.poll.cap));
-                }
-                // Refused: perhaps because it is out already (published
-                // twice), which its status tells.
-                ErrorKind::Permanent if self.status(container).ok() == Some(Status::Published) => {
-                    return self.published_container(part, container);
-                }
-                _ => return Err(e),
-            }
-        }
-    }
-
-    /// A container found `PUBLISHED`: the post is its media id, read from
-    /// the account's posts (never the container's own id).
-    fn published_container(
-        &mut self,
-        part: &Part<'_>,
-        container: &str,
-    ) -> Result<Remote, AdapterError> {
-        match self.listed(part, part.now - chrono::Duration::hours(24))? {
-            Some(remote) => Ok(remote),
-            None => Err(AdapterError::new(
-                ErrorKind::Ambiguous,
-                format!(
-                    "container {container} is published, but its post is not among the account's posts yet"
-                ),
-            )),
-        }
     }
 
     /// `text`, `reply_to_id`: what every container of a part carries.
@@ -213,46 +131,13 @@ impl Threads {
         let answer: StatusAnswer = self
             .call("GET /{container}?fields=status", request)
             .map_err(|e| safe_to_repeat(e, "reading a container's status"))?;
-        Ok(match answer.status.as_deref() {
-            Some("FINISHED") => Status::Finished,
-            Some("PUBLISHED") => Status::Published,
-            Some("EXPIRED") => Status::Expired,
-            Some("IN_PROGRESS") => Status::InProgress,
-            Some("ERROR") => Status::Error(answer.error_message.unwrap_or_default()),
-            other => {
-                return Err(AdapterError::new(
-                    ErrorKind::Transient { retry_after: None },
-                    format!("container {container}: unexpected status {other:?}"),
-                ));
-            }
+        let name = answer.status;
+        Status::read(name.as_deref(), answer.error_message).ok_or_else(|| {
+            AdapterError::new(
+                ErrorKind::Transient { retry_after: None },
+                format!("container {container}: unexpected status {name:?}"),
+            )
         })
-    }
-
-    /// Read the container's status until it is no longer `IN_PROGRESS`
-    /// (bounded by `poll`); `ERROR` and `EXPIRED` are permanent.
-    fn wait_ready(&self, container: &str) -> Result<Status, AdapterError> {
-        let (mut wait, mut waited) = (self.poll.first, Duration::ZERO);
-        loop {
-            let status = self.status(container)?;
-            match status {
-                Status::InProgress if waited + wait <= self.poll.total => {
-                    std::thread::sleep(wait);
-                    waited += wait;
-                    wait = (wait * 2).min(self.poll.cap);
-                }
-                Status::Error(_) | Status::Expired => return Err(not_ready(container, &status)),
-                Status::InProgress => {
-                    return Err(AdapterError::new(
-                        ErrorKind::Transient { retry_after: None },
-                        format!(
-                            "container {container} is still being processed by Threads after {}s; nothing was published, and it is published once ready",
-                            waited.as_secs()
-                        ),
-                    ));
-                }
-                done => return Ok(done),
-            }
-        }
     }
 
     /// Refuse (hold) the part when the account's quota for it is used up.
@@ -280,20 +165,7 @@ impl Threads {
         } else {
             (limit.quota_usage, limit.config, "posts")
         };
-        let (Some(used), Some(config)) = (used, config) else {
-            return Ok(());
-        };
-        if used < config.quota_total {
-            return Ok(());
-        }
-        let hours = config.quota_duration.unwrap_or(86_400) / 3600;
-        Err(AdapterError::new(
-            ErrorKind::Held,
-            format!(
-                "Threads quota: {used} of {} {what} used in the last {hours} h; held, nothing sent: a later run sends it once the oldest of them are more than {hours} h old",
-                config.quota_total
-            ),
-        ))
+        check_quota("Threads", what, used, config)
     }
 
     fn posted(&self, id: String) -> Remote {
@@ -301,62 +173,21 @@ impl Threads {
     }
 }
 
-/// A failed read changed nothing: an unclear answer is only a retry.
-fn safe_to_repeat(e: AdapterError, doing: &str) -> AdapterError {
-    match e.kind {
-        ErrorKind::Ambiguous => AdapterError {
-            kind: ErrorKind::Transient { retry_after: None },
-            message: format!("{} ({doing}, which changes nothing)", e.message),
-            ..e
-        },
-        _ => e,
-    }
-}
-
-fn not_ready(container: &str, status: &Status) -> AdapterError {
-    let message = match status {
-        Status::Error(why) => {
-            let hint = if why.contains("DOWNLOAD") || why.contains("FETCH") {
-                ": Threads could not fetch the media: check `media_base_url` and that the file is deployed there"
-            } else {
-                ""
-            };
-            format!(
-                "Threads could not process container {container} ({why}){hint}; nothing was published"
-            )
-        }
-        Status::Expired => format!(
-            "container {container} expired (not published within 24 hours); nothing was published"
-        ),
-        _ => format!("container {container} is not ready; nothing was published"),
-    };
-    AdapterError::permanent(message)
-}
-
 /// The fields of one media item's container: its type, its URL under
 /// `media_base_url`, its alt text.
 fn media_fields(part: &Part<'_>, item: &MediaItem) -> Result<Vec<(String, String)>, AdapterError> {
-    let base = part.media_base.ok_or_else(|| {
-        AdapterError::permanent(format!(
-            "Threads fetches media from a URL, and postcal.yaml has no `media_base_url` to make `{}` one: set it to where this workspace folder is served",
-            item.name
-        ))
-    })?;
-    // Its type from its first bytes (a video may be large).
-    let mime = infer::get_from_path(&item.path)
-        .map_err(|e| AdapterError::permanent(format!("cannot read media `{}`: {e}", item.name)))?
-        .map_or("application/octet-stream", |t| t.mime_type());
-    let (kind, field) = if mime.starts_with("video/") {
+    let (url, video) = container::media_url("Threads", part, item)?;
+    let (kind, field) = if video {
         ("VIDEO", "video_url")
     } else {
         ("IMAGE", "image_url")
     };
     let mut form = vec![
         ("media_type".to_owned(), kind.to_owned()),
-        (field.to_owned(), base.url_of(&item.name)),
+        (field.to_owned(), url),
     ];
-    if let Some(alt) = item.alt.as_ref().filter(|a| !a.trim().is_empty()) {
-        form.push(("alt_text".to_owned(), alt.clone()));
+    if let Some(alt) = container::alt_text(item) {
+        form.push(("alt_text".to_owned(), alt));
     }
     Ok(form)
 }

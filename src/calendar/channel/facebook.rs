@@ -2,6 +2,7 @@
 
 use super::{Builder, ChannelKind};
 use crate::calendar::raw::RawNumericId;
+use crate::diagnostic::Located;
 use crate::diagnostic::RuleId;
 
 /// A Facebook Page, posted to with a Page access token.
@@ -39,7 +40,22 @@ impl Builder<'_> {
 
     /// A Page id is a number (a vanity name is not accepted for posting).
     fn page_id(&mut self) -> Option<String> {
-        let id = self.raw.value.page_id.as_ref()?;
+        self.numeric_id(
+            &self.raw.value.page_id,
+            "a Facebook Page id",
+            "use the Page's numeric id (in the Page's About → Page transparency, or `id` in GET /me/accounts)",
+        )
+    }
+
+    /// A numeric id (`what`: "a Facebook Page id"), as a number or quoted
+    /// digits; anything else (a name) is an error with `help`.
+    pub(super) fn numeric_id(
+        &mut self,
+        id: &Option<Located<RawNumericId>>,
+        what: &str,
+        help: &str,
+    ) -> Option<String> {
+        let id = id.as_ref()?;
         let text = match &id.value {
             RawNumericId::Number(n) => return Some(n.to_string()),
             RawNumericId::Text(s) => s.trim(),
@@ -50,14 +66,14 @@ impl Builder<'_> {
         self.error(
             RuleId::CONFIG,
             id.loc,
-            format!("`{text}` is not a Facebook Page id"),
-            "use the Page's numeric id (in the Page's About → Page transparency, or `id` in GET /me/accounts)".to_owned(),
+            format!("`{text}` is not {what}"),
+            help.to_owned(),
         );
         None
     }
 
     /// `vMAJOR.MINOR`, default [`GRAPH_VERSION`].
-    fn graph_version(&mut self) -> Option<String> {
+    pub(super) fn graph_version(&mut self) -> Option<String> {
         let Some(v) = &self.raw.value.graph_version else {
             return Some(GRAPH_VERSION.to_owned());
         };

@@ -1,8 +1,6 @@
 //! A Threads channel: its settings and how they are read.
 
 use super::{Builder, ChannelKind};
-use crate::calendar::raw::RawNumericId;
-use crate::diagnostic::RuleId;
 
 /// A Threads account, posted to with its (60-day, refreshable) user token.
 #[derive(Debug, Clone)]
@@ -32,20 +30,10 @@ impl Builder<'_> {
 
     /// A Threads user id is a number (a username is not accepted).
     fn user_id(&mut self) -> Option<String> {
-        let id = self.raw.value.user_id.as_ref()?;
-        let text = match &id.value {
-            RawNumericId::Number(n) => return Some(n.to_string()),
-            RawNumericId::Text(s) => s.trim(),
-        };
-        if super::facebook::is_number(text) {
-            return Some(text.to_owned());
-        }
-        self.error(
-            RuleId::CONFIG,
-            id.loc,
-            format!("`{text}` is not a Threads user id"),
-            "use the account's numeric id: `id` in GET https://graph.threads.net/v1.0/me with its token (README: Threads)".to_owned(),
-        );
-        None
+        self.numeric_id(
+            &self.raw.value.user_id,
+            "a Threads user id",
+            "use the account's numeric id: `id` in GET https://graph.threads.net/v1.0/me with its token (README: Threads)",
+        )
     }
 }

@@ -18,7 +18,7 @@ pub struct RawChannel {
     /// Mastodon: server URL, e.g. `https://mastodon.social`.
     #[serde(default)]
     pub instance: Option<Located<String>>,
-    /// Mastodon access token, Telegram bot token, LinkedIn or Threads access token (`env:NAME` or `file:PATH`).
+    /// Mastodon access token, Telegram bot token, LinkedIn, Threads or Instagram access token (`env:NAME` or `file:PATH`).
     #[serde(default)]
     pub token: Option<Located<String>>,
     /// Mastodon or webhook: the character limit (Mastodon default 500).
@@ -47,7 +47,9 @@ pub struct RawChannel {
     /// LinkedIn's (default `https://api.linkedin.com`), the Facebook Graph
     /// API's (default `https://graph.facebook.com`), X's (default
     /// `https://api.x.com`), the Threads API's (default
-    /// `https://graph.threads.net`).
+    /// `https://graph.threads.net`), Instagram's (default
+    /// `https://graph.instagram.com`, or `https://graph.facebook.com` with
+    /// `login: facebook`).
     #[serde(default)]
     pub api_base: Option<Located<String>>,
     /// Facebook: the Page's numeric id.
@@ -56,10 +58,16 @@ pub struct RawChannel {
     /// Facebook: a Page access token (`env:NAME` or `file:PATH`).
     #[serde(default)]
     pub page_token: Option<Located<String>>,
-    /// Threads: the account's numeric Threads user id (`id` in GET /me).
+    /// Threads or Instagram: the account's numeric user id (`id` in GET
+    /// /me on Threads, `user_id` on Instagram).
     #[serde(default)]
     pub user_id: Option<Located<RawNumericId>>,
-    /// Facebook: the Graph API version, e.g. `v23.0` (the default).
+    /// Instagram: how the token was obtained, `instagram` (Business Login
+    /// for Instagram, the default) or `facebook` (a Page token of the
+    /// linked Facebook Page).
+    #[serde(default)]
+    pub login: Option<Located<RawLogin>>,
+    /// Facebook or Instagram: the Graph API version, e.g. `v23.0` (the default).
     #[serde(default)]
     pub graph_version: Option<Located<String>>,
     /// X: the app's API key, or consumer key (`env:NAME` or `file:PATH`).
@@ -101,6 +109,14 @@ pub struct RawChannel {
     /// person) or `retry` (send again: a possible duplicate over a missed post).
     #[serde(default)]
     pub on_ambiguous: Option<Located<RawOnAmbiguous>>,
+}
+
+/// How an Instagram token was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawLogin {
+    Instagram,
+    Facebook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -155,11 +171,14 @@ impl RawChannel {
         if let Some(v) = &self.user_id {
             out.push(("user_id", v.loc));
         }
+        if let Some(v) = &self.login {
+            out.push(("login", v.loc));
+        }
         out
     }
 }
 
-/// A numeric id (a Facebook Page's, a Threads user's): a number, or the
+/// A numeric id (a Facebook Page's, a Threads or Instagram user's): a number, or the
 /// same digits quoted.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]

@@ -226,11 +226,21 @@ fn check(cx: &Context<'_>, cfg: &RuleConfig, out: &mut Vec<Finding>) {
                                 "{platform} does not take {} images; {} would be refused",
                                 info.mime, channel.name
                             ),
-                            "convert it to JPEG, PNG or WebP",
+                            platform.image_types_help(),
                         ));
                         continue;
                     }
                 },
+                Kind::Video if !platform.takes_video_type(info.mime) => {
+                    out.push(at_item(
+                        format!(
+                            "{platform} does not take {} video; {} would refuse it",
+                            info.mime, channel.name
+                        ),
+                        "convert it to MP4 (H.264, AAC audio)",
+                    ));
+                    continue;
+                }
                 Kind::Video => rules.max_video_bytes,
             };
             match limit {

@@ -1,4 +1,5 @@
-//! `media-url`: media for a platform that fetches it by URL (Threads) has
+//! `media-url`: media for a platform that fetches it by URL (Threads,
+//! Instagram) has
 //! somewhere to be fetched from: `media_base_url` in postcal.yaml.
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
@@ -12,8 +13,8 @@ pub const RULE: Rule = Rule {
         default_level: Level::Error,
         configurable: false,
         options: &[],
-        summary: "Media for a platform that fetches it from a URL (Threads) needs `media_base_url` in postcal.yaml: where the workspace folder is served.",
-        bad: "# postcal.yaml without media_base_url\nmedia:\n  - file: media/launch.png # to a threads channel",
+        summary: "Media for a platform that fetches it from a URL (Threads, Instagram) needs `media_base_url` in postcal.yaml: where the workspace folder is served.",
+        bad: "# postcal.yaml without media_base_url\nmedia:\n  - file: media/launch.png # to a threads or instagram channel",
         good: "# postcal.yaml\nmedia_base_url: https://acme.github.io/calendar/",
     },
     check: Some(Check::Posts(check)),

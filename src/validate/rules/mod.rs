@@ -8,6 +8,7 @@ mod cw_unsupported;
 mod duplicate_id;
 mod duplicate_text;
 mod empty_post;
+mod image_aspect;
 mod in_blackout;
 mod insecure_endpoint;
 mod invalid_id;
@@ -18,11 +19,14 @@ mod max_per_day;
 pub mod media;
 mod media_url;
 mod min_gap;
+mod needs_media;
+mod no_threads;
 mod past_post;
 mod publish_quota;
 mod structural;
 mod too_long;
 mod too_many_links;
+mod too_many_tags;
 mod unknown_channel;
 mod x_cost_budget;
 
@@ -99,8 +103,12 @@ pub fn all() -> &'static [Rule] {
             unknown_channel::RULE,
             too_long::RULE,
             too_many_links::RULE,
+            too_many_tags::RULE,
             empty_post::RULE,
+            needs_media::RULE,
+            no_threads::RULE,
             media::RULE,
+            image_aspect::RULE,
             media_url::RULE,
             alt_text::RULE,
             approver::RULE,

@@ -1,5 +1,6 @@
 //! `publish-quota`: a plan stays inside the platform's publishing quota
-//! (Threads: 250 posts in any rolling 24 hours), since a post past it is
+//! (Threads: 250 posts in any rolling 24 hours, Instagram: 50), since a
+//! post past it is
 //! held at publish time, not sent.
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
@@ -12,7 +13,7 @@ pub const RULE: Rule = Rule {
         default_level: Level::Warn,
         configurable: true,
         options: &[],
-        summary: "No more posts on a channel in any rolling 24 hours than the platform publishes (Threads: 250); the rest would be held at publish time until the quota frees.",
+        summary: "No more posts on a channel in any rolling 24 hours than the platform publishes (Threads: 250, Instagram: 50); the rest would be held at publish time until the quota frees.",
         bad: "251 posts on acme-threads between 09:00 and 08:59 the next day",
         good: "250, the 251st a day later",
     },

@@ -34,7 +34,7 @@ pub fn graph_error(status: StatusCode, code: i64, subcode: Option<i64>, message:
     (status, axum::Json(json!({ "error": error }))).into_response()
 }
 
-pub(super) fn bad_token() -> Response {
+pub fn bad_token() -> Response {
     let mut r = graph_error(
         StatusCode::BAD_REQUEST,
         190,
