@@ -275,3 +275,76 @@ fn a_pasted_redirect_address_is_exchanged_and_a_reused_code_refused() {
         before
     );
 }
+
+#[test]
+fn publish_renews_a_stored_token_in_its_last_week_and_posts_with_the_new_one() {
+    let tokens = meta_oauth::Tokens::new("th", now());
+    let (fake, account) =
+        support::threads::start_with_tokens(support::Behaviour::Ok, Some(tokens.clone()));
+    let ws = workspace(&fake.base);
+    let old = tokens.issue_long(now());
+    // A long-lived token obtained elsewhere, kept in the store as it is.
+    let mut child = Process::new(assert_cmd::cargo::cargo_bin("postcal"))
+        .env("POSTCAL_STORE_KEY", &ws.key)
+        .args(["--color", "never", "--now", NOW, "--workspace"])
+        .arg(&ws.root)
+        .args(["auth", "login", "brand", "--paste", "--token"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{old}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(status(&ws, NOW)[0]["days_left"], 60);
+
+    // Day 55: a post is due; the run renews the token first, then sends
+    // with the new one.
+    let day55 = now() + chrono::Duration::days(55);
+    tokens.set_now(day55);
+    account.set_clock(day55);
+    std::fs::write(
+        ws.root.join("calendars/c.yaml"),
+        format!(
+            "posts:\n  - id: hello\n    at: {}\n    channels: [brand]\n    status: approved\n    text: Renewed and posted\n",
+            day55.to_rfc3339()
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = postcal(&ws, &at_days(55), &["publish"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("renewed `brand-threads` (brand): good until 2027-03-26"),
+        "{err}"
+    );
+    assert_eq!(tokens.minted(), 1);
+    let posts = account.posts();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].text, "Renewed and posted");
+    let sent = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/threads"))
+        .unwrap();
+    let used = sent
+        .headers
+        .get("authorization")
+        .cloned()
+        .unwrap_or_default();
+    assert!(used.starts_with("Bearer THLL-"), "{used}");
+    assert!(!used.contains(&old), "the renewed token was used");
+    assert!(
+        !out.contains(&old) && !err.contains(&old),
+        "no token is printed"
+    );
+    // The store was written back: the next run has nothing to renew.
+    assert_eq!(status(&ws, &at_days(55))[0]["days_left"], 60);
+    let (code, _, err) = postcal(&ws, &at_days(56), &["publish"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(tokens.minted(), 1);
+}
