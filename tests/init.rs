@@ -353,10 +353,15 @@ fn the_crontab_line() {
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .collect();
-    assert_eq!(jobs.len(), 1, "{text}");
+    assert_eq!(jobs.len(), 2, "{text}");
     assert!(jobs[0].starts_with("*/5 * * * * cd "));
     assert!(jobs[0].contains("postcal publish") && jobs[0].contains(".postcal/ledger.jsonl"));
-    assert!(!jobs[0].contains('%'), "cron reads % as a newline");
+    // Weekly, the stored tokens that run out soon are renewed and pushed.
+    assert!(jobs[1].starts_with("17 6 * * 1 cd "));
+    assert!(jobs[1].contains("postcal auth refresh") && jobs[1].contains(".postcal/tokens.age"));
+    for job in &jobs {
+        assert!(!job.contains('%'), "cron reads % as a newline");
+    }
 }
 
 /// The words that follow `postcal ` in a text, where `postcal` stands alone.

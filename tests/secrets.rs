@@ -129,11 +129,6 @@ fn channel(platform: Platform, base: &str) -> (String, Vec<(String, String)>, Ve
             ]),
             vec!["AQVlinkedinTOKENsecret42", "clientSECRETvalue"],
         ),
-        Platform::Threads => (
-            format!("user_id: \"1234567890\"\n    token: env:S_TOKEN\n    api_base: {base}"),
-            env(&[("S_TOKEN", "THAAthreadsTOKENsecret31".into())]),
-            vec!["THAAthreadsTOKENsecret31"],
-        ),
         Platform::Instagram => (
             format!("user_id: \"17841405822304914\"\n    token: env:S_TOKEN\n    api_base: {base}"),
             env(&[("S_TOKEN", "IGAAinstagramTOKENsecret37".into())]),

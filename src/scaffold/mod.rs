@@ -271,6 +271,11 @@ impl Secrets {
         }
         let mut commented = Vec::new();
         let comments = text.lines().filter(|l| l.trim_start().starts_with('#'));
+        if comments.clone().any(|l| l.contains(" store:"))
+            && !active.iter().any(|n| n == crate::tokens::KEY_VAR)
+        {
+            push_new(&mut commented, crate::tokens::KEY_VAR);
+        }
         for rest in comments.flat_map(|l| l.split("env:").skip(1)) {
             let name: String = rest
                 .chars()

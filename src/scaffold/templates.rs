@@ -17,6 +17,15 @@ channels:                # where posts go: a name you choose -> an account
   #   platform: bluesky
   #   handle: brand.bsky.social
   #   app_password: env:BRAND_BSKY_APP_PASSWORD   # an app password, not the account's
+  # brand-threads:
+  #   platform: threads
+  #   user_id: "17841400000000001"
+  #   token: store:brand-threads   # 60 days: kept in .postcal/tokens.age and renewed (`postcal auth login brand-threads`)
+
+# Threads and Instagram fetch media from a URL themselves: where this folder
+# is served, e.g. a CDN, or the site `postcal init --pages` deploys (its
+# files/ holds the media of the posts it shows). `postcal doctor` checks it.
+# media_base_url: https://YOUR-ORG.github.io/YOUR-REPO/files/
 
 publish:
   catch_up: 2h             # how late a due post may still go out (scheduled CI starts late)
@@ -574,4 +583,9 @@ pub(super) const CRONTAB: &str = r#"# Written by `postcal init`: publish from cr
 # 3. Install: (crontab -l; cat postcal.crontab) | crontab -
 #
 @@EVERY@@@@CRON_LINE@@
+#
+# Every Monday: renew the stored tokens (Threads, Instagram) that run out
+# within 7 days and push the token store; `publish` renews only the tokens
+# of channels it sends on. Needs POSTCAL_STORE_KEY, like the secrets above.
+17 6 * * 1 cd /srv/brand-calendar@@DIR@@ && flock -w 600 -o -E 75 . sh -c 'git pull -q --rebase --autostash; postcal auth refresh; rc=$?; git add .postcal/tokens.age 2>/dev/null; git diff --cached --quiet || git commit -qm "Token store after a renewal"; git push -q; exit $rc'
 "#;
