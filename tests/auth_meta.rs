@@ -270,6 +270,17 @@ fn a_pasted_redirect_address_is_exchanged_and_a_reused_code_refused() {
     let (code, err) = paste(&address);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("has been used"), "{err}");
+    // The sign-in address was shown before the paste was read.
+    assert!(
+        err.contains(&format!("{}/oauth/authorize?", "https://threads.net")),
+        "{err}"
+    );
+    // An address carrying another sign-in's state is refused unexchanged.
+    let minted = meta.tokens.minted();
+    let (code, err) = paste(&format!("{redirect}?code=AQother&state=someone-elses"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("its state does not match"), "{err}");
+    assert_eq!(meta.tokens.minted(), minted);
     assert_eq!(
         std::fs::read(ws.root.join(".postcal/tokens.age")).unwrap(),
         before

@@ -26,6 +26,9 @@ pub enum Source {
     },
     /// The `code` (or the whole redirect URL) obtained elsewhere.
     Code(SecretString),
+    /// Print the sign-in address, then `read` what the person pastes: the
+    /// address the browser ended on (its `state` checked) or the code.
+    Prompt(Box<dyn FnOnce() -> Option<SecretString> + 'static>),
     /// A token: short-lived (exchanged) when the app secret is given, else
     /// taken as the long-lived one, lasting `lifetime` (60 days unless said).
     Token {
@@ -164,7 +167,7 @@ impl Login<'_> {
 pub fn login(
     l: &Login<'_>,
     source: Source,
-    announce: &dyn Fn(&str, &str),
+    announce: &dyn Fn(&str, Option<&str>),
 ) -> Result<Obtained, LoginError> {
     match source {
         Source::Token { token, lifetime } => match l.app_secret {
@@ -185,23 +188,50 @@ pub fn login(
             }
         },
         Source::Code(pasted) => {
-            let code = code_of(pasted.expose_secret()).ok_or_else(|| {
+            let code = code_of(pasted.expose_secret()).ok_or_else(no_code)?;
+            l.exchange(&code)
+        }
+        Source::Prompt(read) => {
+            let state = random_state();
+            announce(&l.authorize_link(&state)?, None);
+            let pasted = read().ok_or_else(|| {
                 LoginError::Usage(
-                    "the pasted text holds no authorization code".to_owned(),
-                    "paste the `code` from the address the browser was sent to (or that whole address)".to_owned(),
+                    "nothing was pasted".to_owned(),
+                    "paste the address the browser was sent to and press Enter".to_owned(),
                 )
             })?;
+            // A pasted address carries the state this login sent, or it is
+            // another sign-in's (or a forged) redirect.
+            let text = pasted.expose_secret().trim();
+            if let Ok(url) = url::Url::parse(text)
+                && let Some((_, got)) = url.query_pairs().find(|(k, _)| k == "state")
+                && got != state
+            {
+                return Err(LoginError::Usage(
+                    "the pasted address is not this sign-in's (its state does not match)".to_owned(),
+                    "open the address printed above (not an older one), allow the app, and paste the address the browser ends on".to_owned(),
+                ));
+            }
+            let code = code_of(text).ok_or_else(no_code)?;
             l.exchange(&code)
         }
         Source::Browser { redirect_uri, wait } => {
             let state = random_state();
             let link = l.authorize_link(&state)?;
             let listener = bind(&redirect_uri)?;
-            announce(&link, &redirect_uri);
+            announce(&link, Some(&redirect_uri));
             let code = wait_for_code(&listener, &state, wait)?;
             l.exchange(&code)
         }
     }
+}
+
+fn no_code() -> LoginError {
+    LoginError::Usage(
+        "the pasted text holds no authorization code".to_owned(),
+        "paste the `code` from the address the browser was sent to (or that whole address)"
+            .to_owned(),
+    )
 }
 
 /// The `code` in a redirect URL or the pasted code itself (Threads adds

@@ -167,7 +167,13 @@ fn run_login(a: LoginArgs, env: &Env) -> Result<Outcome, CliError> {
         Some(r) => Some(resolve_ref(r, &ws.root, env)?),
         None => None,
     };
-    let pasted = if a.paste { Some(read_stdin()?) } else { None };
+    // A code for a Meta app is pasted after the sign-in address is shown.
+    let prompt = a.paste && !a.token && renewable.is_some();
+    let pasted = if a.paste && !prompt {
+        Some(read_stdin()?)
+    } else {
+        None
+    };
     let entry = match renewable {
         None => {
             // A token for a platform that does not renew: kept as given.
@@ -216,14 +222,20 @@ fn run_login(a: LoginArgs, env: &Env) -> Result<Outcome, CliError> {
                     lifetime: a.lifetime.and_then(|d| chrono::Duration::from_std(d).ok()),
                 },
                 Some(code) => Source::Code(code),
+                None if prompt => Source::Prompt(Box::new(|| read_stdin().ok())),
                 None => Source::Browser {
                     redirect_uri: a.redirect_uri.clone(),
                     wait: a.wait,
                 },
             };
-            let announce = |link: &str, redirect: &str| {
+            let announce = |link: &str, redirect: Option<&str>| {
+                let then = match redirect {
+                    Some(r) => format!("waiting for the redirect to {r} …"),
+                    None => "then paste here the address the browser ends on, and press Enter:"
+                        .to_owned(),
+                };
                 env.printer.err(&format!(
-                    "Open this address in a browser, sign in to {} and allow postcal:\n\n  {link}\n\nwaiting for the redirect to {redirect} …",
+                    "Open this address in a browser, sign in to {} and allow postcal:\n\n  {link}\n\n{then}",
                     app_label(r.app)
                 ));
             };

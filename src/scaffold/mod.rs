@@ -271,11 +271,7 @@ impl Secrets {
         }
         let mut commented = Vec::new();
         let comments = text.lines().filter(|l| l.trim_start().starts_with('#'));
-        if comments.clone().any(|l| l.contains(" store:"))
-            && !active.iter().any(|n| n == crate::tokens::KEY_VAR)
-        {
-            push_new(&mut commented, crate::tokens::KEY_VAR);
-        }
+        let stored = comments.clone().any(|l| l.contains(" store:"));
         for rest in comments.flat_map(|l| l.split("env:").skip(1)) {
             let name: String = rest
                 .chars()
@@ -284,6 +280,10 @@ impl Secrets {
             if !name.is_empty() && !active.contains(&name) {
                 push_new(&mut commented, &name);
             }
+        }
+        // A commented `store:` credential needs the store's key once uncommented.
+        if stored && !active.iter().any(|n| n == crate::tokens::KEY_VAR) {
+            push_new(&mut commented, crate::tokens::KEY_VAR);
         }
         Secrets { active, commented }
     }
@@ -470,7 +470,10 @@ mod tests {
         );
         let example = Secrets::of_config(&config_yaml(chrono_tz::UTC, "", false));
         assert_eq!(example.active, ["BRAND_MASTODON_TOKEN"]);
-        assert_eq!(example.commented, ["BRAND_BSKY_APP_PASSWORD"]);
+        assert_eq!(
+            example.commented,
+            ["BRAND_BSKY_APP_PASSWORD", "POSTCAL_STORE_KEY"]
+        );
     }
 
     #[test]
@@ -479,7 +482,8 @@ mod tests {
         assert_eq!(
             env,
             "  BRAND_MASTODON_TOKEN: ${{ secrets.BRAND_MASTODON_TOKEN }}\n  \
-             # BRAND_BSKY_APP_PASSWORD: ${{ secrets.BRAND_BSKY_APP_PASSWORD }}\n"
+             # BRAND_BSKY_APP_PASSWORD: ${{ secrets.BRAND_BSKY_APP_PASSWORD }}\n  \
+             # POSTCAL_STORE_KEY: ${{ secrets.POSTCAL_STORE_KEY }}\n"
         );
     }
 
