@@ -155,6 +155,10 @@ fn login_in_a_browser(ws: &Ws, meta: &meta_oauth::Server) {
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert!(out.status.success(), "{said}{rest}");
     assert!(rest.contains("stored `brand-threads`"), "{rest}");
+    assert!(
+        rest.contains(&format!("signed in as account {}", meta_oauth::USER_ID)),
+        "{rest}"
+    );
     assert!(!rest.contains(meta_oauth::APP_SECRET));
 }
 
@@ -200,18 +204,35 @@ fn a_browser_login_stores_a_60_day_token_and_renewal_keeps_the_rules() {
     // A token under a day old is not renewed, even with --force.
     let (code, _, err) = postcal(&ws, &at_days(55), &["auth", "refresh", "--force"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("not due"), "{err}");
+    assert!(
+        err.contains("not renewed yet, it is under a day old"),
+        "{err}"
+    );
     assert_eq!(meta.tokens.minted(), 3);
 
     // Past its end nothing renews it: a person must sign in again.
     meta.tokens.set_now(now() + chrono::Duration::days(120));
     let (code, _, err) = postcal(&ws, &at_days(120), &["auth", "refresh"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("run `postcal auth login brand`"), "{err}");
+    assert!(err.contains("postcal auth login brand --app-id"), "{err}");
     assert_eq!(meta.tokens.minted(), 3);
     let (code, out, _) = postcal(&ws, &at_days(120), &["doctor", "--offline"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("EXPIRED"), "{out}");
+    // A dry run does not promise what the real run cannot send.
+    std::fs::write(
+        ws.root.join("calendars/c.yaml"),
+        format!(
+            "posts:\n  - id: late\n    at: {}\n    channels: [brand]\n    status: approved\n    text: Too late\n",
+            at_days(120)
+        ),
+    )
+    .unwrap();
+    let (_, out, err) = postcal(&ws, &at_days(120), &["publish", "--dry-run"]);
+    assert!(
+        out.contains("but a real run cannot start brand: its stored token ran out on 2027-03-26"),
+        "{out}{err}"
+    );
 }
 
 #[test]

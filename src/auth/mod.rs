@@ -85,7 +85,7 @@ pub fn stored_expiry(root: &Path, channel: &Channel, env: &dyn EnvSource) -> Opt
     };
     let renew = if renews {
         format!(
-            "`publish` and `postcal auth refresh` renew it in its last {RENEW_WITHIN_DAYS} days; once it has run out, `postcal auth login {}`",
+            "`publish` and `postcal auth refresh` renew it in its last {RENEW_WITHIN_DAYS} days; once it has run out nothing can renew it: sign in again with `postcal auth login {} --app-id ID --app-secret env:NAME`",
             channel.name
         )
     } else {
@@ -101,6 +101,23 @@ pub fn stored_expiry(root: &Path, channel: &Channel, env: &dyn EnvSource) -> Opt
     })
 }
 
+/// Why the channel's stored token cannot work any more (it has run out),
+/// for `publish --dry-run`.
+pub fn ran_out(
+    root: &Path,
+    channel: &Channel,
+    env: &dyn EnvSource,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    match stored_expiry(root, channel, env)? {
+        Expiry::At { at, renew, .. } if at <= now => Some(format!(
+            "its stored token ran out on {}; {renew}",
+            at.format("%Y-%m-%d %H:%M UTC")
+        )),
+        _ => None,
+    }
+}
+
 /// What became of one token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renewal {
@@ -113,20 +130,19 @@ pub struct Renewal {
 pub enum RenewalOutcome {
     /// Renewed: good until then.
     Renewed { until: DateTime<Utc> },
-    /// Not due (more than a week left), or too young for Meta to renew.
+    /// Not due: more than a week left.
     NotDue { until: Option<DateTime<Utc>> },
+    /// Due (or forced), but under a day old: Meta renews a token only once
+    /// it is 24 hours old; the next run after `from` will.
+    TooYoung {
+        until: DateTime<Utc>,
+        from: DateTime<Utc>,
+    },
     /// Could not be renewed; `until` is when the old one stops working.
     Failed {
         reason: String,
         until: Option<DateTime<Utc>>,
     },
-}
-
-impl RenewalOutcome {
-    /// A failure whose token has already run out: its posts will fail.
-    pub fn is_expired_failure(&self, now: DateTime<Utc>) -> bool {
-        matches!(self, RenewalOutcome::Failed { until, .. } if until.is_none_or(|u| u <= now))
-    }
 }
 
 /// When a token runs out: what Meta said, or 60 days after it was issued.
@@ -198,7 +214,7 @@ fn renew_one(
     if until <= now {
         return RenewalOutcome::Failed {
             reason: format!(
-                "it ran out on {} and Meta does not renew an expired token: run `postcal auth login {}`",
+                "it ran out on {} and Meta does not renew an expired token: sign in again with `postcal auth login {} --app-id ID --app-secret env:NAME`",
                 until.format("%Y-%m-%d %H:%M UTC"),
                 r.channel.name
             ),
@@ -206,8 +222,14 @@ fn renew_one(
         };
     }
     let due = force || entry.expires_within(now, RENEW_WITHIN_DAYS) || entry.expires_at.is_none();
-    if !due || now - entry.obtained_at < MIN_AGE {
+    if !due {
         return RenewalOutcome::NotDue { until: Some(until) };
+    }
+    if now - entry.obtained_at < MIN_AGE {
+        return RenewalOutcome::TooYoung {
+            until,
+            from: entry.obtained_at + MIN_AGE,
+        };
     }
     match meta_token::refresh(r.app, r.api_base, &entry.value(), timeouts) {
         Ok(fresh) => {

@@ -251,8 +251,14 @@ fn run_login(a: LoginArgs, env: &Env) -> Result<Outcome, CliError> {
     let _held = lock::acquire(&ws.root, Duration::from_secs(30)).map_err(lock_error)?;
     let mut store = tokens::load_or_empty(&ws.root, &key).map_err(store_error)?;
     let until = entry.expires_at;
+    let account = entry.account.clone();
     store.put(&name, entry);
     tokens::save(&store, &ws.root).map_err(store_error)?;
+    if let Some(account) = account {
+        env.printer.note(&format!(
+            "signed in as account {account}: the channel's `user_id` must be this id"
+        ));
+    }
     env.printer.note(&format!(
         "stored `{name}` in {}{}: commit it with the ledger",
         tokens::STORE_PATH,
@@ -359,6 +365,14 @@ pub fn say_renewals(renewals: &[auth::Renewal], env: &Env, chatty: bool) -> Outc
                 ))
             )),
             RenewalOutcome::NotDue { .. } => {}
+            RenewalOutcome::TooYoung { until, from } if chatty => env.printer.note(&format!(
+                "`{}` ({}): not renewed yet, it is under a day old (Meta renews a token once it is 24 hours old: from {}); good until {}",
+                r.name,
+                r.channel,
+                from.format("%Y-%m-%d %H:%M UTC"),
+                until.format("%Y-%m-%d")
+            )),
+            RenewalOutcome::TooYoung { .. } => {}
             RenewalOutcome::Failed { reason, until } => {
                 outcome = Outcome::Failure;
                 let still = match until {
@@ -366,7 +380,10 @@ pub fn say_renewals(renewals: &[auth::Renewal], env: &Env, chatty: bool) -> Outc
                         "the current token works until {}; the next run tries again",
                         u.format("%Y-%m-%d %H:%M UTC")
                     ),
-                    _ => format!("run `postcal auth login {}`", r.channel),
+                    _ => format!(
+                        "sign in again: `postcal auth login {} --app-id ID --app-secret env:NAME`",
+                        r.channel
+                    ),
                 };
                 env.printer.error_line(
                     &format!(

@@ -262,6 +262,11 @@ fn summary(dir: &Path, zone_note: &str, done: &Scaffolded, git: bool, coordinate
     s.push_str(&format!(
         "  git add -A{paths} && git commit -m \"Start the postcal calendar\"\n"
     ));
+    // Once per clone: two branches' token renewals merge (README, "Tokens
+    // that renew themselves").
+    s.push_str(
+        "  git config merge.postcal-tokens.driver \"postcal auth merge %O %A %B\"   # once per clone, for renewed tokens\n",
+    );
     let include_kept = done
         .files
         .iter()

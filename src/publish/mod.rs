@@ -347,6 +347,7 @@ impl Run<'_> {
                     crate::adapters::for_channel(&ws.root, channel, env, options.timeouts, now)
                         .err()
                         .map(|e| e.message)
+                        .or_else(|| crate::auth::ran_out(&ws.root, channel, env, now))
                 });
                 if let Some(why) = why {
                     o.error = Some(format!("but a real run cannot start {}: {why}", o.channel));

@@ -81,7 +81,12 @@ pub(super) fn write(store: &Store, path: &Path) -> Result<(), StoreError> {
     let armored = age::encrypt_and_armor(&recipient, &plain)
         .map_err(|e| std::io::Error::other(e.to_string()))
         .map_err(io("encrypt"))?;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    // Git hands its merge driver bare names (`.merge_file_X`): their
+    // folder is the current one.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     std::fs::create_dir_all(dir).map_err(io("create the folder of"))?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",

@@ -225,7 +225,7 @@ impl StoreError {
                 )
             }
             StoreError::Decrypt { .. } => format!(
-                "the store was made with another key, or the file is damaged (a torn copy, a merge conflict): set {KEY_VAR} to the key it was made with, or restore it from git (`git checkout -- {STORE_PATH}`); a lost key means logging in again (`postcal auth login CHANNEL`)"
+                "the store was made with another key, or the file is damaged (a torn copy, a merge conflict): set {KEY_VAR} to the key it was made with, or restore it from git (`git checkout -- {STORE_PATH}`; in a merge, take one side with `git checkout --ours {STORE_PATH}` and set up the merge driver, README: Tokens that renew themselves); with the key lost, delete {STORE_PATH} and sign in again (`postcal auth login CHANNEL`)"
             ),
             StoreError::Corrupt { .. } => format!(
                 "restore it from git (`git log -- {STORE_PATH}`), or log in again (`postcal auth login CHANNEL`); a newer postcal may have written it"

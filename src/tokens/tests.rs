@@ -163,3 +163,28 @@ fn a_merge_keeps_the_newer_renewal_and_a_removal() {
     std::fs::write(&theirs, "<<<<<<< garbage").unwrap();
     assert!(merge(&base, &ours, &theirs, &key).is_err());
 }
+
+#[test]
+fn a_merge_of_bare_file_names_writes_in_the_current_folder() {
+    // Git runs the driver in the repository's top with names like
+    // `.merge_file_a1b2`; the test gives a file name with no folder.
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = Key::generate();
+    let mut s = Store::empty(key.clone());
+    s.put("a", entry("a0", 1));
+    let bare = Path::new(".postcal-merge-test-ours");
+    let absolute = std::env::current_dir().unwrap().join(bare);
+    file::write(&s, &absolute).unwrap();
+    let (base, theirs) = (dir.path().join("base"), dir.path().join("theirs"));
+    file::write(&s, &base).unwrap();
+    s.put("a", entry("a1", 5));
+    file::write(&s, &theirs).unwrap();
+    let merged = merge(&base, bare, &theirs, &key);
+    let read = file::read(&absolute, &key);
+    let _ = std::fs::remove_file(&absolute);
+    merged.unwrap();
+    assert_eq!(
+        read.unwrap().get("a").unwrap().value().expose_secret(),
+        "a1"
+    );
+}
