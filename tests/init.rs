@@ -324,10 +324,21 @@ fn the_gitlab_pipeline() {
     let publish = &ci["postcal-publish"];
     assert_eq!(
         publish["rules"][0]["if"],
-        "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH",
-        "only the default branch publishes"
+        "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != \"auth-refresh\"",
+        "only the default branch publishes, and not from the weekly renewal schedule"
     );
     assert!(publish["resource_group"].is_string());
+    // The weekly renewal: its own schedule, never beside a publish run.
+    let refresh = &ci["postcal-auth-refresh"];
+    assert_eq!(
+        refresh["rules"][0]["if"],
+        "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == \"auth-refresh\""
+    );
+    assert_eq!(refresh["resource_group"], publish["resource_group"]);
+    let renewal = refresh["script"][1].as_str().unwrap();
+    for part in ["postcal auth refresh", "git add .postcal/tokens.age", "git push"] {
+        assert!(renewal.contains(part), "{part} in {renewal}");
+    }
     let script: Vec<&str> = publish["script"]
         .as_array()
         .unwrap()

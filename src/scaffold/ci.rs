@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::Secrets;
 use super::templates::{
-    CRON_COORDINATED, CRON_ONE_RUNNER, CRONTAB, GITHUB_AUTH_REFRESH, GITHUB_COORDINATED,
-    GITHUB_INSTALL, GITHUB_ONE_RUNNER, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI,
-    GITLAB_COORDINATED, GITLAB_INCLUDE, GITLAB_ONE_RUNNER,
+    CRON_COORDINATED, CRON_ONE_RUNNER, CRONTAB, GITHUB_COORDINATED, GITHUB_INSTALL,
+    GITHUB_ONE_RUNNER, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI, GITLAB_COORDINATED,
+    GITLAB_INCLUDE, GITLAB_ONE_RUNNER,
 };
 
 /// What `init` writes CI files for.
@@ -115,7 +115,7 @@ pub(super) fn files(layout: &Layout, secrets: &Secrets, choices: Choices) -> (Ve
     ];
     out.push(file(
         format!(".github/workflows/postcal{slug}-auth-refresh.yml"),
-        github(GITHUB_AUTH_REFRESH, layout),
+        github(super::renewal::GITHUB, layout),
     ));
     if choices.pages {
         out.push(file(
@@ -187,7 +187,9 @@ fn gitlab(layout: &Layout, secrets: &Secrets, coordinate: bool) -> String {
     };
     let template = GITLAB_CI
         .replace("@@RUNNERS@@", runners)
-        .replace("@@PUBLISH_SCRIPT@@", script);
+        .replace("@@PUBLISH_SCRIPT@@", script)
+        + "\n"
+        + super::renewal::GITLAB;
     common(&template, layout)
         .replace("@@JOB@@", &format!("postcal{}", layout.slug()))
         .replace("@@MR_SCOPE@@", &mr_scope)

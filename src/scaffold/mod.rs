@@ -8,6 +8,7 @@
 //! appended, since they belong to the whole repository.
 
 mod ci;
+mod renewal;
 mod templates;
 
 use std::path::{Path, PathBuf};

@@ -192,72 +192,6 @@ jobs:
 @@INSTALL@@
 @@PUBLISH_STEPS@@"#;
 
-/// The weekly renewal of stored tokens (GitHub): `publish` renews only the
-/// tokens of channels it sends on, so a quiet channel's would run out.
-pub(super) const GITHUB_AUTH_REFRESH: &str = r#"# Written by `postcal init`. Every Monday: renew the stored tokens@@SCOPE@@
-# (Threads, Instagram: 60 days each) that run out within 7 days, and commit
-# the token store (.postcal/tokens.age) back. `publish` renews them too, but
-# only when it sends on their channels; this keeps a quiet channel's token
-# alive. With no `store:` credential in postcal.yaml it does nothing.
-#
-# Secrets: POSTCAL_STORE_KEY, the line `postcal auth key` printed. It shares
-# the publish workflow's concurrency group, so the two never run at once.
-name: Renew tokens@@LABEL@@ (postcal)
-
-on:
-  schedule:
-    - cron: "17 6 * * 1"
-  workflow_dispatch:
-
-concurrency:
-  group: postcal@@SLUG@@-publish
-  cancel-in-progress: false
-
-permissions:
-  contents: write
-
-env:
-  POSTCAL_INSTALL: ${{ vars.POSTCAL_INSTALL }}
-@@DEFAULTS@@
-jobs:
-  refresh:
-    if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
-    runs-on: ubuntu-latest
-    timeout-minutes: 10
-    steps:
-      - uses: actions/checkout@v4
-@@INSTALL@@
-      - name: Renew the tokens that run out within 7 days
-        id: refresh
-        continue-on-error: true
-        run: postcal auth refresh
-        env:
-          POSTCAL_STORE_KEY: ${{ secrets.POSTCAL_STORE_KEY }}
-      - name: Commit the token store
-        if: ${{ !cancelled() }}
-        run: |
-          [ -f .postcal/tokens.age ] || exit 0
-          git add .postcal/tokens.age
-          git diff --cached --quiet && exit 0
-          git config user.name "github-actions[bot]"
-          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
-          git commit -q -m "Token store after a renewal@@LABEL@@"
-          for try in 1 2 3; do
-            if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
-              exit 0
-            fi
-            git rebase --abort 2>/dev/null || true
-            sleep $((try * 10))
-          done
-          echo "::error::could not push the renewed token store; the old tokens work until they run out: run this workflow again"
-          exit 1
-      - name: Fail when a renewal failed
-        if: ${{ steps.refresh.outcome == 'failure' }}
-        run: |
-          echo "::error::a token could not be renewed; the step above says which and why"
-          exit 1
-"#;
-
 /// The install step's script (GitHub), indented for a `run: |` block.
 pub(super) const GITHUB_PAGES: &str = r#"# Written by `postcal init --pages`. On every push to the default branch,
 # daily (so published links appear) and by hand: build the calendar@@SCOPE@@
@@ -502,6 +436,9 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
 # - schedules (Build > Pipeline schedules, e.g. "*/15 * * * *") and manual
 #   runs: publish the due posts and commit the ledger back. GitLab starts
 #   scheduled pipelines late when it is busy; `publish.catch_up` absorbs that.
+# - a weekly schedule with the variable POSTCAL_TASK=auth-refresh (e.g.
+#   "17 6 * * 1"): renew the stored tokens (Threads, Instagram) that run out
+#   within 7 days and commit the token store back; needs POSTCAL_STORE_KEY.
 #
 @@RUNNERS@@#
 # Settings > CI/CD > Variables: add each credential as a masked variable
@@ -555,11 +492,12 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
   stage: deploy
   rules:
     # Only the default branch's calendar is the plan.
-    - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+    - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != "auth-refresh"
     - if: $CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
   resource_group: postcal@@SLUG@@-publish   # one run at a time
   script:
-@@PUBLISH_SCRIPT@@"#;
+@@PUBLISH_SCRIPT@@
+"#;
 
 /// The repository's `.gitlab-ci.yml` when the workspaces are folders of it:
 /// each `init` writes its jobs under `.gitlab/postcal/`.

@@ -1,0 +1,109 @@
+//! What `init` writes to renew stored tokens weekly (Threads, Instagram:
+//! `publish` renews only the tokens of channels it sends on, so a quiet
+//! channel's would run out): a GitHub workflow and a GitLab job. (The
+//! crontab's weekly line is in the crontab template.)
+
+/// The weekly renewal of stored tokens (GitHub): `publish` renews only the
+/// tokens of channels it sends on, so a quiet channel's would run out.
+pub(super) const GITHUB: &str = r#"# Written by `postcal init`. Every Monday: renew the stored tokens@@SCOPE@@
+# (Threads, Instagram: 60 days each) that run out within 7 days, and commit
+# the token store (.postcal/tokens.age) back. `publish` renews them too, but
+# only when it sends on their channels; this keeps a quiet channel's token
+# alive. With no `store:` credential in postcal.yaml it does nothing.
+#
+# Secrets: POSTCAL_STORE_KEY, the line `postcal auth key` printed. It shares
+# the publish workflow's concurrency group, so the two never run at once.
+name: Renew tokens@@LABEL@@ (postcal)
+
+on:
+  schedule:
+    - cron: "17 6 * * 1"
+  workflow_dispatch:
+
+concurrency:
+  group: postcal@@SLUG@@-publish
+  cancel-in-progress: false
+
+permissions:
+  contents: write
+
+env:
+  POSTCAL_INSTALL: ${{ vars.POSTCAL_INSTALL }}
+@@DEFAULTS@@
+jobs:
+  refresh:
+    if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - uses: actions/checkout@v4
+@@INSTALL@@
+      - name: Renew the tokens that run out within 7 days
+        id: refresh
+        continue-on-error: true
+        run: postcal auth refresh
+        env:
+          POSTCAL_STORE_KEY: ${{ secrets.POSTCAL_STORE_KEY }}
+      - name: Commit the token store
+        if: ${{ !cancelled() }}
+        run: |
+          [ -f .postcal/tokens.age ] || exit 0
+          git add .postcal/tokens.age
+          git diff --cached --quiet && exit 0
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          git commit -q -m "Token store after a renewal@@LABEL@@"
+          for try in 1 2 3; do
+            if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
+              exit 0
+            fi
+            git rebase --abort 2>/dev/null || true
+            sleep $((try * 10))
+          done
+          echo "::error::could not push the renewed token store; the old tokens work until they run out: run this workflow again"
+          exit 1
+      - name: Fail when a renewal failed
+        if: ${{ steps.refresh.outcome == 'failure' }}
+        run: |
+          echo "::error::a token could not be renewed; the step above says which and why"
+          exit 1
+"#;
+
+/// The GitLab job, run by a weekly schedule with `POSTCAL_TASK=auth-refresh`
+/// (appended to the pipeline `templates::GITLAB_CI` writes).
+pub(super) const GITLAB: &str = r#"@@JOB@@-auth-refresh:
+  extends: .@@JOB@@
+  stage: deploy
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == "auth-refresh"
+  resource_group: postcal@@SLUG@@-publish   # never beside a publish run
+  script:
+    - git fetch -q origin "$CI_COMMIT_BRANCH" && git checkout -q --detach FETCH_HEAD
+    - |
+      rc=0
+      postcal auth refresh || rc=$?
+      if [ -f .postcal/tokens.age ]; then
+        git add .postcal/tokens.age
+        if ! git diff --cached --quiet; then
+          git config user.name "postcal"
+          git config user.email "postcal@$CI_SERVER_HOST"
+          git commit -q -m "Token store after a renewal@@LABEL@@"
+          push_url="$CI_SERVER_PROTOCOL://oauth2:$POSTCAL_PUSH_TOKEN@$CI_SERVER_HOST:$CI_SERVER_PORT/$CI_PROJECT_PATH.git"
+          pushed=no
+          for try in 1 2 3; do
+            if git fetch -q origin "$CI_COMMIT_BRANCH" && git rebase -q FETCH_HEAD \
+                && git push -q "$push_url" "HEAD:$CI_COMMIT_BRANCH"; then
+              pushed=yes
+              break
+            fi
+            git rebase --abort 2>/dev/null || true
+            sleep $((try * 10))
+          done
+          if [ "$pushed" = no ]; then
+            echo "could not push the renewed token store; the old tokens work until they run out: run this schedule again"
+            rc=1
+          fi
+        fi
+      fi
+      exit $rc
+"#;
