@@ -336,7 +336,11 @@ fn the_gitlab_pipeline() {
     );
     assert_eq!(refresh["resource_group"], publish["resource_group"]);
     let renewal = refresh["script"][1].as_str().unwrap();
-    for part in ["postcal auth refresh", "git add .postcal/tokens.age", "git push"] {
+    for part in [
+        "postcal auth refresh",
+        "git add .postcal/tokens.age",
+        "git push",
+    ] {
         assert!(renewal.contains(part), "{part} in {renewal}");
     }
     let script: Vec<&str> = publish["script"]
