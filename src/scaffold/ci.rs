@@ -9,7 +9,7 @@ use super::Secrets;
 use super::templates::{
     CRON_COORDINATED, CRON_ONE_RUNNER, CRONTAB, GITHUB_COORDINATED, GITHUB_INSTALL,
     GITHUB_ONE_RUNNER, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI, GITLAB_COORDINATED,
-    GITLAB_INCLUDE, GITLAB_ONE_RUNNER,
+    GITLAB_INCLUDE, GITLAB_ONE_RUNNER, GITLAB_PUSH,
 };
 
 /// What `init` writes CI files for.
@@ -185,11 +185,30 @@ fn gitlab(layout: &Layout, secrets: &Secrets, coordinate: bool) -> String {
     } else {
         GITLAB_ONE_RUNNER
     };
+    let push = |commit: &str, unpushed: &str| {
+        GITLAB_PUSH
+            .replace("@@COMMIT@@", commit)
+            .replace("@@UNPUSHED@@", unpushed)
+    };
+    let script = script.replace(
+        "@@PUSH@@",
+        &push(
+            "Ledger after a publish run@@LABEL@@",
+            "could not push the ledger after 3 tries: commit it by hand before the next run, or posts may go out twice",
+        ),
+    );
+    let renewal = super::renewal::GITLAB.replace(
+        "@@PUSH@@",
+        &push(
+            "Token store after a renewal@@LABEL@@",
+            "could not push the renewed token store; the old tokens work until they run out: run this schedule again",
+        ),
+    );
     let template = GITLAB_CI
         .replace("@@RUNNERS@@", runners)
-        .replace("@@PUBLISH_SCRIPT@@", script)
+        .replace("@@PUBLISH_SCRIPT@@", &script)
         + "\n"
-        + super::renewal::GITLAB;
+        + &renewal;
     common(&template, layout)
         .replace("@@JOB@@", &format!("postcal{}", layout.slug()))
         .replace("@@MR_SCOPE@@", &mr_scope)

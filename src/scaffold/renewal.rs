@@ -85,25 +85,7 @@ pub(super) const GITLAB: &str = r#"@@JOB@@-auth-refresh:
       if [ -f .postcal/tokens.age ]; then
         git add .postcal/tokens.age
         if ! git diff --cached --quiet; then
-          git config user.name "postcal"
-          git config user.email "postcal@$CI_SERVER_HOST"
-          git commit -q -m "Token store after a renewal@@LABEL@@"
-          push_url="$CI_SERVER_PROTOCOL://oauth2:$POSTCAL_PUSH_TOKEN@$CI_SERVER_HOST:$CI_SERVER_PORT/$CI_PROJECT_PATH.git"
-          pushed=no
-          for try in 1 2 3; do
-            if git fetch -q origin "$CI_COMMIT_BRANCH" && git rebase -q FETCH_HEAD \
-                && git push -q "$push_url" "HEAD:$CI_COMMIT_BRANCH"; then
-              pushed=yes
-              break
-            fi
-            git rebase --abort 2>/dev/null || true
-            sleep $((try * 10))
-          done
-          if [ "$pushed" = no ]; then
-            echo "could not push the renewed token store; the old tokens work until they run out: run this schedule again"
-            rc=1
-          fi
-        fi
+@@PUSH@@        fi
       fi
       exit $rc
 "#;

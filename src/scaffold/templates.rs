@@ -372,9 +372,18 @@ pub(super) const GITLAB_ONE_RUNNER: (&str, &str) = (
         git add .postcal/ledger.jsonl
         if [ -f .postcal/tokens.age ]; then git add .postcal/tokens.age; fi
         if ! git diff --cached --quiet; then
-          git config user.name "postcal"
+@@PUSH@@        fi
+      fi
+      exit $rc
+"#,
+);
+
+/// A GitLab job's commit and push of what postcal wrote (the ledger, the
+/// token store), retried three times; `@@COMMIT@@` is the commit's message
+/// and `@@UNPUSHED@@` what the job says when it cannot push.
+pub(super) const GITLAB_PUSH: &str = r#"          git config user.name "postcal"
           git config user.email "postcal@$CI_SERVER_HOST"
-          git commit -q -m "Ledger after a publish run@@LABEL@@"
+          git commit -q -m "@@COMMIT@@"
           push_url="$CI_SERVER_PROTOCOL://oauth2:$POSTCAL_PUSH_TOKEN@$CI_SERVER_HOST:$CI_SERVER_PORT/$CI_PROJECT_PATH.git"
           pushed=no
           for try in 1 2 3; do
@@ -387,14 +396,10 @@ pub(super) const GITLAB_ONE_RUNNER: (&str, &str) = (
             sleep $((try * 10))
           done
           if [ "$pushed" = no ]; then
-            echo "could not push the ledger after 3 tries: commit it by hand before the next run, or posts may go out twice"
+            echo "@@UNPUSHED@@"
             rc=1
           fi
-        fi
-      fi
-      exit $rc
-"#,
-);
+"#;
 
 pub(super) const GITLAB_COORDINATED: (&str, &str) = (
     r#"# Several runners may publish this calendar (this schedule, a cron host,
