@@ -12,21 +12,8 @@ use postcal::platform::little_text;
 use support::linkedin::{self, Behaviour, ORG, PERSON};
 use support::{Fake, part};
 
-/// A workspace whose channel `li` is the fake's, with `extra` YAML fields
-/// (and `author:` replaced when `author` is given).
 fn workspace(fake: &Fake, author: Option<&str>, extra: &str) -> tempfile::TempDir {
-    let mut yaml = fake.channel_yaml.clone();
-    if let Some(author) = author {
-        yaml = yaml.replace(PERSON, author);
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("postcal.yaml"),
-        format!("timezone: UTC\nchannels:\n  li:\n    platform: linkedin\n    {yaml}{extra}\n"),
-    )
-    .unwrap();
-    std::fs::create_dir(dir.path().join("calendars")).unwrap();
-    dir
+    linkedin::workspace(fake, author.unwrap_or(PERSON), extra)
 }
 
 fn adapter(fake: &Fake, ws: &tempfile::TempDir) -> Box<dyn Adapter> {

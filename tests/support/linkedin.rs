@@ -10,11 +10,15 @@
 //! `AVAILABLE` (a post naming an image not yet available is refused);
 //! comments under `socialActions`; delete; `/v2/userinfo`, organizations,
 //! token introspection; the author finder, which a member token may not use
-//! (403) unless granted `r_member_social`. Errors are LinkedIn's
+//! (403) unless granted `r_member_social`; the two reporting APIs
+//! (`stats`). Errors are LinkedIn's
 //! `{"status", "serviceErrorCode", "code", "message"}`.
 
 mod images;
 mod rest;
+mod stats;
+
+pub use stats::Stats;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -53,6 +57,11 @@ struct Inner {
     member_can_read: bool,
     /// When the token expires (introspection), epoch seconds.
     expires_at: i64,
+    /// What each post has gathered, by URN.
+    stats: HashMap<String, Stats>,
+    /// Whether the member token may read its posts' analytics
+    /// (`r_member_postAnalytics`).
+    member_post_analytics: bool,
 }
 
 #[derive(Clone)]
@@ -73,6 +82,21 @@ impl Handle {
     /// `r_member_social`).
     pub fn grant_member_reads(&self) {
         self.inner.lock().unwrap().member_can_read = true;
+    }
+
+    /// Let the member token read its posts' analytics
+    /// (`r_member_postAnalytics`).
+    pub fn grant_post_analytics(&self) {
+        self.inner.lock().unwrap().member_post_analytics = true;
+    }
+
+    /// People engaged with the post `urn`.
+    pub fn engage(&self, urn: &str, stats: Stats) {
+        self.inner
+            .lock()
+            .unwrap()
+            .stats
+            .insert(urn.to_owned(), stats);
     }
 
     /// When introspection says the token expires.
@@ -295,6 +319,20 @@ async fn introspect(
     .into_response()
 }
 
+/// A workspace whose channel `li` is the fake's, posting as `author`, with
+/// `extra` YAML fields.
+pub fn workspace(fake: &Fake, author: &str, extra: &str) -> tempfile::TempDir {
+    let yaml = fake.channel_yaml.replace(PERSON, author);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("postcal.yaml"),
+        format!("timezone: UTC\nchannels:\n  li:\n    platform: linkedin\n    {yaml}{extra}\n"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("calendars")).unwrap();
+    dir
+}
+
 /// Start a fake LinkedIn whose channel posts as the member.
 pub fn start(behaviour: Behaviour) -> Fake {
     start_with(behaviour).0
@@ -331,6 +369,14 @@ pub fn start_with(behaviour: Behaviour) -> (Fake, Handle) {
         .route("/rest/images/{urn}", get(images::status))
         .route("/dms-uploads/{n}", put(images::upload))
         .route("/rest/organizations/{id}", get(organization))
+        .route(
+            "/rest/organizationalEntityShareStatistics",
+            get(stats::share_statistics),
+        )
+        .route(
+            "/rest/memberCreatorPostAnalytics",
+            get(stats::member_analytics),
+        )
         .route("/v2/userinfo", get(userinfo))
         .route("/oauth/v2/introspectToken", post(introspect))
         .with_state(st);

@@ -3,7 +3,8 @@
 //! empty body), commentary in the little text format, images uploaded
 //! through the Images API (`images`), a thread's follow-ups as comments on
 //! the post, `DELETE` for retraction, `/v2/userinfo` or the organization
-//! for doctor, and the token's expiry (`token`). PLATFORMS.md §4 and
+//! for doctor, the token's expiry (`token`), and engagement from the
+//! reporting APIs (`stats`). PLATFORMS.md §4 and
 //! addendum B.
 //!
 //! - Every REST call carries `LinkedIn-Version` (the channel's
@@ -22,6 +23,7 @@
 
 mod images;
 mod posts;
+mod stats;
 mod token;
 
 pub(super) use token::recorded_expiry;
@@ -148,6 +150,10 @@ impl Adapter for Linkedin {
             None => self.find_post(part.text, since),
             Some(root) => self.find_comment(&root.id, part.text, since),
         }
+    }
+
+    fn metrics(&mut self, ids: &[&str]) -> Result<Vec<Option<super::Metrics>>, AdapterError> {
+        self.read_metrics(ids)
     }
 
     fn delete(
