@@ -324,8 +324,8 @@ fn the_gitlab_pipeline() {
     let publish = &ci["postcal-publish"];
     assert_eq!(
         publish["rules"][0]["if"],
-        "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != \"auth-refresh\"",
-        "only the default branch publishes, and not from the weekly renewal schedule"
+        "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != \"auth-refresh\" && $POSTCAL_TASK != \"metrics\"",
+        "only the default branch publishes, and not from the renewal or metrics schedules"
     );
     assert!(publish["resource_group"].is_string());
     // The weekly renewal: its own schedule, never beside a publish run.
@@ -343,6 +343,24 @@ fn the_gitlab_pipeline() {
     ] {
         assert!(renewal.contains(part), "{part} in {renewal}");
     }
+    // The daily metrics pull: its own schedule and resource group (it never
+    // holds publishing up), the report an artifact on Mondays.
+    let metrics = &ci["postcal-metrics"];
+    assert_eq!(
+        metrics["rules"][0]["if"],
+        "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == \"metrics\""
+    );
+    assert_ne!(metrics["resource_group"], publish["resource_group"]);
+    let pull = metrics["script"][1].as_str().unwrap();
+    for part in [
+        "postcal metrics pull",
+        "git add .postcal/metrics.jsonl",
+        "git push",
+        "postcal report --format markdown",
+    ] {
+        assert!(pull.contains(part), "{part} in {pull}");
+    }
+    assert_eq!(metrics["artifacts"]["paths"][0], "results.md");
     let script: Vec<&str> = publish["script"]
         .as_array()
         .unwrap()
@@ -368,14 +386,22 @@ fn the_crontab_line() {
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .collect();
-    assert_eq!(jobs.len(), 2, "{text}");
+    assert_eq!(jobs.len(), 3, "{text}");
     assert!(jobs[0].starts_with("*/5 * * * * cd "));
     assert!(jobs[0].contains("postcal publish") && jobs[0].contains(".postcal/ledger.jsonl"));
     // Weekly, the stored tokens that run out soon are renewed and pushed.
     assert!(jobs[1].starts_with("17 6 * * 1 cd "));
     assert!(jobs[1].contains("postcal auth refresh") && jobs[1].contains(".postcal/tokens.age"));
+    // Daily, the platforms' numbers are pulled and pushed, on the clone's
+    // turn; on Mondays the week's report is written beside them.
+    assert!(jobs[2].starts_with("41 5 * * * cd ") && jobs[2].contains("flock -w 600"));
+    assert!(jobs[2].contains("postcal metrics pull") && jobs[2].contains(".postcal/metrics.jsonl"));
+    assert!(jobs[2].contains("postcal report --format markdown > .postcal/cache/results.md"));
     for job in &jobs {
-        assert!(!job.contains('%'), "cron reads % as a newline");
+        assert!(
+            !job.replace("\\%", "").contains('%'),
+            "cron reads an unescaped % as a newline: {job}"
+        );
     }
 }
 

@@ -382,10 +382,10 @@ fn the_install_steps_fail_until_postcal_install_is_set() {
             assert!(out.status.success(), "{label}, installed: {}", text(&out));
         }
     }
-    // Three workflows (pull requests, publish, token renewal) and one GitLab
-    // template per workspace, and the Pages workflow of the two with
-    // --pages: 3 × 4 + 2.
-    assert_eq!(count, 14);
+    // Four workflows (pull requests, publish, token renewal, results) and
+    // one GitLab template per workspace, and the Pages workflow of the two
+    // with --pages: 3 × 5 + 2.
+    assert_eq!(count, 17);
 }
 
 /// Values for `${{ secrets.X }}` and `${{ vars.X }}`.
@@ -401,7 +401,9 @@ impl Context {
         while let Some(start) = out.find("${{") {
             let end = start + out[start..].find("}}").unwrap() + 2;
             let expr = out[start + 3..end - 2].trim();
-            let value = if let Some(name) = expr.strip_prefix("secrets.") {
+            let value = if expr == "github.token" {
+                "github-token-for-this-run".to_owned()
+            } else if let Some(name) = expr.strip_prefix("secrets.") {
                 self.secrets.get(name).cloned().unwrap_or_default()
             } else if let Some(name) = expr.strip_prefix("vars.") {
                 self.vars.get(name).cloned().unwrap_or_default()
@@ -445,8 +447,11 @@ fn run_job(workflow: &Value, job: &str, checkout: &Path, cx: &Context) -> JobRun
             Some("steps.cache.outputs.cache-hit != 'true'") => !failed,
             Some("${{ !cancelled() }}") => true,
             Some(cond) if cond.starts_with("${{ failure()") => failed,
-            Some("${{ steps.publish.outcome == 'failure' }}") => {
-                outcomes.get("publish") == Some(&false)
+            Some(cond) if cond.ends_with(".outcome == 'failure' }}") => {
+                let id = cond
+                    .trim_start_matches("${{ steps.")
+                    .trim_end_matches(".outcome == 'failure' }}");
+                outcomes.get(id) == Some(&false)
             }
             Some(cond) => panic!("`if: {cond}` is not understood by this test"),
         };
@@ -475,14 +480,14 @@ fn run_job(workflow: &Value, job: &str, checkout: &Path, cx: &Context) -> JobRun
 /// group behind another was checked out at the commit it was queued at,
 /// before that run pushed its ledger, and posted everything again. The
 /// workspace is a folder of the repository, as in the agency layout.
-#[test]
-fn a_publish_run_that_waited_takes_the_ledger_the_run_before_pushed() {
-    let fake = mastodon::start(Behaviour::Ok);
-    let tmp = tempfile::tempdir().unwrap();
-    let origin = bare_origin(tmp.path());
-    let work = tmp.path().join("work");
+/// A repository (with its bare origin) whose `brand/` workspace is what
+/// `init` wrote, its Mastodon channel the fake's, and `count` approved
+/// posts on 23 November from 09:01: committed and pushed.
+fn brand_repo(tmp: &Path, fake: &support::Fake, count: usize) -> (PathBuf, PathBuf) {
+    let origin = bare_origin(tmp);
+    let work = tmp.join("work");
     git(
-        tmp.path(),
+        tmp,
         &[
             "clone",
             "-q",
@@ -496,7 +501,7 @@ fn a_publish_run_that_waited_takes_the_ledger_the_run_before_pushed() {
         .unwrap()
         .replace("https://mastodon.social", &fake.base);
     std::fs::write(ws.join("postcal.yaml"), config).unwrap();
-    let posts: String = (1..=3)
+    let posts: String = (1..=count)
         .map(|i| format!("  - id: hello-{i}\n    at: 2026-11-23 09:0{i}\n    status: approved\n    text: Hello number {i}\n"))
         .collect();
     std::fs::write(
@@ -504,67 +509,65 @@ fn a_publish_run_that_waited_takes_the_ledger_the_run_before_pushed() {
         format!("defaults:\n  channels: [brand-mastodon]\nposts:\n{posts}"),
     )
     .unwrap();
+    let as_t = ["-c", "user.name=T", "-c", "user.email=t@example.com"];
+    git(&work, &[&as_t[..], &["add", "-A"]].concat());
     git(
         &work,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "add",
-            "-A",
-        ],
-    );
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "calendar",
-        ],
+        &[&as_t[..], &["commit", "-q", "-m", "calendar"]].concat(),
     );
     git(&work, &["push", "-q", "origin", "main"]);
-    let queued_at = git(&work, &["rev-parse", "HEAD"]);
+    (origin, work)
+}
 
-    let workflow = yaml(&work.join(".github/workflows/postcal-brand-publish.yml"));
-    let home = tmp.path().join("home");
-    std::fs::create_dir(&home).unwrap();
-    let bin = postcal_at(tmp.path(), "2026-11-23T09:10:00+01:00");
+/// A runner's context for the `brand/` workspace: the fake's token as the
+/// channel's secret, postcal at `now` first on PATH (then `extra_bin`).
+fn runner(tmp: &Path, fake: &support::Fake, now: &str) -> Context {
+    let home = tmp.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = postcal_at(tmp, now);
     let token = fake.env.values().next().unwrap().clone();
-    let cx = Context {
+    Context {
         secrets: [("BRAND_MASTODON_TOKEN".to_owned(), token)].into(),
         vars: [("POSTCAL_INSTALL".to_owned(), "true".to_owned())].into(),
         env: [
             ("PATH", system_path(Some(&bin))),
             ("HOME", home.display().to_string()),
             ("GITHUB_REF_NAME", "main".to_owned()),
-            ("RUNNER_TEMP", tmp.path().display().to_string()),
+            ("RUNNER_TEMP", tmp.display().to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect(),
-    };
+    }
+}
+
+/// A clone of `origin` at `commit` in `tmp/name`, as a runner checks out.
+fn checkout_at(tmp: &Path, origin: &Path, name: &str, commit: &str) -> PathBuf {
+    let dir = tmp.join(name);
+    git(
+        tmp,
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ],
+    );
+    git(&dir, &["reset", "-q", "--hard", commit]);
+    dir
+}
+
+#[test]
+fn a_publish_run_that_waited_takes_the_ledger_the_run_before_pushed() {
+    let fake = mastodon::start(Behaviour::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let (origin, work) = brand_repo(tmp.path(), &fake, 3);
+    let queued_at = git(&work, &["rev-parse", "HEAD"]);
+    let workflow = yaml(&work.join(".github/workflows/postcal-brand-publish.yml"));
+    let cx = runner(tmp.path(), &fake, "2026-11-23T09:10:00+01:00");
     // Both runs were queued at the same commit; the second starts when the
     // first has finished (the concurrency group), from that commit.
-    let checkout = |name: &str| {
-        let dir = tmp.path().join(name);
-        git(
-            tmp.path(),
-            &[
-                "clone",
-                "-q",
-                origin.to_str().unwrap(),
-                dir.to_str().unwrap(),
-            ],
-        );
-        git(&dir, &["reset", "-q", "--hard", &queued_at]);
-        dir
-    };
+    let checkout = |name: &str| checkout_at(tmp.path(), &origin, name, &queued_at);
     // Requests, not posts: the fake honours Mastodon's Idempotency-Key, as
     // Mastodon does for an hour only, and most platforms have none.
     let sent = || fake.requests_to("/api/v1/statuses").len();
@@ -583,6 +586,89 @@ fn a_publish_run_that_waited_takes_the_ledger_the_run_before_pushed() {
         log.lines().filter(|l| l.starts_with("Ledger")).count(),
         1,
         "{log}"
+    );
+}
+
+/// The results workflow run by hand after a publish run: the platform's
+/// numbers committed and pushed, and the week's report opened as an issue
+/// (`gh` here records what it was asked).
+#[test]
+fn the_results_workflow_commits_the_metrics_and_opens_an_issue() {
+    let (fake, instance) = mastodon::start_with(Behaviour::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let (origin, work) = brand_repo(tmp.path(), &fake, 2);
+    let publish = yaml(&work.join(".github/workflows/postcal-brand-publish.yml"));
+    let head = git(&work, &["rev-parse", "HEAD"]);
+    let cx = runner(tmp.path(), &fake, "2026-11-23T09:10:00+01:00");
+    let run = run_job(
+        &publish,
+        "publish",
+        &checkout_at(tmp.path(), &origin, "run-1", &head),
+        &cx,
+    );
+    assert!(run.steps.iter().all(|(_, ok, _)| *ok), "{run:?}");
+    let first = (fake.posts)()
+        .into_iter()
+        .find(|p| {
+            p["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("Hello number 1"))
+        })
+        .unwrap();
+    instance.engage(first["id"].as_str().unwrap(), 7, 2, 1);
+
+    let gh = tmp.path().join("gh-bin");
+    std::fs::create_dir(&gh).unwrap();
+    let asked = tmp.path().join("gh-asked");
+    std::fs::write(
+        gh.join("gh"),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{0}'\nwhile [ $# -gt 0 ]; do [ \"$1\" = --body-file ] && cp \"$2\" '{0}.body'; shift; done\nprintf '%s' \"$GH_TOKEN\" > '{0}.token'\n",
+            asked.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(gh.join("gh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut cx = runner(tmp.path(), &fake, "2026-11-24T08:00:00+01:00");
+    let path = format!("{}:{}", cx.env["PATH"], gh.display());
+    cx.env.insert("PATH".to_owned(), path);
+    cx.env.insert(
+        "GITHUB_EVENT_NAME".to_owned(),
+        "workflow_dispatch".to_owned(),
+    );
+    let results = yaml(&work.join(".github/workflows/postcal-brand-metrics.yml"));
+    let head = git(&origin, &["rev-parse", "main"]);
+    let run = run_job(
+        &results,
+        "results",
+        &checkout_at(tmp.path(), &origin, "run-2", &head),
+        &cx,
+    );
+    assert!(run.steps.iter().all(|(_, ok, _)| *ok), "{run:?}");
+
+    let log = git(&origin, &["log", "--format=%s", "main"]);
+    assert!(log.starts_with("Metrics after a pull brand"), "{log}");
+    let pushed = git(&origin, &["show", "main:brand/.postcal/metrics.jsonl"]);
+    assert_eq!(pushed.lines().count(), 2, "{pushed}");
+    assert!(pushed.contains(r#""likes":7"#), "{pushed}");
+    let args = std::fs::read_to_string(&asked).unwrap();
+    assert!(
+        args.starts_with("issue\ncreate\n--title\nResults brand: the 7 days to "),
+        "{args}"
+    );
+    let body = std::fs::read_to_string(asked.with_extension("body")).unwrap();
+    assert!(body.starts_with("## Results"), "{body}");
+    assert!(
+        body.contains("Hello number 1"),
+        "the best post is named: {body}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(asked.with_extension("token")).unwrap(),
+        "github-token-for-this-run"
     );
 }
 

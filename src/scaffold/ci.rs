@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use super::Secrets;
 use super::templates::{
     CRON_COORDINATED, CRON_ONE_RUNNER, CRONTAB, GITHUB_COORDINATED, GITHUB_INSTALL,
-    GITHUB_ONE_RUNNER, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITLAB_CI, GITLAB_COORDINATED,
-    GITLAB_INCLUDE, GITLAB_ONE_RUNNER, GITLAB_PUSH,
+    GITHUB_ONE_RUNNER, GITHUB_PAGES, GITHUB_PR, GITHUB_PUBLISH, GITHUB_PUSH, GITLAB_CI,
+    GITLAB_COORDINATED, GITLAB_INCLUDE, GITLAB_ONE_RUNNER, GITLAB_PUSH,
 };
 
 /// What `init` writes CI files for.
@@ -102,6 +102,21 @@ pub(super) fn files(layout: &Layout, secrets: &Secrets, choices: Choices) -> (Ve
         .replace("@@LEDGER_NOTE@@", note)
         .replace("@@RUNNERS@@", runners)
         .replace("@@PUBLISH_STEPS@@", steps);
+    let publish = pushing(
+        &publish,
+        "Ledger after a publish run@@LABEL@@",
+        "could not push the ledger after 3 tries; it is kept as an artifact of this run: commit it by hand before the next run, or posts may go out twice",
+    );
+    let renewal = pushing(
+        super::renewal::GITHUB,
+        "Token store after a renewal@@LABEL@@",
+        "could not push the renewed token store; the old tokens work until they run out: run this workflow again",
+    );
+    let results = pushing(
+        super::results::GITHUB,
+        "Metrics after a pull@@LABEL@@",
+        "could not push the metrics; the next pull reads the numbers again",
+    );
     let file = |path: String, text: String| CiFile { path, text };
     let mut out = vec![
         file(
@@ -115,7 +130,11 @@ pub(super) fn files(layout: &Layout, secrets: &Secrets, choices: Choices) -> (Ve
     ];
     out.push(file(
         format!(".github/workflows/postcal{slug}-auth-refresh.yml"),
-        github(super::renewal::GITHUB, layout),
+        github(&renewal, layout),
+    ));
+    out.push(file(
+        format!(".github/workflows/postcal{slug}-metrics.yml"),
+        github(&results, layout).replace("@@SECRETS_ENV@@", &secrets.github_env("          ")),
     ));
     if choices.pages {
         out.push(file(
@@ -134,6 +153,16 @@ pub(super) fn files(layout: &Layout, secrets: &Secrets, choices: Choices) -> (Ve
         out.push(file(".gitlab-ci.yml".to_owned(), GITLAB_INCLUDE.to_owned()));
     }
     (out, crontab(layout, secrets, choices.coordinate))
+}
+
+/// `template` with its commit-and-push (`@@GITHUB_PUSH@@`), if it has one.
+fn pushing(template: &str, commit: &str, unpushed: &str) -> String {
+    template.replace(
+        "@@GITHUB_PUSH@@",
+        &GITHUB_PUSH
+            .replace("@@COMMIT@@", commit)
+            .replace("@@UNPUSHED@@", unpushed),
+    )
 }
 
 /// What differs between a workspace at the top and one in a folder.
@@ -204,11 +233,20 @@ fn gitlab(layout: &Layout, secrets: &Secrets, coordinate: bool) -> String {
             "could not push the renewed token store; the old tokens work until they run out: run this schedule again",
         ),
     );
+    let metrics = super::results::GITLAB.replace(
+        "@@PUSH@@",
+        &push(
+            "Metrics after a pull@@LABEL@@",
+            "could not push the metrics; the next pull reads the numbers again",
+        ),
+    );
     let template = GITLAB_CI
         .replace("@@RUNNERS@@", runners)
         .replace("@@PUBLISH_SCRIPT@@", &script)
         + "\n"
-        + &renewal;
+        + &renewal
+        + "\n"
+        + &metrics;
     common(&template, layout)
         .replace("@@JOB@@", &format!("postcal{}", layout.slug()))
         .replace("@@MR_SCOPE@@", &mr_scope)
@@ -229,7 +267,7 @@ fn crontab(layout: &Layout, secrets: &Secrets, coordinate: bool) -> String {
     } else {
         CRON_ONE_RUNNER
     };
-    CRONTAB
+    (CRONTAB.to_owned() + super::results::CRON)
         .replace("@@RUNNERS@@", runners)
         .replace("@@EVERY@@", every)
         .replace("@@CRON_LINE@@", line)

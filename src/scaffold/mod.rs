@@ -9,6 +9,7 @@
 
 mod ci;
 mod renewal;
+mod results;
 mod templates;
 
 use std::path::{Path, PathBuf};

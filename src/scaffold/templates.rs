@@ -276,19 +276,7 @@ pub(super) const GITHUB_ONE_RUNNER: (&str, &str, &str) = (
           # Tokens `publish` renewed (Threads, Instagram) go back with it.
           if [ -f .postcal/tokens.age ]; then git add .postcal/tokens.age; fi
           git diff --cached --quiet && exit 0
-          git config user.name "github-actions[bot]"
-          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
-          git commit -q -m "Ledger after a publish run@@LABEL@@"
-          for try in 1 2 3; do
-            if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
-              exit 0
-            fi
-            git rebase --abort 2>/dev/null || true
-            sleep $((try * 10))
-          done
-          echo "::error::could not push the ledger after 3 tries; it is kept as an artifact of this run: commit it by hand before the next run, or posts may go out twice"
-          exit 1
-      - name: Keep the unpushed ledger
+@@GITHUB_PUSH@@      - name: Keep the unpushed ledger
         if: ${{ failure() && steps.ledger.outcome == 'failure' }}
         uses: actions/upload-artifact@v4
         with:
@@ -381,6 +369,23 @@ pub(super) const GITLAB_ONE_RUNNER: (&str, &str) = (
 /// A GitLab job's commit and push of what postcal wrote (the ledger, the
 /// token store), retried three times; `@@COMMIT@@` is the commit's message
 /// and `@@UNPUSHED@@` what the job says when it cannot push.
+/// A GitHub job's commit, and its push retried on a race (in a `run: |`
+/// script, after `git add`): `@@COMMIT@@` the message, `@@UNPUSHED@@` the
+/// error when three tries failed.
+pub(super) const GITHUB_PUSH: &str = r#"          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          git commit -q -m "@@COMMIT@@"
+          for try in 1 2 3; do
+            if git pull -q --rebase origin "$GITHUB_REF_NAME" && git push -q origin "HEAD:$GITHUB_REF_NAME"; then
+              exit 0
+            fi
+            git rebase --abort 2>/dev/null || true
+            sleep $((try * 10))
+          done
+          echo "::error::@@UNPUSHED@@"
+          exit 1
+"#;
+
 pub(super) const GITLAB_PUSH: &str = r#"          git config user.name "postcal"
           git config user.email "postcal@$CI_SERVER_HOST"
           git commit -q -m "@@COMMIT@@"
@@ -444,6 +449,10 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
 # - a weekly schedule with the variable POSTCAL_TASK=auth-refresh (e.g.
 #   "17 6 * * 1"): renew the stored tokens (Threads, Instagram) that run out
 #   within 7 days and commit the token store back; needs POSTCAL_STORE_KEY.
+# - a daily schedule with the variable POSTCAL_TASK=metrics (e.g.
+#   "41 5 * * *"): read the platforms' numbers and commit
+#   .postcal/metrics.jsonl; on Mondays the week's report (results.md) is the
+#   job's artifact.
 #
 @@RUNNERS@@#
 # Settings > CI/CD > Variables: add each credential as a masked variable
@@ -497,7 +506,7 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
   stage: deploy
   rules:
     # Only the default branch's calendar is the plan.
-    - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != "auth-refresh"
+    - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != "auth-refresh" && $POSTCAL_TASK != "metrics"
     - if: $CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
   resource_group: postcal@@SLUG@@-publish   # one run at a time
   script:
