@@ -192,6 +192,26 @@ fn a_replaced_media_file_is_checked_again() {
     assert!(out.contains("\"rule\": \"media\""), "{out}");
 }
 
+#[test]
+fn a_comment_keeps_the_checks_across_files_and_a_new_text_runs_them_again() {
+    let ws = workspace();
+    let (first, _) = validate_both(ws.path());
+    assert!(first.contains("max-per-day"), "{first}");
+    // A comment changes the file's bytes, not what its posts are.
+    let a = ws.path().join("calendars/a.yaml");
+    let text = std::fs::read_to_string(&a).unwrap();
+    std::fs::write(&a, format!("{text}# moved here from the old plan\n")).unwrap();
+    let (second, err) = validate_both(ws.path());
+    assert_eq!(first, second);
+    assert_eq!(reused(&err), 2, "{err}");
+    assert!(err.contains("checks across files from the index"), "{err}");
+    // A post's text is what the checks across files read: run them again.
+    write_cal(ws.path(), "b.yaml", "Short");
+    let (third, err) = validate_both(ws.path());
+    assert!(!err.contains("checks across files from the index"), "{err}");
+    assert!(third.contains("duplicate-text"), "{third}");
+}
+
 /// One random edit to a little workspace.
 #[derive(Debug, Clone)]
 enum Edit {
@@ -200,6 +220,7 @@ enum Edit {
     Status(usize, &'static str),
     Remove(usize),
     Garbage(usize),
+    Comment(usize),
     Rule(&'static str),
 }
 
@@ -214,6 +235,7 @@ fn edit() -> impl Strategy<Value = Edit> {
             .prop_map(|(i, s)| Edit::Status(i, s)),
         (0..4usize).prop_map(Edit::Remove),
         (0..4usize).prop_map(Edit::Garbage),
+        (0..4usize).prop_map(Edit::Comment),
         prop_oneof![Just("warn"), Just("error"), Just("off")].prop_map(Edit::Rule),
     ]
 }
@@ -236,6 +258,10 @@ fn apply(root: &Path, e: &Edit) {
             let _ = std::fs::remove_file(file(*i));
         }
         Edit::Garbage(i) => std::fs::write(file(*i), "posts: [unclosed\n").unwrap(),
+        Edit::Comment(i) => {
+            let text = std::fs::read_to_string(file(*i)).unwrap_or_default();
+            std::fs::write(file(*i), format!("{text}# a note\n")).unwrap();
+        }
         Edit::Rule(level) => std::fs::write(
             root.join("postcal.yaml"),
             CONFIG.replace("level: warn", &format!("level: {level}")),

@@ -251,9 +251,22 @@ impl Catalog {
     /// Every post's summary, in file and post order.
     pub fn summaries(&mut self) -> &[PostSummary] {
         if self.all.is_none() {
-            let lists: Vec<Option<Vec<PostSummary>>> =
-                self.files.par_iter().map(FileState::summaries).collect();
-            self.all = Some(lists.into_iter().flatten().flatten().collect());
+            // A file's fresh summaries move into the list (read again from
+            // its entry should a run ask for the file alone).
+            let lists: Vec<Option<Vec<PostSummary>>> = self
+                .files
+                .par_iter_mut()
+                .map(|f| match f.fresh.take() {
+                    Some(mut list) => {
+                        for s in &mut list {
+                            s.file = f.id;
+                        }
+                        Some(list)
+                    }
+                    None => f.summaries(),
+                })
+                .collect();
+            self.all = Some(concat(lists));
         }
         self.all.as_deref().unwrap_or(&[])
     }
@@ -280,7 +293,7 @@ impl Catalog {
             .filter(|f| keep(&f.entry.times))
             .map(FileState::summaries)
             .collect();
-        lists.into_iter().flatten().flatten().collect()
+        concat(lists)
     }
 
     /// The findings of the rules across files that depend only on the
@@ -408,13 +421,27 @@ fn build_entry(
     (entry, result.summaries)
 }
 
-/// xxh3 over every file's path and hash, in order.
+/// The lists one after another, in one allocation of the right size.
+fn concat(lists: Vec<Option<Vec<PostSummary>>>) -> Vec<PostSummary> {
+    let total = lists.iter().flatten().map(Vec::len).sum();
+    let mut all = Vec::with_capacity(total);
+    for list in lists.into_iter().flatten() {
+        all.extend(list);
+    }
+    all
+}
+
+/// What the rules across files see of the workspace: xxh3 over every
+/// file's path and encoded summaries, in order. (Their findings depend on
+/// postcal.yaml, the paths and the summaries only: an edit that leaves
+/// every summary as it was, a comment say, keeps them.)
 fn workspace_hash(files: &[FileState]) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for e in files.iter().map(|f| &f.entry) {
         h.update(e.path.as_bytes());
         h.update(&[0]);
-        h.update(&e.hash.to_le_bytes());
+        h.update(&(e.summaries.len() as u64).to_le_bytes());
+        h.update(&e.summaries);
     }
     h.digest()
 }

@@ -3,7 +3,8 @@
 //! postcal.yaml, a checksum of the body) then the body in postcard. An index
 //! that is missing, truncated, corrupt, written by another version or for
 //! another postcal.yaml is ignored (and rebuilt), never trusted, never an
-//! error. Written to a temporary file in the same folder, synced, renamed.
+//! error. Written to a temporary file in the same folder and renamed (not
+//! synced: what a crash leaves is caught by the checksum).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use crate::validate::PostSummary;
 pub const INDEX_PATH: &str = ".postcal/cache/index.bin";
 const MAGIC: &[u8; 14] = b"postcal-index\n";
 /// Bump when what is stored, or what it means, changes.
-pub const FORMAT: u32 = 6;
+pub const FORMAT: u32 = 7;
 
 /// What the index knows of one calendar file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -195,7 +196,8 @@ pub fn write(root: &Path, config_hash: u64, body: &Body) -> std::io::Result<()> 
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(&header(config_hash, &bytes))?;
         file.write_all(&bytes)?;
-        file.sync_all()?;
+        // Not synced: a cache. An index a crash leaves short or empty fails
+        // its length and checksum and is rebuilt.
         std::fs::rename(&tmp, &target)
     })();
     if result.is_err() {

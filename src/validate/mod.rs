@@ -4,7 +4,7 @@ pub mod cost;
 pub mod rules;
 mod summary;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -115,22 +115,41 @@ pub fn file_pass(
 /// Run the rules across files that see only the calendar (not the clock,
 /// not the ledger) over every post's summary.
 pub fn cross_pass(cx: &CrossContext<'_>, settings: &RuleSettings) -> Vec<Finding> {
+    use rayon::prelude::*;
     let rules = rules::enabled(settings);
-    let mut findings = Vec::new();
-    for (_, check, cfg) in &rules {
-        if let Check::Summaries(f) = check {
-            f(cx, cfg, cx.summaries, &mut findings);
-        }
-    }
-    let schedules = schedules(cx.summaries);
-    for (_, check, cfg) in &rules {
-        if let Check::Schedule(f) = check {
-            for (channel, slots) in &schedules {
-                f(cx, cfg, cx.channel_name(*channel), slots, &mut findings);
-            }
-        }
-    }
-    findings
+    // Each rule (each channel's, for the schedule rules) on its own, in
+    // parallel; their findings in rule order, then channel order.
+    let (whole, schedules) = rayon::join(
+        || {
+            rules
+                .par_iter()
+                .map(|(_, check, cfg)| {
+                    let mut out = Vec::new();
+                    if let Check::Summaries(f) = check {
+                        f(cx, cfg, cx.summaries, &mut out);
+                    }
+                    out
+                })
+                .collect::<Vec<_>>()
+        },
+        || schedules(cx.summaries),
+    );
+    let scheduled: Vec<Vec<Finding>> = rules
+        .iter()
+        .filter_map(|(_, check, cfg)| match check {
+            Check::Schedule(f) => Some((f, cfg)),
+            _ => None,
+        })
+        .flat_map(|(f, cfg)| schedules.iter().map(move |s| (f, cfg, s)))
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(f, cfg, (channel, slots))| {
+            let mut out = Vec::new();
+            f(cx, cfg, cx.channel_name(*channel), slots, &mut out);
+            out
+        })
+        .collect();
+    whole.into_iter().chain(scheduled).flatten().collect()
 }
 
 /// Run the rules that depend on the run's time and the ledger.
@@ -147,7 +166,7 @@ pub fn clock_pass(cx: &CrossContext<'_>, settings: &RuleSettings) -> Vec<Finding
 /// Each channel's slots in time order (then post id), channels in the
 /// order of postcal.yaml; cancelled and retracted posts take no slot.
 fn schedules(posts: &[PostSummary]) -> Vec<(u16, Vec<Slot>)> {
-    let mut by_channel: HashMap<u16, Vec<Slot>> = HashMap::new();
+    let mut by_channel: foldhash::HashMap<u16, Vec<Slot>> = foldhash::HashMap::default();
     for (index, post) in posts.iter().enumerate() {
         let Some(at) = post.at.filter(|_| post.is_scheduled()) else {
             continue;
@@ -163,8 +182,14 @@ fn schedules(posts: &[PostSummary]) -> Vec<(u16, Vec<Slot>)> {
     let mut out: Vec<(u16, Vec<Slot>)> = by_channel.into_iter().collect();
     out.sort_by_key(|(channel, _)| *channel);
     for (_, slots) in &mut out {
-        slots.sort_by(|a, b| {
-            (a.at, &posts[a.post as usize].id).cmp(&(b.at, &posts[b.post as usize].id))
+        // (The post's index last: a total order, so an unstable sort
+        // gives every run the same order.)
+        slots.sort_unstable_by(|a, b| {
+            (a.at, &posts[a.post as usize].id, a.post).cmp(&(
+                b.at,
+                &posts[b.post as usize].id,
+                b.post,
+            ))
         });
     }
     out

@@ -1,7 +1,5 @@
 //! `duplicate-id`: a post id names one post in the whole workspace.
 
-use std::collections::HashMap;
-
 use super::{Check, Level, Rule, RuleConfig, RuleMeta};
 use crate::diagnostic::RuleId;
 use crate::diagnostic::Subject;
@@ -23,7 +21,7 @@ pub const RULE: Rule = Rule {
 fn check(cx: &CrossContext<'_>, cfg: &RuleConfig, posts: &[PostSummary], out: &mut Vec<Finding>) {
     // By the id as written: the occurrences of a series (`ID#DATE`) share
     // their series' id and its place, and are one post here.
-    let mut first = HashMap::new();
+    let mut first = foldhash::HashMap::with_capacity_and_hasher(posts.len(), Default::default());
     for post in posts {
         let written = crate::diagnostic::series_of(&post.id);
         let here = (post.file, post.id_loc);

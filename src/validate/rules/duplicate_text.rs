@@ -1,7 +1,5 @@
 //! `duplicate-text`: the same words twice on one channel look like a bot.
 
-use std::collections::HashMap;
-
 use chrono::Duration;
 
 use super::{Check, Level, Rule, RuleConfig, RuleMeta, Slot};
@@ -30,7 +28,8 @@ fn check(
 ) {
     let window = Duration::days(i64::from(cfg.days.unwrap_or(30)));
     let posts = cx.summaries;
-    let mut last_seen: HashMap<std::num::NonZeroU64, &Slot> = HashMap::new();
+    let mut last_seen: foldhash::HashMap<std::num::NonZeroU64, &Slot> =
+        foldhash::HashMap::with_capacity_and_hasher(slots.len(), Default::default());
     // Series already reported on this channel: a series repeating itself is
     // said once, not at every occurrence.
     let mut reported: Vec<&str> = Vec::new();
