@@ -49,6 +49,11 @@ pub struct Http {
 
 impl Http {
     pub fn new(timeouts: Timeouts, secrets: Vec<SecretString>) -> Result<Http, AdapterError> {
+        // reqwest is built without a crypto provider: ring is the process's.
+        static PROVIDER: std::sync::Once = std::sync::Once::new();
+        PROVIDER.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
         let client = Client::builder()
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)
