@@ -327,6 +327,11 @@ fn the_gitlab_pipeline() {
         "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != \"auth-refresh\" && $POSTCAL_TASK != \"metrics\"",
         "only the default branch publishes, and not from the renewal or metrics schedules"
     );
+    assert_eq!(
+        publish["rules"][1]["if"],
+        "$CI_PIPELINE_SOURCE == \"web\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != \"auth-refresh\" && $POSTCAL_TASK != \"metrics\"",
+        "a pipeline run by hand for the metrics or the renewal job does not publish"
+    );
     assert!(publish["resource_group"].is_string());
     // The weekly renewal: its own schedule, never beside a publish run.
     let refresh = &ci["postcal-auth-refresh"];
@@ -349,6 +354,10 @@ fn the_gitlab_pipeline() {
     assert_eq!(
         metrics["rules"][0]["if"],
         "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == \"metrics\""
+    );
+    assert_eq!(
+        metrics["rules"][1]["if"],
+        "$CI_PIPELINE_SOURCE == \"web\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == \"metrics\""
     );
     assert_ne!(metrics["resource_group"], publish["resource_group"]);
     let pull = metrics["script"][1].as_str().unwrap();

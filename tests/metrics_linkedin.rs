@@ -178,6 +178,16 @@ fn metrics_pull_records_linkedin_snapshots_and_a_deleted_post_as_gone() {
             .unwrap()
             .to_owned()
     };
+    // Without the permission: said with what to do, exit 1, nothing written.
+    let (code, err) = run(&["metrics", "pull", "--now", "2026-12-02T07:00:00Z"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("r_member_postAnalytics"), "{err}");
+    assert!(err.contains("leave the channel out with `--skip`"), "{err}");
+    assert!(!ws.path().join(".postcal/metrics.jsonl").exists());
+    let (code, err) = run(&["metrics", "pull", "--skip", "li"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--skip leaves no channel to read"), "{err}");
+
     handle.grant_post_analytics();
     handle.engage(&urn_of("Our winter roast is in"), stats(12, 4, 2, 900));
     delete(

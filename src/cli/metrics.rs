@@ -27,6 +27,10 @@ pub struct PullArgs {
     /// Only these channels (repeatable).
     #[arg(long, value_name = "NAME")]
     pub channel: Vec<String>,
+    /// Not these channels (repeatable): one whose token may not read the
+    /// numbers, say.
+    #[arg(long, value_name = "NAME")]
+    pub skip: Vec<String>,
 }
 
 fn parse_since(s: &str) -> Result<std::time::Duration, String> {
@@ -37,6 +41,24 @@ pub fn run_metrics(args: MetricsArgs, env: &Env) -> Result<Outcome, CliError> {
     let MetricsCommand::Pull(args) = args.command;
     let ws = env.load()?;
     super::known_channels(&ws, &args.channel)?;
+    super::known_channels(&ws, &args.skip)?;
+    let channels: Vec<String> = if args.skip.is_empty() {
+        args.channel.clone()
+    } else {
+        ws.config
+            .channels
+            .keys()
+            .filter(|c| args.channel.is_empty() || args.channel.contains(c))
+            .filter(|c| !args.skip.contains(c))
+            .cloned()
+            .collect()
+    };
+    if !args.skip.is_empty() && channels.is_empty() {
+        return Err(CliError::Usage {
+            message: "--skip leaves no channel to read".to_owned(),
+            help: Some("skip fewer channels".to_owned()),
+        });
+    }
     let state = super::read_ledger(&ws.root)?;
     let since = Duration::from_std(args.since).unwrap_or(Duration::days(30));
     let pulled = metrics::pull(
@@ -44,7 +66,7 @@ pub fn run_metrics(args: MetricsArgs, env: &Env) -> Result<Outcome, CliError> {
         &state,
         env.now,
         since,
-        &args.channel,
+        &channels,
         env,
         crate::adapters::http::Timeouts::default(),
     )
@@ -61,18 +83,34 @@ pub fn run_metrics(args: MetricsArgs, env: &Env) -> Result<Outcome, CliError> {
             .collect();
         p.debug(&format!("no metrics offered by: {}", list.join(", ")));
     }
-    for (channel, why) in &pulled.failed {
+    for (channel, why, transient) in &pulled.failed {
         p.error_line(
             &format!("{channel}: metrics could not be read: {why}"),
-            Some("the next pull tries again; publishing is not affected"),
+            Some(if *transient {
+                "the next pull tries again; publishing is not affected"
+            } else {
+                "fix what it says (or leave the channel out with `--skip`); publishing is not affected"
+            }),
         );
     }
-    p.debug(&format!(
-        "{} snapshot(s) written to {} ({} post(s) gone)",
-        pulled.written,
-        metrics::METRICS_PATH,
-        pulled.gone
-    ));
+    if pulled.asked == 0 {
+        p.debug(&format!(
+            "nothing to ask about: no post was published in the last {} days{}",
+            since.num_days(),
+            if channels.is_empty() {
+                ""
+            } else {
+                " on these channels"
+            }
+        ));
+    } else {
+        p.debug(&format!(
+            "{} snapshot(s) written to {} ({} post(s) gone)",
+            pulled.written,
+            metrics::METRICS_PATH,
+            pulled.gone
+        ));
+    }
     Ok(if pulled.failed.is_empty() {
         Outcome::Success
     } else {
@@ -130,7 +168,7 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
             help: Some("give a later `--to`".to_owned()),
         });
     }
-    let (latest, bad) = metrics::latest(&ws.root);
+    let (latest, bad) = metrics::latest(&ws.root, env.now);
     if bad > 0 {
         env.printer.note(&format!(
             "note: {bad} line(s) of {} could not be read and were passed over",

@@ -67,7 +67,7 @@ pub fn run(args: SiteArgs, env: &Env) -> Result<Outcome, CliError> {
         site.title.clone_from(title);
     }
     // With metrics, the results of the window are a page of the site.
-    let (latest, _) = crate::metrics::latest(&ws.root);
+    let (latest, _) = crate::metrics::latest(&ws.root, env.now);
     if !latest.is_empty() {
         let by = crate::metrics::report::By::Channel;
         let (r, entries) = crate::metrics::report::build(&ws, &state, &latest, (from, to), by);

@@ -41,14 +41,16 @@ pub struct Snapshot {
     pub gone: bool,
 }
 
-/// The latest snapshot of each delivery `(post, channel)`. Lines that do
-/// not read (a torn write, a bad merge) are passed over and counted.
-pub fn latest(root: &Path) -> (HashMap<(String, String), Snapshot>, usize) {
+/// The latest snapshot of each delivery `(post, channel)` taken by
+/// `until` (a report `--now` earlier sees what was known then). Lines that
+/// do not read (a torn write, a bad merge) are passed over and counted.
+pub fn latest(root: &Path, until: DateTime<Utc>) -> (HashMap<(String, String), Snapshot>, usize) {
     let text = std::fs::read_to_string(root.join(METRICS_PATH)).unwrap_or_default();
     let mut out: HashMap<(String, String), Snapshot> = HashMap::new();
     let mut bad = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         match serde_json::from_str::<Snapshot>(line) {
+            Ok(s) if s.ts > until => {}
             Ok(s) => {
                 let key = (s.post.clone(), s.channel.clone());
                 if out.get(&key).is_none_or(|old| old.ts <= s.ts) {
@@ -70,8 +72,11 @@ pub struct Pulled {
     pub gone: usize,
     /// Channels whose platform reports no metrics: (channel, platform).
     pub not_offered: Vec<(String, &'static str)>,
-    /// Channels that could not be read, and why.
-    pub failed: Vec<(String, String)>,
+    /// Channels that could not be read, why, and whether trying again
+    /// later may work (a 429, a server error) or something must be fixed.
+    pub failed: Vec<(String, String, bool)>,
+    /// Published deliveries asked about.
+    pub asked: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +97,7 @@ pub fn pull(
     env: &dyn EnvSource,
     timeouts: crate::adapters::http::Timeouts,
 ) -> Result<Pulled, MetricsError> {
-    let (known, _) = latest(&ws.root);
+    let (known, _) = latest(&ws.root, now);
     let mut pulled = Pulled::default();
     let mut lines = String::new();
     let mut published: Vec<(&str, &str, &str)> = state
@@ -129,11 +134,15 @@ pub fn pull(
         {
             Ok(a) => a,
             Err(e) => {
-                pulled.failed.push((channel.name.clone(), e.message));
+                let transient = e.is_transient();
+                pulled
+                    .failed
+                    .push((channel.name.clone(), e.message, transient));
                 continue;
             }
         };
         let ids: Vec<&str> = mine.iter().map(|(_, _, id)| *id).collect();
+        pulled.asked += ids.len();
         let mut answer = adapter.metrics(&ids);
         // A short wait the platform asks for is waited out, once; a long
         // one is left to the next pull (metrics are never urgent).
@@ -173,7 +182,12 @@ pub fn pull(
                     .not_offered
                     .push((channel.name.clone(), channel.platform().name()));
             }
-            Err(e) => pulled.failed.push((channel.name.clone(), e.message)),
+            Err(e) => {
+                let transient = e.is_transient();
+                pulled
+                    .failed
+                    .push((channel.name.clone(), e.message, transient));
+            }
         }
     }
     if !lines.is_empty() {
@@ -200,4 +214,32 @@ fn append(root: &Path, lines: &str) -> Result<(), MetricsError> {
     file.write_all(lines.as_bytes())
         .and_then(|()| file.sync_data())
         .map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latest_is_what_was_known_at_the_time_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |ts: &str, likes: u64| {
+            format!(
+                "{{\"ts\":\"{ts}\",\"post\":\"p\",\"channel\":\"m\",\"remote_id\":\"1\",\"metrics\":{{\"likes\":{likes}}}}}\n"
+            )
+        };
+        std::fs::create_dir_all(dir.path().join(".postcal")).unwrap();
+        std::fs::write(
+            dir.path().join(METRICS_PATH),
+            line("2026-11-19T06:00:00Z", 6) + &line("2026-11-21T06:00:00Z", 12) + "{torn",
+        )
+        .unwrap();
+        let key = ("p".to_owned(), "m".to_owned());
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let (then, bad) = latest(dir.path(), at("2026-11-19T08:00:00Z"));
+        assert_eq!((then[&key].metrics.likes, bad), (Some(6), 1));
+        let (now, _) = latest(dir.path(), at("2026-11-30T08:00:00Z"));
+        assert_eq!(now[&key].metrics.likes, Some(12));
+        assert!(latest(dir.path(), at("2026-11-18T00:00:00Z")).0.is_empty());
+    }
 }

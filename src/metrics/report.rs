@@ -299,12 +299,15 @@ pub fn markdown(r: &Report, zone: Tz) -> String {
         day(r.from),
         day(r.to - chrono::Duration::seconds(1))
     );
-    let days = (r.to - r.from).num_days();
+    let days = match (r.to - r.from).num_days() {
+        1 => "day".to_owned(),
+        n => format!("{n} days"),
+    };
     let against = if r.previous.posts == 0 {
-        format!("the {days} days before had no posts with numbers")
+        format!("the {days} before had no posts with numbers")
     } else {
         format!(
-            "{} per post against the {days} days before ({:.1})",
+            "{} per post against the {days} before ({:.1})",
             change(r.total.per_post, r.previous.per_post),
             r.previous.per_post
         )

@@ -86,6 +86,9 @@ pub fn suggestions_markdown(list: &[Suggestion]) -> String {
     let mut out = String::from(
         "\n### Suggested weekly slots\n\nFrom every post with numbers (a slot needs 2 posts behind it; a channel 6).\n\n",
     );
+    if list.is_empty() {
+        out.push_str("- too little data yet: no published post has numbers\n");
+    }
     for s in list {
         if s.slots.is_empty() {
             let _ = writeln!(
@@ -105,7 +108,20 @@ pub fn suggestions_markdown(list: &[Suggestion]) -> String {
                 )
             })
             .collect();
-        let _ = writeln!(out, "- {}: {}", s.channel, slots.join(", "));
+        let fewer = if s.slots.len() < 3 {
+            format!(
+                " (only {} with 2 posts or more behind {})",
+                if s.slots.len() == 1 {
+                    "this slot has"
+                } else {
+                    "these slots have"
+                },
+                if s.slots.len() == 1 { "it" } else { "them" }
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "- {}: {}{fewer}", s.channel, slots.join(", "));
     }
     out
 }

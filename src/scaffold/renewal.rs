@@ -64,6 +64,7 @@ pub(super) const GITLAB: &str = r#"@@JOB@@-auth-refresh:
   stage: deploy
   rules:
     - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == "auth-refresh"
+    - if: $CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == "auth-refresh"
   resource_group: postcal@@SLUG@@-publish   # never beside a publish run
   script:
     - git fetch -q origin "$CI_COMMIT_BRANCH" && git checkout -q --detach FETCH_HEAD

@@ -53,7 +53,7 @@ jobs:
 @@GITHUB_PUSH@@      - name: Open an issue with the week's results
         if: ${{ !cancelled() }}
         run: |
-          if [ "$GITHUB_EVENT_NAME" != workflow_dispatch ] && [ "$(date -u +%u)" != 1 ]; then
+          if [ "$GITHUB_EVENT_NAME" != workflow_dispatch ] && [ "$(date +%u)" != 1 ]; then
             exit 0
           fi
           postcal report --format markdown > "$RUNNER_TEMP/results.md"
@@ -75,6 +75,7 @@ pub(super) const GITLAB: &str = r#"@@JOB@@-metrics:
   stage: deploy
   rules:
     - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == "metrics"
+    - if: $CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK == "metrics"
   resource_group: postcal@@SLUG@@-metrics
   script:
     - git fetch -q origin "$CI_COMMIT_BRANCH" && git checkout -q --detach FETCH_HEAD
@@ -86,7 +87,7 @@ pub(super) const GITLAB: &str = r#"@@JOB@@-metrics:
         if ! git diff --cached --quiet; then
 @@PUSH@@        fi
       fi
-      if [ "$(date -u +%u)" = 1 ]; then
+      if [ "$(date +%u)" = 1 ]; then
         postcal report --format markdown > "$CI_PROJECT_DIR/results.md" || rc=1
       fi
       exit $rc
@@ -104,5 +105,5 @@ pub(super) const CRON: &str = r#"#
 # on Mondays also write the week's report to .postcal/cache/results.md (mail
 # it, or post it where the team reads). Needs the channels' secrets, like the
 # job above; takes its turn with it on the clone.
-41 5 * * * cd /srv/brand-calendar@@DIR@@ && flock -w 600 -o -E 75 . sh -c 'git pull -q --rebase --autostash; postcal metrics pull; rc=$?; git add .postcal/metrics.jsonl 2>/dev/null; git diff --cached --quiet || git commit -qm "Metrics after a pull"; git push -q; [ "$(date -u +\%u)" = 1 ] && mkdir -p .postcal/cache && postcal report --format markdown > .postcal/cache/results.md; exit $rc'
+41 5 * * * cd /srv/brand-calendar@@DIR@@ && flock -w 600 -o -E 75 . sh -c 'git pull -q --rebase --autostash; postcal metrics pull; rc=$?; git add .postcal/metrics.jsonl 2>/dev/null; git diff --cached --quiet || git commit -qm "Metrics after a pull"; git push -q; [ "$(date +\%u)" = 1 ] && mkdir -p .postcal/cache && postcal report --format markdown > .postcal/cache/results.md; exit $rc'
 "#;

@@ -453,6 +453,8 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
 #   "41 5 * * *"): read the platforms' numbers and commit
 #   .postcal/metrics.jsonl; on Mondays the week's report (results.md) is the
 #   job's artifact.
+# - Build > Pipelines > Run pipeline on the default branch publishes; with
+#   the variable POSTCAL_TASK=metrics or auth-refresh it runs that job instead.
 #
 @@RUNNERS@@#
 # Settings > CI/CD > Variables: add each credential as a masked variable
@@ -507,7 +509,7 @@ pub(super) const GITLAB_CI: &str = r#"# Written by `postcal init`. GitLab CI for
   rules:
     # Only the default branch's calendar is the plan.
     - if: $CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != "auth-refresh" && $POSTCAL_TASK != "metrics"
-    - if: $CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+    - if: $CI_PIPELINE_SOURCE == "web" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $POSTCAL_TASK != "auth-refresh" && $POSTCAL_TASK != "metrics"
   resource_group: postcal@@SLUG@@-publish   # one run at a time
   script:
 @@PUBLISH_SCRIPT@@
