@@ -56,6 +56,7 @@ fn pds() -> Option<String> {
 }
 
 fn client() -> Client {
+    postcal::adapters::http::install_tls();
     Client::builder()
         .timeout(Duration::from_secs(20))
         .build()

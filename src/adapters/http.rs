@@ -40,6 +40,16 @@ impl Default for Timeouts {
     }
 }
 
+/// Make ring the process's TLS crypto: reqwest is built without one
+/// (`rustls-no-provider`) and panics building a client before this.
+/// Idempotent; any client in the process (a test's too) needs it first.
+pub fn install_tls() {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// A client plus the secrets its messages must never show.
 pub struct Http {
     client: Client,
@@ -49,11 +59,7 @@ pub struct Http {
 
 impl Http {
     pub fn new(timeouts: Timeouts, secrets: Vec<SecretString>) -> Result<Http, AdapterError> {
-        // reqwest is built without a crypto provider: ring is the process's.
-        static PROVIDER: std::sync::Once = std::sync::Once::new();
-        PROVIDER.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
+        install_tls();
         let client = Client::builder()
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)

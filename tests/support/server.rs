@@ -54,6 +54,8 @@ impl Drop for Server {
 /// Serve `router` on a free port of 127.0.0.1, recording requests into the
 /// returned log.
 pub fn start(router: Router) -> (Server, Log) {
+    // The fakes' own clients (fetching media, say) need postcal's TLS set up.
+    postcal::adapters::http::install_tls();
     let log: Log = Arc::new(Mutex::new(Vec::new()));
     let in_flight = Arc::new(AtomicUsize::new(0));
     let recorder = log.clone();
