@@ -21,7 +21,7 @@ use crate::calendar::files::{Disk, Files};
 use crate::calendar::{self, Config, LoadError, Workspace};
 use crate::diagnostic::{FileId, Finding, Sources};
 use crate::validate::{self, CrossContext, PostSummary, PublishedSet, rules::RuleSettings};
-use store::{Body, CrossEntry, FileEntry, Times};
+use store::{Body, BodyOut, CrossEntry, FileEntry, Times};
 
 /// How a workspace was read, for `-v` and for the tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -382,8 +382,8 @@ impl Catalog {
                 })
                 .collect(),
         };
-        let body = Body {
-            files: self.files.iter().map(|f| f.entry.clone()).collect(),
+        let body = BodyOut {
+            files: self.files.iter().map(|f| &f.entry).collect(),
             cross: Some(cross),
         };
         let result = store::write(&self.root, self.config_hash, &body);

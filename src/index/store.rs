@@ -119,6 +119,14 @@ pub struct Body {
     pub cross: Option<CrossEntry>,
 }
 
+/// A [`Body`] to write, borrowing the entries (encoded exactly as a
+/// `Body`: serde writes a reference as what it refers to).
+#[derive(Serialize)]
+pub struct BodyOut<'a> {
+    pub files: Vec<&'a FileEntry>,
+    pub cross: Option<CrossEntry>,
+}
+
 pub fn path(root: &Path) -> PathBuf {
     root.join(INDEX_PATH)
 }
@@ -180,8 +188,16 @@ pub fn read(root: &Path, config_hash: u64) -> Result<Body, Stale> {
 
 /// Write the index atomically. A failure is reported to the caller, who
 /// only mentions it: the index is a cache.
-pub fn write(root: &Path, config_hash: u64, body: &Body) -> std::io::Result<()> {
-    let bytes = postcard::to_allocvec(body).map_err(std::io::Error::other)?;
+pub fn write(root: &Path, config_hash: u64, body: &BodyOut<'_>) -> std::io::Result<()> {
+    // The summaries are most of it: one allocation, not a doubling series.
+    let guess = body
+        .files
+        .iter()
+        .map(|f| f.summaries.len() + f.path.len() + 64)
+        .sum::<usize>()
+        + 4096;
+    let bytes = postcard::to_extend(body, Vec::with_capacity(guess))
+        .map_err(std::io::Error::other)?;
     let target = path(root);
     let dir = target
         .parent()
