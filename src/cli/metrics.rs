@@ -203,16 +203,33 @@ pub fn run_report(args: ReportArgs, env: &Env) -> Result<Outcome, CliError> {
             s
         }
         ReportFormat::Json => report::json(&r),
-        ReportFormat::Table => report::table(&r, zone),
-        ReportFormat::Csv => report::csv(&entries, from, to, zone),
+        ReportFormat::Table => {
+            let mut text = report::table(&r, zone);
+            if args.suggest_slots {
+                let slots = crate::metrics::slots::suggestions_markdown(&suggestions);
+                text.push_str(&slots.replace("### ", "").replace('`', ""));
+            }
+            text
+        }
+        ReportFormat::Csv => {
+            if args.suggest_slots {
+                env.printer.note(
+                    "note: CSV is one row per delivery; the suggested slots are in the other formats",
+                );
+            }
+            report::csv(&entries, from, to, zone)
+        }
         ReportFormat::Html => {
             let title = ws
                 .root
                 .file_name()
                 .map_or("postcal".to_owned(), |n| n.to_string_lossy().into_owned());
-            crate::metrics::html::html(&r, &entries, zone, &title).map_err(|e| CliError::Usage {
-                message: format!("the report page cannot be rendered: {e}"),
-                help: Some("this is a bug in postcal: please report it".to_owned()),
+            let asked = args.suggest_slots.then_some(suggestions.as_slice());
+            crate::metrics::html::html(&r, &entries, zone, &title, asked).map_err(|e| {
+                CliError::Usage {
+                    message: format!("the report page cannot be rendered: {e}"),
+                    help: Some("this is a bug in postcal: please report it".to_owned()),
+                }
             })?
         }
     };

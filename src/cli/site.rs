@@ -71,7 +71,7 @@ pub fn run(args: SiteArgs, env: &Env) -> Result<Outcome, CliError> {
     if !latest.is_empty() {
         let by = crate::metrics::report::By::Channel;
         let (r, entries) = crate::metrics::report::build(&ws, &state, &latest, (from, to), by);
-        site.results_page = crate::metrics::html::html(&r, &entries, zone, &site.title).ok();
+        site.results_page = crate::metrics::html::html(&r, &entries, zone, &site.title, None).ok();
     }
     let written = pages::write(&site, &args.out).map_err(|e| CliError::Usage {
         message: e.to_string(),

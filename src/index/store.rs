@@ -196,8 +196,8 @@ pub fn write(root: &Path, config_hash: u64, body: &BodyOut<'_>) -> std::io::Resu
         .map(|f| f.summaries.len() + f.path.len() + 64)
         .sum::<usize>()
         + 4096;
-    let bytes = postcard::to_extend(body, Vec::with_capacity(guess))
-        .map_err(std::io::Error::other)?;
+    let bytes =
+        postcard::to_extend(body, Vec::with_capacity(guess)).map_err(std::io::Error::other)?;
     let target = path(root);
     let dir = target
         .parent()

@@ -45,12 +45,14 @@ struct Point {
 
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/// The page for `r`; `entries` may reach past its window.
+/// The page for `r`; `entries` may reach past its window. `suggestions`:
+/// the weekly slots asked for (`None`: not asked).
 pub fn html(
     r: &Report,
     entries: &[Entry],
     zone: Tz,
     title: &str,
+    suggestions: Option<&[crate::metrics::slots::Suggestion]>,
 ) -> Result<String, minijinja::Error> {
     let entries: Vec<&Entry> = entries
         .iter()
@@ -161,5 +163,8 @@ pub fn html(
         top => top,
         best => listed(&r.best),
         worst => listed(&r.worst),
+        suggestions => suggestions.map(|s| Value::from(Serde(s))),
+        slot_posts => crate::metrics::slots::SLOT_POSTS,
+        channel_posts => crate::metrics::slots::CHANNEL_POSTS,
     })
 }

@@ -110,7 +110,7 @@ pub fn suggestions_markdown(list: &[Suggestion]) -> String {
             .collect();
         let fewer = if s.slots.len() < 3 {
             format!(
-                " (only {} with 2 posts or more behind {})",
+                " (only {} {SLOT_POSTS} posts or more behind {})",
                 if s.slots.len() == 1 {
                     "this slot has"
                 } else {
