@@ -73,14 +73,27 @@ struct FileState {
 impl FileState {
     /// Its summaries, with their file set; `None` when they do not decode.
     fn summaries(&self) -> Option<Vec<PostSummary>> {
-        let mut list = match &self.fresh {
+        let list = match &self.fresh {
             Some(list) => list.clone(),
             None => store::decode(&self.entry.summaries)?,
         };
+        Some(self.in_file(list))
+    }
+
+    /// The same, moving its fresh summaries out rather than copying them
+    /// (read again from its entry should a run ask for the file alone).
+    fn take_summaries(&mut self) -> Option<Vec<PostSummary>> {
+        match self.fresh.take() {
+            Some(list) => Some(self.in_file(list)),
+            None => self.summaries(),
+        }
+    }
+
+    fn in_file(&self, mut list: Vec<PostSummary>) -> Vec<PostSummary> {
         for s in &mut list {
             s.file = self.id;
         }
-        Some(list)
+        list
     }
 }
 
@@ -251,20 +264,10 @@ impl Catalog {
     /// Every post's summary, in file and post order.
     pub fn summaries(&mut self) -> &[PostSummary] {
         if self.all.is_none() {
-            // A file's fresh summaries move into the list (read again from
-            // its entry should a run ask for the file alone).
             let lists: Vec<Option<Vec<PostSummary>>> = self
                 .files
                 .par_iter_mut()
-                .map(|f| match f.fresh.take() {
-                    Some(mut list) => {
-                        for s in &mut list {
-                            s.file = f.id;
-                        }
-                        Some(list)
-                    }
-                    None => f.summaries(),
-                })
+                .map(FileState::take_summaries)
                 .collect();
             self.all = Some(concat(lists));
         }

@@ -15,7 +15,7 @@ const RECENT: &str = "20";
 /// A post as `GET /rest/posts` gives it (the fields postcal reads).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Post {
+pub(super) struct Post {
     id: String,
     author: String,
     #[serde(default)]
@@ -25,9 +25,10 @@ struct Post {
     created_at: Option<i64>,
 }
 
+/// A Rest.li collection's answer.
 #[derive(Deserialize)]
-struct Elements<T> {
-    elements: Vec<T>,
+pub(super) struct Elements<T> {
+    pub(super) elements: Vec<T>,
 }
 
 #[derive(Deserialize)]
@@ -227,6 +228,21 @@ impl Linkedin {
         }))
     }
 
+    /// `GET /rest/posts/:urn`: the post, or `None` when LinkedIn has no
+    /// such post (deleted).
+    pub(super) fn read_post(&self, urn: &str) -> Result<Option<Post>, AdapterError> {
+        let what = "GET /rest/posts/:urn";
+        let url = self.url(&format!("/rest/posts/{}", encode(urn)));
+        match self
+            .send(what, self.http.client().get(url))
+            .and_then(|r| self.http.json(what, r))
+        {
+            Ok(post) => Ok(Some(post)),
+            Err(e) if e.status == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn is_ours(&self, post: &Post, text: &str, since: DateTime<Utc>) -> bool {
         post.author == self.author.urn()
             && little_text::same_text(&post.commentary, text)
@@ -244,14 +260,9 @@ impl Linkedin {
         let Some(urn) = duplicate_of(&refused.message) else {
             return Err(refused);
         };
-        let what = "GET /rest/posts/:urn";
-        let url = self.url(&format!("/rest/posts/{}", encode(&urn)));
-        let post: Post = match self
-            .send(what, self.http.client().get(url))
-            .and_then(|r| self.http.json(what, r))
-        {
-            Ok(post) => post,
-            Err(e) if e.status == Some(404) => {
+        let post = match self.read_post(&urn) {
+            Ok(Some(post)) => post,
+            Ok(None) => {
                 return Err(AdapterError {
                     message: format!(
                         "{}; that post no longer exists (LinkedIn keeps refusing the text of a deleted post for a while): change the text",

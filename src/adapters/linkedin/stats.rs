@@ -17,6 +17,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::posts::Elements;
 use super::{Linkedin, encode};
 use crate::adapters::{AdapterError, ErrorKind, Metrics};
 use crate::calendar::channel::LinkedinAuthor;
@@ -26,11 +27,6 @@ const BATCH: usize = 20;
 
 /// The member metrics read, and where each goes.
 const MEMBER_METRICS: [&str; 4] = ["REACTION", "COMMENT", "RESHARE", "IMPRESSION"];
-
-#[derive(Deserialize)]
-struct Elements<T> {
-    elements: Vec<T>,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -131,7 +127,7 @@ impl Linkedin {
                         }))
                     }
                     // Not reported: no actions yet, or deleted.
-                    None => Ok(self.exists(id)?.then_some(Metrics {
+                    None => Ok(self.read_post(id)?.is_some().then_some(Metrics {
                         likes: Some(0),
                         replies: Some(0),
                         reposts: Some(0),
@@ -142,17 +138,6 @@ impl Linkedin {
                 }
             })
             .collect()
-    }
-
-    /// Whether the post can still be read (a 404: it was deleted).
-    fn exists(&self, id: &str) -> Result<bool, AdapterError> {
-        let what = "GET /rest/posts/:urn";
-        let url = self.url(&format!("/rest/posts/{}", encode(id)));
-        match self.send(what, self.http.client().get(url)) {
-            Ok(_) => Ok(true),
-            Err(e) if e.status == Some(404) => Ok(false),
-            Err(e) => Err(e),
-        }
     }
 
     fn member_post(&self, id: &str) -> Result<Option<Metrics>, AdapterError> {
